@@ -1,0 +1,194 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { diff, type DiffOptions } from '../diff/diff.js';
+import type { Drift, Extra } from '../diff/drift.js';
+import { DriftdError } from '../errors/driftd-error.js';
+import { introspect, schemaVersion } from '../introspect/introspect.js';
+import { applyRepair } from '../repair/apply-repair.js';
+import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
+import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
+import type { Schema } from '../schema/schema-model.js';
+
+export type CheckMode = 'check' | 'dry-run' | 'repair';
+
+export interface BackupSettings {
+  /** Directory the copies go to; created when missing. */
+  readonly dir: string;
+  /** How many copies per database to keep; older ones are deleted. */
+  readonly keep: number;
+}
+
+export interface CheckRequest {
+  readonly dbPath: string;
+  readonly declared: Schema;
+  readonly mode: CheckMode;
+  readonly busyTimeoutMs: number;
+  readonly diff?: DiffOptions;
+  readonly safety?: SafetyContext;
+  readonly backup?: BackupSettings | null;
+  /** Monotonic milliseconds, for timings. */
+  readonly clock?: () => number;
+  /** Wall-clock time, for backup file names. */
+  readonly now?: () => Date;
+}
+
+/** A drift item as reports show it (the `--json` contract). */
+export interface ReportedDrift {
+  readonly kind: Drift['kind'];
+  readonly table: string;
+  readonly column?: string;
+  readonly index?: string;
+  readonly safe: boolean;
+  readonly detail: string;
+  /** Why it is repaired automatically, or why not. */
+  readonly reason: string;
+  /** The statement that repairs it (safe items only). */
+  readonly sql?: string;
+}
+
+export interface AppliedStep {
+  readonly kind: Drift['kind'];
+  readonly table: string;
+  readonly column?: string;
+  readonly index?: string;
+  readonly sql: string;
+}
+
+export interface CheckReport {
+  readonly database: string;
+  /** Nothing declared is missing or different (after the repair, in repair mode). Extras do not count. */
+  readonly inSync: boolean;
+  /** What the check found (before any repair). */
+  readonly drift: readonly ReportedDrift[];
+  readonly extras: readonly Extra[];
+  readonly applied: readonly AppliedStep[];
+  /** Drift left after the repair (equal to `drift` unless mode is repair). */
+  readonly remaining: readonly ReportedDrift[];
+  readonly schemaVersion: number;
+  readonly backupPath: string | null;
+  readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
+}
+
+/**
+ * The engine's callable step: introspect one database read-only, diff it
+ * against the declaration, and in repair mode apply the safe plan. The CLI
+ * and the daemon both call this; it logs nothing and throws `DriftdError`.
+ */
+export async function checkDatabase(request: CheckRequest): Promise<CheckReport> {
+  const clock = request.clock ?? (() => performance.now());
+  const safety = request.safety ?? DEFAULT_SAFETY_CONTEXT;
+  const t0 = clock();
+  const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  let live: Schema;
+  let version: number;
+  try {
+    live = introspect(readonlyDb);
+    version = schemaVersion(readonlyDb);
+  } catch (error) {
+    readonlyDb.close();
+    throw sqliteError(error, request.dbPath, 'introspecting');
+  }
+  const t1 = clock();
+  const found = diff(request.declared, live, request.diff);
+  const plan = planRepair(found.drift, safety);
+  const t2 = clock();
+  const drift = reportDrift(found.drift, plan);
+
+  if (request.mode !== 'repair' || plan.steps.length === 0) {
+    readonlyDb.close();
+    return {
+      database: request.dbPath,
+      inSync: found.drift.length === 0,
+      drift,
+      extras: found.extras,
+      applied: [],
+      remaining: drift,
+      schemaVersion: version,
+      backupPath: null,
+      timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 },
+    };
+  }
+
+  let backupPath: string | null = null;
+  try {
+    if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()));
+  } finally {
+    readonlyDb.close();
+  }
+
+  const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  let outcome;
+  try {
+    outcome = applyRepair(writable, request.declared, { diff: request.diff, safety });
+  } catch (error) {
+    throw sqliteError(error, request.dbPath, 'repairing');
+  } finally {
+    writable.close();
+  }
+  const t3 = clock();
+  const remainingPlan = planRepair(outcome.after.drift, safety);
+  return {
+    database: request.dbPath,
+    inSync: outcome.after.drift.length === 0,
+    drift,
+    extras: outcome.after.extras,
+    applied: outcome.applied.map(appliedStep),
+    remaining: reportDrift(outcome.after.drift, remainingPlan),
+    schemaVersion: version,
+    backupPath,
+    timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 },
+  };
+}
+
+export function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
+  return drift.map((item) => {
+    const step = plan.steps.find((candidate) => candidate.drift === item);
+    const unsafe = plan.unsafe.find((candidate) => candidate.drift === item);
+    return {
+      kind: item.kind,
+      table: item.table,
+      ...('column' in item ? { column: item.column } : {}),
+      ...('index' in item && item.index !== undefined ? { index: item.index } : {}),
+      safe: step !== undefined,
+      detail: item.detail,
+      reason: step?.reason ?? unsafe?.reason ?? '',
+      ...(step ? { sql: step.sql } : {}),
+    };
+  });
+}
+
+function appliedStep(step: RepairStep): AppliedStep {
+  const drift = step.drift;
+  return {
+    kind: drift.kind,
+    table: drift.table,
+    ...('column' in drift ? { column: drift.column } : {}),
+    ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
+    sql: step.sql,
+  };
+}
+
+/**
+ * Copies the database with SQLite's online backup API (backup.html) before the
+ * first change, so the copy is a consistent snapshot even while the
+ * application writes. Keeps the newest `keep` copies of this database.
+ */
+async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date): Promise<string> {
+  const stamp = now().toISOString().replace(/[:.]/g, '-');
+  const prefix = `${basename(dbPath)}.`;
+  const destination = join(settings.dir, `${prefix}${stamp}.bak`);
+  try {
+    mkdirSync(settings.dir, { recursive: true });
+    await db.backup(destination);
+    const copies = readdirSync(settings.dir).filter((name) => name.startsWith(prefix) && name.endsWith('.bak')).sort();
+    for (const old of copies.slice(0, Math.max(0, copies.length - settings.keep))) rmSync(join(settings.dir, old), { force: true });
+  } catch (error) {
+    throw new DriftdError('BACKUP_FAILED', `backing up "${dbPath}" to "${destination}" failed: ${(error as Error).message}`, {
+      cause: error,
+      where: { file: dbPath, backup: destination },
+      hint: 'check that the backup directory is writable and has space',
+    });
+  }
+  return destination;
+}

@@ -1,0 +1,47 @@
+import type { CheckReport, ReportedDrift } from '../check/check-database.js';
+
+/** The `--json` object of check and repair (README "CLI reference"). */
+export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'repair'): Record<string, unknown> {
+  return {
+    database: report.database,
+    inSync: report.inSync,
+    drift: report.drift,
+    extras: report.extras,
+    ...(mode === 'check' ? {} : { applied: report.applied, remaining: report.remaining }),
+    ...(report.backupPath ? { backup: report.backupPath } : {}),
+    schemaVersion: report.schemaVersion,
+    timings: report.timings,
+  };
+}
+
+/** Readable lines: one per drift item with the SQL that would run, then extras and a summary. */
+export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'repair', targetName: string): string {
+  const lines: string[] = [`${targetName}: ${report.database}`];
+  if (report.drift.length === 0) lines.push('  no drift: every declared table, column and index matches');
+  for (const item of report.drift) {
+    lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(18)} ${where(item).padEnd(40)} ${item.detail}`);
+    if (item.sql && mode !== 'check') lines.push(`         ${mode === 'dry-run' ? 'would run' : 'plan'}: ${item.sql}`);
+    else if (item.sql) lines.push(`         repair with: ${item.sql}`);
+    if (!item.safe) lines.push(`         not repaired: ${item.reason}`);
+  }
+  for (const step of report.applied) lines.push(`  applied: ${step.sql}`);
+  for (const extra of report.extras) lines.push(`  extra  ${extra.kind.padEnd(18)} ${extra.detail}`);
+  if (report.backupPath) lines.push(`  backup: ${report.backupPath}`);
+  const safeCount = report.drift.filter((item) => item.safe).length;
+  const status =
+    mode === 'repair'
+      ? report.inSync
+        ? `in sync after ${report.applied.length} repair step${report.applied.length === 1 ? '' : 's'}`
+        : `${report.remaining.length} drift item${report.remaining.length === 1 ? '' : 's'} left that driftd does not repair automatically`
+      : report.inSync
+        ? 'in sync'
+        : `${report.drift.length} drift item${report.drift.length === 1 ? '' : 's'} (${safeCount} safe to repair)`;
+  lines.push(`  result: ${status}; ${report.extras.length} extra${report.extras.length === 1 ? '' : 's'} left alone`);
+  return `${lines.join('\n')}\n`;
+}
+
+function where(item: ReportedDrift): string {
+  if (item.column) return `${item.table}.${item.column}`;
+  if (item.index) return `${item.table} index ${item.index}`;
+  return item.table;
+}

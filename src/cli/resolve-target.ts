@@ -1,0 +1,38 @@
+import { DriftdError } from '../errors/driftd-error.js';
+import { configProblemsError, type Config, type TargetConfig } from '../config/parse-config.js';
+import { loadConfig } from '../config/load-config.js';
+import { resolve } from 'node:path';
+import { usageError } from './cli-io.js';
+
+export interface TargetSelection {
+  readonly config: Config | null;
+  readonly targets: readonly TargetConfig[];
+}
+
+/**
+ * `--db FILE --schema FILE` names one ad-hoc target; `--config FILE [--target NAME]`
+ * names the config's targets (all, or one). Exactly one form must be used.
+ */
+export function resolveTargets(
+  values: { db?: string | undefined; schema?: string | undefined; config?: string | undefined; target?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): TargetSelection {
+  if (values.config !== undefined) {
+    if (values.db !== undefined || values.schema !== undefined) throw usageError('use either --config [--target] or --db with --schema, not both');
+    const loaded = loadConfig(values.config, env);
+    if (!loaded.ok) throw configProblemsError(resolve(values.config), loaded.problems);
+    const targets = values.target === undefined ? loaded.config.targets : loaded.config.targets.filter((target) => target.name === values.target);
+    if (targets.length === 0) {
+      throw new DriftdError('CONFIG_TARGET_UNKNOWN', `config "${loaded.config.source}" has no target "${values.target}"`, {
+        hint: `known targets: ${loaded.config.targets.map((target) => target.name).join(', ')}`,
+      });
+    }
+    return { config: loaded.config, targets };
+  }
+  if (values.target !== undefined) throw usageError('--target needs --config');
+  if (values.db === undefined || values.schema === undefined) throw usageError('name the database and the schema: --db FILE --schema FILE (or --config FILE)');
+  return {
+    config: null,
+    targets: [{ name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true }],
+  };
+}

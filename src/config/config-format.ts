@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * The operator's config file, validated with zod. Unknown keys are errors (a
+ * typo must not silently fall back to a default). Paths are resolved against
+ * the config file's directory by `parseConfig`.
+ */
+
+/** A secret given inline or, better, read from the environment: `{"fromEnv": "DRIFTD_TOKEN"}`. */
+export const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
+
+export const targetFormat = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-" (it becomes a metric label)'),
+  database: z.string().min(1),
+  schema: z.string().min(1),
+  repair: z.enum(['auto', 'report']).default('report'),
+  ignoreTables: z.array(z.string().min(1)).default([]),
+  foreignKeysEnforced: z.boolean().default(true).describe('whether the application enforces foreign keys; decides if REFERENCES columns with defaults can be added'),
+});
+
+export const configFormat = z.strictObject({
+  $schema: z.string().optional(),
+  schedule: z.string().min(1).default('*/30 * * * * *').describe('node-cron expression (6 fields: with seconds)'),
+  busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
+  debounceMs: z.number().int().min(0).max(60_000).default(250),
+  watch: z.boolean().default(true),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9187),
+      token: secretFormat.optional(),
+    })
+    .default({ host: '127.0.0.1', port: 9187 }),
+  backup: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      dir: z.string().min(1).default('backups'),
+      keep: z.number().int().min(1).max(1000).default(5),
+    })
+    .default({ enabled: false, dir: 'backups', keep: 5 }),
+  targets: z.array(targetFormat).min(1, 'declare at least one target'),
+});
+
+export type ConfigInput = z.input<typeof configFormat>;
+export type ParsedConfigFormat = z.output<typeof configFormat>;

@@ -1,0 +1,91 @@
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { DriftdError } from '../errors/driftd-error.js';
+
+export type DatabaseHandle = Database.Database;
+
+export interface OpenOptions {
+  /** How long to wait for another process's lock, in ms (pragma.html#pragma_busy_timeout). */
+  readonly busyTimeoutMs: number;
+}
+
+/**
+ * Opens a user's database read-only for a check. Nothing is written: no journal
+ * mode change, no pragma that persists. The file must already exist and be a
+ * regular file (a FIFO would block the open forever).
+ */
+export function openReadOnly(path: string, options: OpenOptions): DatabaseHandle {
+  return open(path, true, options);
+}
+
+/** Opens a user's database read-write for a repair or a reconcile round. */
+export function openReadWrite(path: string, options: OpenOptions): DatabaseHandle {
+  return open(path, false, options);
+}
+
+function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHandle {
+  assertRegularFile(path);
+  let db: DatabaseHandle;
+  try {
+    db = new Database(path, { readonly, fileMustExist: true, timeout: options.busyTimeoutMs });
+  } catch (error) {
+    throw sqliteError(error, path, readonly ? 'opening read-only' : 'opening read-write');
+  }
+  try {
+    // Reading the header makes SQLite validate the file now, not at the first real query.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  } catch (error) {
+    db.close();
+    throw sqliteError(error, path, 'reading the schema');
+  }
+  return db;
+}
+
+export function assertRegularFile(path: string): void {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new DriftdError('DB_NOT_FOUND', `database "${path}" does not exist`, {
+        hint: 'check the path; driftd never creates a database file',
+        where: { file: path },
+      });
+    }
+    if (code === 'EACCES') throw new DriftdError('DB_PERMISSION', `database "${path}" cannot be reached: permission denied`, { where: { file: path }, cause: error });
+    throw new DriftdError('DB_OPEN_FAILED', `database "${path}" cannot be examined: ${(error as Error).message}`, { where: { file: path }, cause: error });
+  }
+  if (stats.isDirectory()) {
+    throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
+  }
+  if (!stats.isFile()) {
+    throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
+  }
+}
+
+/** Maps an SQLite error to the catalogue, naming the file and what driftd was doing. */
+export function sqliteError(error: unknown, path: string, doing: string): DriftdError {
+  if (error instanceof DriftdError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  const where = { file: path };
+  const base = code.replace(/_.*$/, '').startsWith('SQLITE') ? code.split('_').slice(0, 2).join('_') : code;
+  switch (base) {
+    case 'SQLITE_NOTADB':
+      return new DriftdError('DB_NOT_SQLITE', `"${path}" is not an SQLite database (${doing}): ${message}`, { where, cause: error, hint: 'check that the path names the application database, not another file' });
+    case 'SQLITE_CORRUPT':
+      return new DriftdError('DB_CORRUPT', `database "${path}" is corrupt (${doing}): ${message}`, { where, cause: error, hint: 'restore it from a backup; run `sqlite3 FILE "PRAGMA integrity_check"` for details' });
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return new DriftdError('DB_BUSY', `database "${path}" stayed locked by another connection (${doing}): ${message}`, { where, cause: error, hint: 'retry later, or raise busyTimeoutMs' });
+    case 'SQLITE_READONLY':
+      return new DriftdError('DB_READONLY', `database "${path}" cannot be written (${doing}): ${message}`, { where, cause: error, hint: 'driftd needs write access to the file and its directory (for the -journal/-wal files)' });
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_PERM':
+    case 'SQLITE_AUTH':
+      return new DriftdError('DB_PERMISSION', `database "${path}" cannot be opened (${doing}): ${message}`, { where, cause: error, hint: 'check the permissions of the file and its directory' });
+    default:
+      return new DriftdError('DB_OPEN_FAILED', `database "${path}" failed (${doing}): ${message}`, { where, cause: error });
+  }
+}

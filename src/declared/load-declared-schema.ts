@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import Database from 'better-sqlite3';
+import { DriftdError } from '../errors/driftd-error.js';
+import { introspect } from '../introspect/introspect.js';
+import { declaredJsonFormat, declaredJsonToSql } from '../schema/declared-json-format.js';
+import type { Schema } from '../schema/schema-model.js';
+import { isWord, tokenize } from '../sql/tokenize.js';
+
+export interface DeclaredSchema {
+  readonly schema: Schema;
+  /** The file it came from, as given. */
+  readonly path: string;
+  /** sha256 of the file's bytes: the daemon skips reloading an unchanged file. */
+  readonly contentHash: string;
+}
+
+/** Reads and validates a `.sql` or `.json` declaration. Throws `DriftdError` naming the file, and the table/column where known. */
+export function loadDeclaredSchema(path: string): DeclaredSchema {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DriftdError('SCHEMA_NOT_FOUND', `schema file "${path}" does not exist`, { where: { file: path } });
+    throw new DriftdError('SCHEMA_UNREADABLE', `schema file "${path}" cannot be read: ${(error as Error).message}`, { where: { file: path }, cause: error });
+  }
+  const contentHash = createHash('sha256').update(text).digest('hex');
+  const extension = extname(path).toLowerCase();
+  if (extension === '.sql') return { schema: declaredSchemaFromSql(text, path), path, contentHash };
+  if (extension === '.json') return { schema: declaredSchemaFromJson(text, path), path, contentHash };
+  throw new DriftdError('SCHEMA_UNSUPPORTED_FORMAT', `schema file "${path}" must end in .sql or .json`, { where: { file: path } });
+}
+
+/** Parses and validates the JSON form, then normalises it through SQLite like a `.sql` file. */
+export function declaredSchemaFromJson(text: string, label: string): Schema {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new DriftdError('SCHEMA_JSON_SYNTAX', `schema file "${label}" is not valid JSON: ${(error as Error).message}`, { where: { file: label } });
+  }
+  const parsed = declaredJsonFormat.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${describePath(issue.path)}: ${issue.message}`);
+    throw new DriftdError('SCHEMA_JSON_INVALID', `schema file "${label}" is invalid: ${problems.join('; ')}`, {
+      where: { file: label },
+      hint: 'see schemas/declared-schema.schema.json for the format',
+    });
+  }
+  return declaredSchemaFromSql(declaredJsonToSql(parsed.data), label);
+}
+
+/** `tables.fine_tuned_models.columns.model_name.type` → `table "fine_tuned_models" column "model_name" field "type"` */
+function describePath(path: readonly PropertyKey[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const key = String(path[i]);
+    const next = path[i + 1] === undefined ? undefined : String(path[i + 1]);
+    if ((key === 'tables' || key === 'columns' || key === 'indexes') && next !== undefined) {
+      parts.push(`${key === 'tables' ? 'table' : key === 'columns' ? 'column' : 'index'} "${next}"`);
+      i++;
+    } else {
+      parts.push(`field "${key}"`);
+    }
+  }
+  return parts.length > 0 ? parts.join(' ') : 'document';
+}
+
+const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE and CREATE [UNIQUE] INDEX';
+
+/**
+ * Executes the declaration in a private in-memory SQLite and introspects it
+ * with the code that reads live files, so SQLite itself normalises every
+ * spelling. Only CREATE TABLE/INDEX statements run: the file cannot ATTACH,
+ * write files or change settings.
+ */
+export function declaredSchemaFromSql(text: string, label: string): Schema {
+  const memory = new Database(':memory:');
+  try {
+    for (const statement of splitStatements(text)) {
+      const tokens = tokenize(statement.text);
+      const kind = statementKind(tokens);
+      if (kind === null) {
+        throw new DriftdError('SCHEMA_SQL_FORBIDDEN', `${label}:${statement.line}: only ${ALLOWED_STATEMENTS} statements are allowed, found "${firstWords(statement.text)}"`, {
+          where: { file: label, line: statement.line },
+          hint: 'driftd compares tables and indexes; keep views, triggers and data out of the schema file',
+        });
+      }
+      try {
+        memory.exec(statement.text);
+      } catch (error) {
+        throw new DriftdError('SCHEMA_SQL_ERROR', `${label}:${statement.line}: ${(error as Error).message} in "${firstWords(statement.text)}"`, {
+          where: { file: label, line: statement.line },
+          cause: error,
+        });
+      }
+    }
+    const schema = introspect(memory);
+    if (schema.tables.length === 0) {
+      throw new DriftdError('SCHEMA_EMPTY', `schema file "${label}" declares no table`, { where: { file: label } });
+    }
+    return schema;
+  } finally {
+    memory.close();
+  }
+}
+
+function statementKind(tokens: ReturnType<typeof tokenize>): 'table' | 'index' | null {
+  if (!isWord(tokens[0], 'CREATE')) return null;
+  let i = 1;
+  if (isWord(tokens[i], 'UNIQUE')) i++;
+  if (isWord(tokens[i], 'INDEX')) return 'index';
+  if (isWord(tokens[1], 'VIRTUAL') && isWord(tokens[2], 'TABLE')) return 'table';
+  if (isWord(tokens[1], 'TABLE')) return 'table';
+  return null;
+}
+
+interface Statement {
+  readonly text: string;
+  readonly line: number;
+}
+
+/** Splits at top-level semicolons (no triggers are allowed, so none nest). */
+function splitStatements(text: string): Statement[] {
+  const statements: Statement[] = [];
+  let start: number | null = null;
+  for (const token of tokenize(text)) {
+    if (token.kind === 'punct' && token.text === ';') {
+      if (start !== null) statements.push(makeStatement(text, start, token.end));
+      start = null;
+    } else if (start === null) {
+      start = token.start;
+    }
+  }
+  if (start !== null) statements.push(makeStatement(text, start, text.length));
+  return statements;
+}
+
+function makeStatement(text: string, start: number, end: number): Statement {
+  return { text: text.slice(start, end), line: text.slice(0, start).split('\n').length };
+}
+
+function firstWords(statement: string): string {
+  const oneLine = statement.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}

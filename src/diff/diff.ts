@@ -1,0 +1,235 @@
+import {
+  findColumn,
+  findTable,
+  nameKey,
+  type Column,
+  type DefaultValue,
+  type ForeignKey,
+  type Index,
+  type Schema,
+  type Table,
+} from '../schema/schema-model.js';
+import type { ColumnMismatch, Drift, Extra } from './drift.js';
+import { matchesAnyPattern } from './like-pattern.js';
+
+export interface DiffOptions {
+  /** LIKE patterns (`%`, `_`) of live table names to leave out entirely, e.g. `_litestream_%`. */
+  readonly ignoreTables?: readonly string[];
+}
+
+export interface DiffResult {
+  readonly drift: readonly Drift[];
+  readonly extras: readonly Extra[];
+}
+
+/**
+ * Compares a declared schema with a live one. Pure: plain data in, plain data out.
+ * Equivalent spellings never produce drift: both sides were read by the same
+ * introspection, names compare case-insensitively, types by affinity (exactly in
+ * STRICT tables), defaults by the value SQLite evaluated them to.
+ */
+export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}): DiffResult {
+  const ignore = options.ignoreTables ?? [];
+  const drift: Drift[] = [];
+  const extras: Extra[] = [];
+  for (const declaredTable of declared.tables) {
+    const liveTable = findTable(actual, declaredTable.name);
+    if (!liveTable) {
+      drift.push({
+        kind: 'missing_table',
+        table: declaredTable.name,
+        declaredTable,
+        detail: `table "${declaredTable.name}" is declared but missing`,
+      });
+      for (const index of declaredTable.indexes.filter((candidate) => candidate.origin === 'c')) {
+        drift.push({ kind: 'missing_index', table: declaredTable.name, index: index.name, declaredIndex: index, detail: `index "${index.name}" is declared but missing` });
+      }
+      continue;
+    }
+    diffTable(declaredTable, liveTable, drift, extras);
+  }
+  for (const liveTable of actual.tables) {
+    if (findTable(declared, liveTable.name) || matchesAnyPattern(liveTable.name, ignore)) continue;
+    extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
+  }
+  return { drift, extras };
+}
+
+function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
+  const table = declared.name;
+  for (const column of declared.columns) {
+    const liveColumn = findColumn(live, column.name);
+    if (!liveColumn) {
+      drift.push({
+        kind: 'missing_column',
+        table,
+        column: column.name,
+        declaredColumn: column,
+        declaredTable: declared,
+        detail: `column "${table}"."${column.name}" is declared but missing`,
+      });
+    } else {
+      drift.push(...diffColumn(declared, live, column, liveColumn));
+    }
+  }
+  for (const liveColumn of live.columns) {
+    if (findColumn(declared, liveColumn.name)) continue;
+    extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
+  }
+
+  for (const [option, declaredOn, liveOn] of [
+    ['STRICT', declared.strict, live.strict],
+    ['WITHOUT ROWID', declared.withoutRowid, live.withoutRowid],
+  ] as const) {
+    if (declaredOn !== liveOn) {
+      drift.push({
+        kind: 'table_option',
+        table,
+        declared: declaredOn ? option : `not ${option}`,
+        actual: liveOn ? option : `not ${option}`,
+        detail: `table "${table}" is declared ${declaredOn ? '' : 'not '}${option} but is ${liveOn ? '' : 'not '}${option}`,
+      });
+    }
+  }
+
+  diffIndexes(declared, live, drift, extras);
+  diffForeignKeys(declared, live, drift);
+}
+
+function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, live: Column): ColumnMismatch[] {
+  const table = declaredTable.name;
+  const column = declared.name;
+  const where = `column "${table}"."${column}"`;
+  const found: ColumnMismatch[] = [];
+  const mismatch = (kind: ColumnMismatch['kind'], declaredText: string, actualText: string, what: string): void => {
+    found.push({ kind, table, column, declared: declaredText, actual: actualText, detail: `${where} ${what}: declared ${declaredText}, actual ${actualText}` });
+  };
+
+  // Outside STRICT tables a declared type only selects an affinity (datatype3.html#type_affinity);
+  // `VARCHAR(20)` and `TEXT` behave identically. STRICT tables enforce the exact type.
+  const strict = declaredTable.strict && liveTable.strict;
+  const typeDiffers = strict ? normalizeType(declared.type) !== normalizeType(live.type) : declared.affinity !== live.affinity;
+  if (typeDiffers) mismatch('column_type', typeText(declared), typeText(live), 'type differs');
+
+  if (declared.notNull !== live.notNull) {
+    mismatch('column_not_null', declared.notNull ? 'NOT NULL' : 'nullable', live.notNull ? 'NOT NULL' : 'nullable', 'nullability differs');
+  }
+  if (defaultKey(declared.default) !== defaultKey(live.default)) {
+    mismatch('column_default', defaultText(declared.default), defaultText(live.default), 'default differs');
+  }
+  const declaredKey = primaryKeyText(declaredTable, declared);
+  const liveKey = primaryKeyText(liveTable, live);
+  if (declaredKey !== liveKey) mismatch('column_primary_key', declaredKey, liveKey, 'primary key differs');
+
+  const declaredCollation = declared.collation ?? 'BINARY';
+  const liveCollation = live.collation ?? 'BINARY';
+  if (declaredCollation !== liveCollation) mismatch('column_collation', declaredCollation, liveCollation, 'collation differs');
+
+  if (generatedText(declared) !== generatedText(live)) mismatch('column_generated', generatedText(declared), generatedText(live), 'generated-column kind differs');
+  return found;
+}
+
+function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
+  const table = declared.name;
+  const named = (t: Table): Index[] => t.indexes.filter((index) => index.origin === 'c');
+  for (const index of named(declared)) {
+    const liveIndex = named(live).find((candidate) => nameKey(candidate.name) === nameKey(index.name));
+    if (!liveIndex) {
+      drift.push({ kind: 'missing_index', table, index: index.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared but missing` });
+      continue;
+    }
+    const declaredShape = indexShape(index);
+    const liveShape = indexShape(liveIndex);
+    if (declaredShape !== liveShape) {
+      drift.push({
+        kind: 'index_definition',
+        table,
+        index: index.name,
+        declared: declaredShape,
+        actual: liveShape,
+        detail: `index "${index.name}" on "${table}" differs: declared ${declaredShape}, actual ${liveShape}`,
+      });
+    }
+  }
+  for (const liveIndex of named(live)) {
+    if (named(declared).some((candidate) => nameKey(candidate.name) === nameKey(liveIndex.name))) continue;
+    extras.push({ kind: 'extra_index', table, index: liveIndex.name, detail: `index "${liveIndex.name}" on "${table}" is not declared (left alone)` });
+  }
+
+  // UNIQUE constraints create automatic indexes whose names depend on declaration
+  // order (sqlite_autoindex_T_N), so they are matched by what they constrain.
+  const uniqueShapes = (t: Table): string[] => t.indexes.filter((index) => index.origin === 'u').map(indexShape).sort();
+  const declaredUnique = uniqueShapes(declared);
+  const liveUnique = uniqueShapes(live);
+  for (const shape of declaredUnique.filter((s) => !liveUnique.includes(s))) {
+    drift.push({ kind: 'unique_constraint', table, declared: shape, actual: 'absent', detail: `table "${table}" lacks the declared constraint ${shape}` });
+  }
+  for (const shape of liveUnique.filter((s) => !declaredUnique.includes(s))) {
+    drift.push({ kind: 'unique_constraint', table, declared: 'absent', actual: shape, detail: `table "${table}" has the undeclared constraint ${shape}` });
+  }
+}
+
+function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
+  const table = declared.name;
+  const declaredKeys = declared.foreignKeys.map(foreignKeyText);
+  const liveKeys = live.foreignKeys.map(foreignKeyText);
+  for (const key of declaredKeys.filter((k) => !liveKeys.includes(k))) {
+    drift.push({ kind: 'foreign_key', table, declared: key, actual: 'absent', detail: `table "${table}" lacks the declared foreign key ${key}` });
+  }
+  for (const key of liveKeys.filter((k) => !declaredKeys.includes(k))) {
+    drift.push({ kind: 'foreign_key', table, declared: 'absent', actual: key, detail: `table "${table}" has the undeclared foreign key ${key}` });
+  }
+}
+
+/** Declared types compare without case and white-space differences: `varchar( 10 )` = `VARCHAR(10)`. */
+export function normalizeType(type: string): string {
+  return type.toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+}
+
+function typeText(column: Column): string {
+  return column.type === '' ? '(no type)' : `${normalizeType(column.type)} (${column.affinity} affinity)`;
+}
+
+/** `DEFAULT NULL` and no default are the same thing (lang_createtable.html#dfltval). */
+export function defaultKey(value: DefaultValue | null): string {
+  if (value === null) return 'null:NULL';
+  switch (value.kind) {
+    case 'literal':
+      return `${value.storageClass}:${value.quoted}`;
+    case 'current':
+      return `current:${value.keyword}`;
+    case 'expression':
+      return value.normalized;
+  }
+}
+
+function defaultText(value: DefaultValue | null): string {
+  return value === null ? 'no default' : `DEFAULT ${value.text}`;
+}
+
+function primaryKeyText(table: Table, column: Column): string {
+  if (column.primaryKey === 0) return 'not in primary key';
+  const width = table.columns.filter((candidate) => candidate.primaryKey > 0).length;
+  const position = width > 1 ? `primary key part ${column.primaryKey} of ${width}` : 'PRIMARY KEY';
+  const alias = table.rowidAlias ? ' (rowid alias)' : '';
+  const autoincrement = table.autoincrement && table.rowidAlias ? ' AUTOINCREMENT' : '';
+  return `${position}${alias}${autoincrement}`;
+}
+
+function generatedText(column: Column): string {
+  return column.hidden === 2 ? 'GENERATED VIRTUAL' : column.hidden === 3 ? 'GENERATED STORED' : 'not generated';
+}
+
+function indexShape(index: Index): string {
+  const terms = index.columns.map((term) => {
+    const name = term.name ?? term.expression ?? '?';
+    const collation = term.collation === 'BINARY' ? '' : ` COLLATE ${term.collation}`;
+    return `${nameKey(name)}${collation}${term.desc ? ' DESC' : ''}`;
+  });
+  return `${index.unique ? 'UNIQUE ' : ''}(${terms.join(', ')})${index.where ? ` WHERE ${index.where}` : ''}`;
+}
+
+function foreignKeyText(key: ForeignKey): string {
+  const actions = [key.onUpdate !== 'NO ACTION' ? ` ON UPDATE ${key.onUpdate}` : '', key.onDelete !== 'NO ACTION' ? ` ON DELETE ${key.onDelete}` : ''].join('');
+  return `(${key.columns.map(nameKey).join(', ')}) REFERENCES ${nameKey(key.referencedTable)}(${key.referencedColumns.map(nameKey).join(', ')})${actions}`;
+}

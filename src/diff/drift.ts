@@ -1,0 +1,82 @@
+import type { Column, Index, Table } from '../schema/schema-model.js';
+
+/**
+ * One difference between the declared schema and the live database, as plain
+ * readonly data discriminated on `kind`. `detail` is one human line saying what
+ * differs; `declared`/`actual` give both sides as text where they apply.
+ */
+export type Drift =
+  | { readonly kind: 'missing_table'; readonly table: string; readonly declaredTable: Table; readonly detail: string }
+  | {
+      readonly kind: 'missing_column';
+      readonly table: string;
+      readonly column: string;
+      readonly declaredColumn: Column;
+      readonly declaredTable: Table;
+      readonly detail: string;
+    }
+  | { readonly kind: 'missing_index'; readonly table: string; readonly index: string; readonly declaredIndex: Index; readonly detail: string }
+  | ColumnMismatch
+  | TableMismatch;
+
+/** A column present on both sides that differs in one property. */
+export interface ColumnMismatch {
+  readonly kind:
+    | 'column_type'
+    | 'column_not_null'
+    | 'column_default'
+    | 'column_primary_key'
+    | 'column_collation'
+    | 'column_generated';
+  readonly table: string;
+  readonly column: string;
+  readonly declared: string;
+  readonly actual: string;
+  readonly detail: string;
+}
+
+/** A table-level difference: an index, a UNIQUE constraint, a foreign key or a table option. */
+export interface TableMismatch {
+  readonly kind: 'index_definition' | 'unique_constraint' | 'foreign_key' | 'table_option';
+  readonly table: string;
+  readonly index?: string;
+  readonly declared: string;
+  readonly actual: string;
+  readonly detail: string;
+}
+
+export type DriftKind = Drift['kind'];
+
+/** Objects the database has and the declaration does not: reported, never touched, never drift. */
+export interface Extra {
+  readonly kind: 'extra_table' | 'extra_column' | 'extra_index';
+  readonly table: string;
+  readonly column?: string;
+  readonly index?: string;
+  readonly detail: string;
+}
+
+/** Every drift kind, in the order reports list them. */
+export const DRIFT_KINDS: readonly DriftKind[] = [
+  'missing_table',
+  'missing_column',
+  'missing_index',
+  'column_type',
+  'column_not_null',
+  'column_default',
+  'column_primary_key',
+  'column_collation',
+  'column_generated',
+  'unique_constraint',
+  'index_definition',
+  'foreign_key',
+  'table_option',
+];
+
+/** A stable identity of a drift item, for matching before and after a repair. */
+export function driftKey(drift: Drift): string {
+  const column = 'column' in drift ? drift.column : '';
+  const index = 'index' in drift ? (drift.index ?? '') : '';
+  const sides = 'declared' in drift ? `${drift.declared}|${drift.actual}` : '';
+  return [drift.kind, drift.table.toLowerCase(), column.toLowerCase(), index.toLowerCase(), sides].join('\u0000');
+}

@@ -1,0 +1,61 @@
+import type { Drift } from '../diff/drift.js';
+import { quoteIdentifier } from '../sql/quote.js';
+import { assessSafety, DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
+
+/** One statement of a repair, with why it runs and the drift it removes. */
+export interface RepairStep {
+  readonly sql: string;
+  readonly reason: string;
+  readonly drift: Drift;
+}
+
+/** Drift left alone, with the one-line reason. */
+export interface UnsafeDrift {
+  readonly drift: Drift;
+  readonly reason: string;
+}
+
+export interface RepairPlan {
+  readonly steps: readonly RepairStep[];
+  readonly unsafe: readonly UnsafeDrift[];
+}
+
+// Tables before columns before indexes: an index may cover a column the plan adds.
+const STEP_ORDER = { missing_table: 0, missing_column: 1, missing_index: 2 } as const;
+
+/**
+ * Turns drift into a plan, computed in full before anything runs. Pure.
+ * Safe items become steps; the SQL is the declaration's own text (CREATE
+ * statements as written, column definitions verbatim), identifiers quoted.
+ */
+export function planRepair(drift: readonly Drift[], context: SafetyContext = DEFAULT_SAFETY_CONTEXT): RepairPlan {
+  const steps: RepairStep[] = [];
+  const unsafe: UnsafeDrift[] = [];
+  for (const item of drift) {
+    const verdict = assessSafety(item, context);
+    const sql = verdict.safe ? stepSql(item) : null;
+    if (sql === null) unsafe.push({ drift: item, reason: verdict.reason });
+    else steps.push({ sql, reason: verdict.reason, drift: item });
+  }
+  steps.sort((a, b) => order(a.drift) - order(b.drift));
+  return { steps, unsafe };
+}
+
+function order(drift: Drift): number {
+  return drift.kind in STEP_ORDER ? STEP_ORDER[drift.kind as keyof typeof STEP_ORDER] : 3;
+}
+
+function stepSql(drift: Drift): string | null {
+  switch (drift.kind) {
+    case 'missing_table':
+      return `${drift.declaredTable.sql};`;
+    case 'missing_column':
+      return drift.declaredColumn.definition === null
+        ? null
+        : `ALTER TABLE ${quoteIdentifier(drift.table)} ADD COLUMN ${drift.declaredColumn.definition};`;
+    case 'missing_index':
+      return drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql};`;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { quoteIdentifier } from '../sql/quote.js';
+
+/**
+ * The declarative JSON form of a schema. It is turned into CREATE statements
+ * and then goes through exactly the same path as a `.sql` declaration
+ * (executed in an in-memory SQLite and introspected), so both forms mean the
+ * same thing by construction. Published as `schemas/declared-schema.schema.json`.
+ */
+
+// A declared type is what SQLite accepts as a type name: words, optionally with (n) or (n, m).
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*(\s*\(\s*[+-]?\d+\s*(,\s*[+-]?\d+\s*)?\))?$/;
+const IDENTIFIER = z.string().min(1).max(128).refine((name) => !name.includes('\u0000'), 'identifiers cannot contain NUL');
+const ACTION = z.enum(['NO ACTION', 'RESTRICT', 'SET NULL', 'SET DEFAULT', 'CASCADE']);
+
+const defaultValue = z.union([
+  z.string().describe('a text literal, stored as written'),
+  z.number().describe('a numeric literal'),
+  z.boolean().describe('stored as 1 or 0'),
+  z.null(),
+  z.strictObject({ expression: z.string().min(1).describe('raw SQL, e.g. CURRENT_TIMESTAMP or (1+1)') }),
+]);
+
+const column = z.strictObject({
+  type: z.string().regex(TYPE_NAME, 'expected an SQLite type name such as TEXT, INTEGER or VARCHAR(255)').optional().describe('declared type; omitted means no type (BLOB affinity)'),
+  notNull: z.boolean().optional(),
+  default: defaultValue.optional(),
+  primaryKey: z.boolean().optional().describe('single-column PRIMARY KEY; use the table-level primaryKey for a composite key'),
+  autoincrement: z.boolean().optional().describe('only with primaryKey on an INTEGER column'),
+  unique: z.boolean().optional(),
+  collate: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  check: z.string().min(1).optional().describe('a CHECK expression, without the CHECK keyword'),
+  references: z
+    .strictObject({ table: IDENTIFIER, column: IDENTIFIER.optional(), onDelete: ACTION.optional(), onUpdate: ACTION.optional() })
+    .optional(),
+  generated: z.strictObject({ expression: z.string().min(1), stored: z.boolean().optional() }).optional(),
+});
+
+const index = z.strictObject({
+  columns: z.array(IDENTIFIER).min(1),
+  unique: z.boolean().optional(),
+  where: z.string().min(1).optional().describe('WHERE clause of a partial index, without the WHERE keyword'),
+});
+
+const table = z.strictObject({
+  columns: z.record(IDENTIFIER, column).refine((columns) => Object.keys(columns).length > 0, 'a table needs at least one column'),
+  primaryKey: z.array(IDENTIFIER).min(1).optional().describe('composite PRIMARY KEY'),
+  unique: z.array(z.array(IDENTIFIER).min(1)).optional().describe('table-level UNIQUE constraints'),
+  indexes: z.record(IDENTIFIER, index).optional(),
+  strict: z.boolean().optional(),
+  withoutRowid: z.boolean().optional(),
+});
+
+export const declaredJsonFormat = z.strictObject({
+  $schema: z.string().optional(),
+  tables: z.record(IDENTIFIER, table).refine((tables) => Object.keys(tables).length > 0, 'declare at least one table'),
+});
+
+export type DeclaredJson = z.infer<typeof declaredJsonFormat>;
+type DeclaredColumnJson = z.infer<typeof column>;
+
+/** CREATE TABLE and CREATE INDEX statements for a validated JSON declaration, identifiers quoted. */
+export function declaredJsonToSql(doc: DeclaredJson): string {
+  const statements: string[] = [];
+  for (const [tableName, tableDoc] of Object.entries(doc.tables)) {
+    const parts = Object.entries(tableDoc.columns).map(([name, columnDoc]) => columnSql(name, columnDoc));
+    if (tableDoc.primaryKey) parts.push(`PRIMARY KEY (${tableDoc.primaryKey.map(quoteIdentifier).join(', ')})`);
+    for (const unique of tableDoc.unique ?? []) parts.push(`UNIQUE (${unique.map(quoteIdentifier).join(', ')})`);
+    const options = [tableDoc.withoutRowid ? 'WITHOUT ROWID' : '', tableDoc.strict ? 'STRICT' : ''].filter(Boolean).join(', ');
+    statements.push(`CREATE TABLE ${quoteIdentifier(tableName)} (\n  ${parts.join(',\n  ')}\n)${options ? ` ${options}` : ''};`);
+    for (const [indexName, indexDoc] of Object.entries(tableDoc.indexes ?? {})) {
+      statements.push(
+        `CREATE ${indexDoc.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdentifier(indexName)} ON ${quoteIdentifier(tableName)} (${indexDoc.columns.map(quoteIdentifier).join(', ')})${indexDoc.where ? ` WHERE ${indexDoc.where}` : ''};`,
+      );
+    }
+  }
+  return statements.join('\n');
+}
+
+function columnSql(name: string, doc: DeclaredColumnJson): string {
+  const parts = [quoteIdentifier(name)];
+  if (doc.type) parts.push(doc.type);
+  if (doc.primaryKey) parts.push(doc.autoincrement ? 'PRIMARY KEY AUTOINCREMENT' : 'PRIMARY KEY');
+  if (doc.notNull) parts.push('NOT NULL');
+  if (doc.unique) parts.push('UNIQUE');
+  if (doc.default !== undefined) parts.push(`DEFAULT ${defaultSql(doc.default)}`);
+  if (doc.collate) parts.push(`COLLATE ${doc.collate}`);
+  if (doc.check) parts.push(`CHECK (${doc.check})`);
+  if (doc.references) {
+    const ref = doc.references;
+    parts.push(`REFERENCES ${quoteIdentifier(ref.table)}${ref.column ? ` (${quoteIdentifier(ref.column)})` : ''}`);
+    if (ref.onDelete) parts.push(`ON DELETE ${ref.onDelete}`);
+    if (ref.onUpdate) parts.push(`ON UPDATE ${ref.onUpdate}`);
+  }
+  if (doc.generated) parts.push(`GENERATED ALWAYS AS (${doc.generated.expression}) ${doc.generated.stored ? 'STORED' : 'VIRTUAL'}`);
+  return parts.join(' ');
+}
+
+function defaultSql(value: Exclude<DeclaredColumnJson['default'], undefined>): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') return `'${value.split("'").join("''")}'`;
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`default ${value} is not a finite number`);
+    return String(value);
+  }
+  return value.expression;
+}
