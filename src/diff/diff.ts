@@ -1,6 +1,5 @@
 import {
-  findColumn,
-  findTable,
+  byNameKey,
   nameKey,
   type Column,
   type DefaultValue,
@@ -32,8 +31,10 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   const ignore = options.ignoreTables ?? [];
   const drift: Drift[] = [];
   const extras: Extra[] = [];
+  const liveTables = byNameKey(actual.tables);
+  const declaredTables = byNameKey(declared.tables);
   for (const declaredTable of declared.tables) {
-    const liveTable = findTable(actual, declaredTable.name);
+    const liveTable = liveTables.get(nameKey(declaredTable.name));
     if (!liveTable) {
       drift.push({
         kind: 'missing_table',
@@ -49,7 +50,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
     diffTable(declaredTable, liveTable, drift, extras);
   }
   for (const liveTable of actual.tables) {
-    if (findTable(declared, liveTable.name) || matchesAnyPattern(liveTable.name, ignore)) continue;
+    if (declaredTables.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
     extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
   }
   return { drift, extras };
@@ -57,8 +58,10 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
 
 function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
   const table = declared.name;
+  const liveColumns = byNameKey(live.columns);
+  const declaredColumns = byNameKey(declared.columns);
   for (const column of declared.columns) {
-    const liveColumn = findColumn(live, column.name);
+    const liveColumn = liveColumns.get(nameKey(column.name));
     if (!liveColumn) {
       drift.push({
         kind: 'missing_column',
@@ -73,7 +76,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
     }
   }
   for (const liveColumn of live.columns) {
-    if (findColumn(declared, liveColumn.name)) continue;
+    if (declaredColumns.has(nameKey(liveColumn.name))) continue;
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
   }
 
@@ -108,7 +111,7 @@ function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, li
   // Outside STRICT tables a declared type only selects an affinity (datatype3.html#type_affinity);
   // `VARCHAR(20)` and `TEXT` behave identically. STRICT tables enforce the exact type.
   const strict = declaredTable.strict && liveTable.strict;
-  const typeDiffers = strict ? normalizeType(declared.type) !== normalizeType(live.type) : declared.affinity !== live.affinity;
+  const typeDiffers = strict ? strictType(declared.type) !== strictType(live.type) : declared.affinity !== live.affinity;
   if (typeDiffers) mismatch('column_type', typeText(declared), typeText(live), 'type differs');
 
   if (declared.notNull !== live.notNull) {
@@ -132,8 +135,12 @@ function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, li
 function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
   const table = declared.name;
   const named = (t: Table): Index[] => t.indexes.filter((index) => index.origin === 'c');
-  for (const index of named(declared)) {
-    const liveIndex = named(live).find((candidate) => nameKey(candidate.name) === nameKey(index.name));
+  const declaredNamed = named(declared);
+  const liveNamed = named(live);
+  const liveByName = byNameKey(liveNamed);
+  const declaredByName = byNameKey(declaredNamed);
+  for (const index of declaredNamed) {
+    const liveIndex = liveByName.get(nameKey(index.name));
     if (!liveIndex) {
       drift.push({ kind: 'missing_index', table, index: index.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared but missing` });
       continue;
@@ -151,8 +158,8 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
       });
     }
   }
-  for (const liveIndex of named(live)) {
-    if (named(declared).some((candidate) => nameKey(candidate.name) === nameKey(liveIndex.name))) continue;
+  for (const liveIndex of liveNamed) {
+    if (declaredByName.has(nameKey(liveIndex.name))) continue;
     extras.push({ kind: 'extra_index', table, index: liveIndex.name, detail: `index "${liveIndex.name}" on "${table}" is not declared (left alone)` });
   }
 
@@ -184,6 +191,12 @@ function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
 /** Declared types compare without case and white-space differences: `varchar( 10 )` = `VARCHAR(10)`. */
 export function normalizeType(type: string): string {
   return type.toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+}
+
+/** The type a STRICT table enforces: `INT` and `INTEGER` are the same type there (stricttables.html). */
+function strictType(type: string): string {
+  const normalized = normalizeType(type);
+  return normalized === 'INT' ? 'INTEGER' : normalized;
 }
 
 function typeText(column: Column): string {

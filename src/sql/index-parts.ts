@@ -1,4 +1,4 @@
-import { isWord, matchingParen, normalizeExpression, splitTopLevel, tokenize } from './tokenize.js';
+import { isWord, matchingParen, normalizeCondition, normalizeExpression, splitTopLevel, tokenize } from './tokenize.js';
 
 export interface IndexParts {
   /** Normalised text of each indexed term, without ASC/DESC/COLLATE. */
@@ -22,6 +22,6 @@ export function indexParts(createIndexSql: string): IndexParts {
     return normalizeExpression(createIndexSql.slice(tokens[from]!.start, tokens[end - 1]!.end));
   });
   const whereToken = tokens[close + 1];
-  const where = isWord(whereToken, 'WHERE') ? normalizeExpression(createIndexSql.slice(tokens[close + 2]?.start ?? createIndexSql.length)) : null;
+  const where = isWord(whereToken, 'WHERE') ? normalizeCondition(createIndexSql.slice(tokens[close + 2]?.start ?? createIndexSql.length)) : null;
   return { columns, where };
 }

@@ -153,7 +153,26 @@ export function matchingParen(tokens: readonly Token[], openAt: number): number 
  * kept exactly, one space between tokens. `( "A"  >0 )` and `(a > 0)` agree.
  */
 export function normalizeExpression(text: string): string {
-  return tokenize(text)
+  return normalizeTokens(tokenize(text));
+}
+
+/**
+ * Like {@link normalizeExpression}, and also drops parentheses that enclose the
+ * whole expression: `(a > 0)` and `a > 0` mean the same WHERE clause.
+ */
+export function normalizeCondition(text: string): string {
+  const tokens = tokenize(text);
+  let from = 0;
+  let to = tokens.length;
+  while (to - from >= 2 && tokens[from]!.text === '(' && tokens[from]!.kind === 'punct' && matchingParen(tokens.slice(0, to), from) === to - 1) {
+    from++;
+    to--;
+  }
+  return normalizeTokens(tokens.slice(from, to));
+}
+
+function normalizeTokens(tokens: readonly Token[]): string {
+  return tokens
     .map((token) => {
       switch (token.kind) {
         case 'word':
