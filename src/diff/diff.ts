@@ -58,10 +58,8 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
 
 function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
   const table = declared.name;
-  const liveColumns = byNameKey(live.columns);
-  const declaredColumns = byNameKey(declared.columns);
-  for (const column of declared.columns) {
-    const liveColumn = liveColumns.get(nameKey(column.name));
+  const pairs = pairColumns(declared.columns, live.columns);
+  for (const [column, liveColumn] of pairs.declared) {
     if (!liveColumn) {
       drift.push({
         kind: 'missing_column',
@@ -75,8 +73,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
       drift.push(...diffColumn(declared, live, column, liveColumn));
     }
   }
-  for (const liveColumn of live.columns) {
-    if (declaredColumns.has(nameKey(liveColumn.name))) continue;
+  for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
   }
 
@@ -97,6 +94,22 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
 
   diffIndexes(declared, live, drift, extras);
   diffForeignKeys(declared, live, drift);
+}
+
+/**
+ * Pairs declared columns with live ones by name. Columns almost always sit in
+ * the same order on both sides, so names are compared position by position and
+ * a lookup table is built only when that fails (it runs for every table on every check).
+ */
+function pairColumns(declared: readonly Column[], live: readonly Column[]): { declared: Array<[Column, Column | undefined]>; unmatchedLive: Column[] } {
+  const inOrder = declared.length === live.length && declared.every((column, i) => column.name === live[i]!.name);
+  if (inOrder) return { declared: declared.map((column, i) => [column, live[i]]), unmatchedLive: [] };
+  const liveByKey = byNameKey(live);
+  const declaredKeys = new Set(declared.map((column) => nameKey(column.name)));
+  return {
+    declared: declared.map((column) => [column, liveByKey.get(nameKey(column.name))]),
+    unmatchedLive: live.filter((column) => !declaredKeys.has(nameKey(column.name))),
+  };
 }
 
 function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, live: Column): ColumnMismatch[] {

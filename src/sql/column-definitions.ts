@@ -15,17 +15,24 @@ export interface ColumnClauses {
 
 const TABLE_CONSTRAINT_START = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN'];
 
+export interface TableDefinition {
+  readonly columns: readonly ColumnClauses[];
+  /** Whether the table's INTEGER PRIMARY KEY is declared AUTOINCREMENT (the keyword appears nowhere else). */
+  readonly autoincrement: boolean;
+}
+
 /**
  * Finds the column definitions of a `CREATE TABLE` statement that SQLite has
- * already accepted (from sqlite_schema.sql). Returns an empty list for
- * statements without a column list (`CREATE VIRTUAL TABLE`, `AS SELECT`).
+ * already accepted (from sqlite_schema.sql), tokenising it once. Returns no
+ * columns for statements without a column list (`CREATE VIRTUAL TABLE`, `AS SELECT`).
  */
-export function columnDefinitions(createTableSql: string): ColumnClauses[] {
+export function columnDefinitions(createTableSql: string): TableDefinition {
   const tokens = tokenize(createTableSql);
+  const autoincrement = tokens.some((token) => isWord(token, 'AUTOINCREMENT'));
   const open = tokens.findIndex((token) => token.kind === 'punct' && token.text === '(');
-  if (open === -1 || tokens.slice(0, open).some((token) => isWord(token, 'VIRTUAL', 'AS'))) return [];
+  if (open === -1 || tokens.slice(0, open).some((token) => isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], autoincrement };
   const close = matchingParen(tokens, open);
-  if (close === -1) return [];
+  if (close === -1) return { columns: [], autoincrement };
   const result: ColumnClauses[] = [];
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
     const first = tokens[from];
@@ -37,12 +44,7 @@ export function columnDefinitions(createTableSql: string): ColumnClauses[] {
       ...clausesOf(part),
     });
   }
-  return result;
-}
-
-/** Whether the table's PRIMARY KEY is declared AUTOINCREMENT anywhere in the statement. */
-export function hasAutoincrement(createTableSql: string): boolean {
-  return tokenize(createTableSql).some((token) => isWord(token, 'AUTOINCREMENT'));
+  return { columns: result, autoincrement };
 }
 
 function clausesOf(part: readonly Token[]): Omit<ColumnClauses, 'name' | 'definition'> {
@@ -59,12 +61,24 @@ function clausesOf(part: readonly Token[]): Omit<ColumnClauses, 'name' | 'defini
       else if (token.text === ')') depth--;
       continue;
     }
-    if (depth !== 0) continue;
-    if (isWord(token, 'COLLATE') && part[i + 1]) collation = identifierText(part[i + 1]!).toUpperCase();
-    else if (isWord(token, 'CHECK')) hasCheck = true;
-    else if (isWord(token, 'UNIQUE')) unique = true;
-    else if (isWord(token, 'AUTOINCREMENT')) autoincrement = true;
-    else if (isWord(token, 'REFERENCES')) references = true;
+    if (depth !== 0 || token.kind !== 'word') continue;
+    switch (token.text.toUpperCase()) {
+      case 'COLLATE':
+        if (part[i + 1]) collation = identifierText(part[i + 1]!).toUpperCase();
+        break;
+      case 'CHECK':
+        hasCheck = true;
+        break;
+      case 'UNIQUE':
+        unique = true;
+        break;
+      case 'AUTOINCREMENT':
+        autoincrement = true;
+        break;
+      case 'REFERENCES':
+        references = true;
+        break;
+    }
   }
   return { collation, hasCheck, unique, autoincrement, references };
 }
