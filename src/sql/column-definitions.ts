@@ -82,3 +82,26 @@ function clausesOf(part: readonly Token[]): Omit<ColumnClauses, 'name' | 'defini
   }
   return { collation, hasCheck, unique, autoincrement, references };
 }
+
+/**
+ * Whether a table-level `CHECK` constraint of a `CREATE TABLE` statement names
+ * the column. ADD COLUMN can only add a column's own clauses, so such a
+ * constraint would be lost silently (CHECK bodies are not compared).
+ */
+export function tableCheckMentions(createTableSql: string, columnName: string): boolean {
+  const tokens = tokenize(createTableSql);
+  const open = tokens.findIndex((token) => token.kind === 'punct' && token.text === '(');
+  const close = open === -1 ? -1 : matchingParen(tokens, open);
+  if (close === -1) return false;
+  const key = columnName.toLowerCase();
+  for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
+    let start = from;
+    if (isWord(tokens[start], 'CONSTRAINT')) start += 2;
+    if (!isWord(tokens[start], 'CHECK')) continue;
+    for (let i = start + 1; i < to; i++) {
+      const token = tokens[i]!;
+      if ((token.kind === 'word' || token.kind === 'quoted') && identifierText(token).toLowerCase() === key) return true;
+    }
+  }
+  return false;
+}
