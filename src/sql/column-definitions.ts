@@ -1,3 +1,4 @@
+import { memoizeByText } from './memoize-by-text.js';
 import { identifierText, isWord, matchingParen, splitTopLevel, tokenize, type Token } from './tokenize.js';
 
 /** What the text of one column definition says beyond what pragma table_xinfo reports. */
@@ -17,6 +18,8 @@ const TABLE_CONSTRAINT_START = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOR
 
 export interface TableDefinition {
   readonly columns: readonly ColumnClauses[];
+  /** The same columns by ASCII-lower-cased name (SQLite's identifier comparison). */
+  readonly byName: ReadonlyMap<string, ColumnClauses>;
   /** Whether the table's INTEGER PRIMARY KEY is declared AUTOINCREMENT (the keyword appears nowhere else). */
   readonly autoincrement: boolean;
 }
@@ -26,35 +29,38 @@ export interface TableDefinition {
  * already accepted (from sqlite_schema.sql), tokenising it once. Returns no
  * columns for statements without a column list (`CREATE VIRTUAL TABLE`, `AS SELECT`).
  */
-export function columnDefinitions(createTableSql: string): TableDefinition {
+export const columnDefinitions: (createTableSql: string) => TableDefinition = memoizeByText(readColumnDefinitions);
+
+function readColumnDefinitions(createTableSql: string): TableDefinition {
   const tokens = tokenize(createTableSql);
-  const autoincrement = tokens.some((token) => isWord(token, 'AUTOINCREMENT'));
+  // AUTOINCREMENT may follow a column's PRIMARY KEY or sit in a table-level PRIMARY KEY (…): look everywhere.
+  const autoincrement = tokens.some((token) => token.kind === 'word' && token.text.length === 13 && token.text.toUpperCase() === 'AUTOINCREMENT');
   const open = tokens.findIndex((token) => token.kind === 'punct' && token.text === '(');
-  if (open === -1 || tokens.slice(0, open).some((token) => isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], autoincrement };
+  if (open === -1 || tokens.some((token, i) => i < open && isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], byName: new Map(), autoincrement };
   const close = matchingParen(tokens, open);
-  if (close === -1) return { columns: [], autoincrement };
+  if (close === -1) return { columns: [], byName: new Map(), autoincrement };
   const result: ColumnClauses[] = [];
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
     const first = tokens[from];
     if (first === undefined || isWord(first, ...TABLE_CONSTRAINT_START)) continue;
-    const part = tokens.slice(from, to);
     result.push({
       name: identifierText(first),
       definition: createTableSql.slice(first.start, tokens[to - 1]!.end),
-      ...clausesOf(part),
+      ...clausesOf(tokens, from, to),
     });
   }
-  return { columns: result, autoincrement };
+  return { columns: result, byName: new Map(result.map((column) => [asciiLower(column.name), column])), autoincrement };
 }
 
-function clausesOf(part: readonly Token[]): Omit<ColumnClauses, 'name' | 'definition'> {
+/** The clauses of the column definition `tokens[from..to)`, whose first token is the name. */
+function clausesOf(part: readonly Token[], from: number, to: number): Omit<ColumnClauses, 'name' | 'definition'> {
   let collation: string | null = null;
   let hasCheck = false;
   let unique = false;
   let autoincrement = false;
   let references = false;
   let depth = 0;
-  for (let i = 1; i < part.length; i++) {
+  for (let i = from + 1; i < to; i++) {
     const token = part[i]!;
     if (token.kind === 'punct') {
       if (token.text === '(') depth++;
@@ -64,7 +70,7 @@ function clausesOf(part: readonly Token[]): Omit<ColumnClauses, 'name' | 'defini
     if (depth !== 0 || token.kind !== 'word') continue;
     switch (token.text.toUpperCase()) {
       case 'COLLATE':
-        if (part[i + 1]) collation = identifierText(part[i + 1]!).toUpperCase();
+        if (i + 1 < to) collation = identifierText(part[i + 1]!).toUpperCase();
         break;
       case 'CHECK':
         hasCheck = true;
@@ -104,4 +110,8 @@ export function tableCheckMentions(createTableSql: string, columnName: string): 
     }
   }
   return false;
+}
+
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

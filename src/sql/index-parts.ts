@@ -1,3 +1,4 @@
+import { memoizeByText } from './memoize-by-text.js';
 import { isWord, matchingParen, normalizeCondition, normalizeExpression, splitTopLevel, tokenize } from './tokenize.js';
 
 export interface IndexParts {
@@ -7,8 +8,10 @@ export interface IndexParts {
   readonly where: string | null;
 }
 
-/** Finds the indexed terms and the WHERE clause of a `CREATE INDEX` statement SQLite has accepted. */
-export function indexParts(createIndexSql: string): IndexParts {
+/** Finds the indexed terms and the WHERE clause of a `CREATE INDEX` statement SQLite has accepted (memoised by text). */
+export const indexParts: (createIndexSql: string) => IndexParts = memoizeByText(readIndexParts);
+
+function readIndexParts(createIndexSql: string): IndexParts {
   const tokens = tokenize(createIndexSql);
   const on = tokens.findIndex((token) => isWord(token, 'ON'));
   const open = tokens.findIndex((token, i) => i > on && token.kind === 'punct' && token.text === '(');
