@@ -7,8 +7,6 @@ export interface SqlStatement {
   all(...params: unknown[]): unknown[];
   get(...params: unknown[]): unknown;
   run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
-  /** Rows as arrays of column values instead of objects (less garbage for large result sets). */
-  raw(toggle?: boolean): this;
 }
 
 export interface SqlConnection {
