@@ -137,6 +137,18 @@ export function findColumn(table: Table, name: string): Column | undefined {
  * Column affinity by SQLite's five ordered rules (https://sqlite.org/datatype3.html#determination_of_column_affinity).
  */
 export function affinityOf(declaredType: string): Affinity {
+  // A schema repeats a handful of type names thousands of times: decide each once.
+  let affinity = affinityByType.get(declaredType);
+  if (affinity === undefined) {
+    affinity = decideAffinity(declaredType);
+    if (affinityByType.size < 10_000) affinityByType.set(declaredType, affinity);
+  }
+  return affinity;
+}
+
+const affinityByType = new Map<string, Affinity>();
+
+function decideAffinity(declaredType: string): Affinity {
   const upper = declaredType.toUpperCase();
   if (upper.includes('INT')) return 'INTEGER';
   if (upper.includes('CHAR') || upper.includes('CLOB') || upper.includes('TEXT')) return 'TEXT';
