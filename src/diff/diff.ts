@@ -115,10 +115,10 @@ function pairColumns(declared: readonly Column[], live: readonly Column[]): { de
 function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, live: Column): ColumnMismatch[] {
   const table = declaredTable.name;
   const column = declared.name;
-  const where = `column "${table}"."${column}"`;
+  // Runs for every column of every table on every check: compare values first, build text only for a mismatch.
   const found: ColumnMismatch[] = [];
   const mismatch = (kind: ColumnMismatch['kind'], declaredText: string, actualText: string, what: string): void => {
-    found.push({ kind, table, column, declared: declaredText, actual: actualText, detail: `${where} ${what}: declared ${declaredText}, actual ${actualText}` });
+    found.push({ kind, table, column, declared: declaredText, actual: actualText, detail: `column "${table}"."${column}" ${what}: declared ${declaredText}, actual ${actualText}` });
   };
 
   // Outside STRICT tables a declared type only selects an affinity (datatype3.html#type_affinity);
@@ -130,19 +130,35 @@ function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, li
   if (declared.notNull !== live.notNull) {
     mismatch('column_not_null', declared.notNull ? 'NOT NULL' : 'nullable', live.notNull ? 'NOT NULL' : 'nullable', 'nullability differs');
   }
-  if (defaultKey(declared.default) !== defaultKey(live.default)) {
+  if (!sameDefault(declared.default, live.default)) {
     mismatch('column_default', defaultText(declared.default), defaultText(live.default), 'default differs');
   }
-  const declaredKey = primaryKeyText(declaredTable, declared);
-  const liveKey = primaryKeyText(liveTable, live);
-  if (declaredKey !== liveKey) mismatch('column_primary_key', declaredKey, liveKey, 'primary key differs');
+  if (declared.primaryKey !== 0 || live.primaryKey !== 0) {
+    const declaredKey = primaryKeyText(declaredTable, declared);
+    const liveKey = primaryKeyText(liveTable, live);
+    if (declaredKey !== liveKey) mismatch('column_primary_key', declaredKey, liveKey, 'primary key differs');
+  }
 
-  const declaredCollation = declared.collation ?? 'BINARY';
-  const liveCollation = live.collation ?? 'BINARY';
-  if (declaredCollation !== liveCollation) mismatch('column_collation', declaredCollation, liveCollation, 'collation differs');
+  if (declared.collation !== live.collation) {
+    const declaredCollation = declared.collation ?? 'BINARY';
+    const liveCollation = live.collation ?? 'BINARY';
+    if (declaredCollation !== liveCollation) mismatch('column_collation', declaredCollation, liveCollation, 'collation differs');
+  }
 
-  if (generatedText(declared) !== generatedText(live)) mismatch('column_generated', generatedText(declared), generatedText(live), 'generated-column kind differs');
+  if (declared.hidden !== live.hidden && generatedText(declared) !== generatedText(live)) {
+    mismatch('column_generated', generatedText(declared), generatedText(live), 'generated-column kind differs');
+  }
   return found;
+}
+
+/** {@link defaultKey} equality without building the keys in the common cases. */
+function sameDefault(a: DefaultValue | null, b: DefaultValue | null): boolean {
+  if (a === b) return true;
+  if (a !== null && b !== null) {
+    if (a.kind === 'literal' && b.kind === 'literal') return a.storageClass === b.storageClass && a.quoted === b.quoted;
+    if (a.kind === 'current' && b.kind === 'current') return a.keyword === b.keyword;
+  }
+  return defaultKey(a) === defaultKey(b);
 }
 
 function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {

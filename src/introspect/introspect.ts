@@ -28,7 +28,7 @@ const USER_TABLES = `s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\
 // each: SQLite computes the pragmas in a few ms, but handing 20,000 rows of 8 values one by one
 // to JavaScript cost three times what building and parsing one JSON array does.
 const TABLES_SQL = `
-SELECT s.name AS name, s.sql AS sql
+SELECT s.rowid AS rowid, s.name AS name, s.sql AS sql
 FROM sqlite_schema AS s
 WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY s.rowid`;
@@ -36,12 +36,12 @@ ORDER BY s.rowid`;
 const TABLE_LIST_SQL = `SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`;
 
 const COLUMNS_SQL = `
-SELECT json_group_array(json_array(s.name, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) AS rows
+SELECT json_group_array(json_array(s.rowid, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) AS rows
 FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c
 WHERE ${USER_TABLES}`;
 
 const INDEXES_SQL = `
-SELECT json_group_array(json_array(s.name, l.name, l."unique", l.origin, l.partial, x.seqno, x.name, x.cid, x."desc", x.coll)) AS rows
+SELECT json_group_array(json_array(s.rowid, l.name, l."unique", l.origin, l.partial, x.seqno, x.name, x.cid, x."desc", x.coll)) AS rows
 FROM sqlite_schema AS s
 JOIN pragma_index_list(s.name) AS l
 JOIN pragma_index_xinfo(l.name) AS x
@@ -55,11 +55,12 @@ SELECT s.name AS tbl, f.id AS id, f.seq AS seq, f."table" AS parent, f."from" AS
 FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f
 WHERE ${USER_TABLES}`;
 
-interface TableRow { name: string; sql: string }
+interface TableRow { rowid: number; name: string; sql: string }
 interface TableListRow { name: string; type: string; wr: number; strict: number }
-type ColumnRow = readonly [tbl: string, cid: number, name: string, type: string, isNotNull: number, dflt: string | null, pk: number, hidden: number];
+// Rows name their table by sqlite_schema rowid: a number per row instead of a repeated name string.
+type ColumnRow = readonly [tableRowid: number, cid: number, name: string, type: string, isNotNull: number, dflt: string | null, pk: number, hidden: number];
 type IndexRow = readonly [
-  tbl: string, idx: string, isUnique: number, origin: string, partial: number,
+  tableRowid: number, idx: string, isUnique: number, origin: string, partial: number,
   seqno: number, col: string | null, cid: number, isDesc: number, coll: string,
 ];
 interface ForeignKeyRow { tbl: string; id: number; seq: number; parent: string; fromCol: string; toCol: string | null; onUpdate: string; onDelete: string }
@@ -96,10 +97,10 @@ export function introspect(db: SqlConnection): Schema {
     if (listed === undefined || listed.type === 'shadow') continue;
     const definitions = columnDefinitions(row.sql);
     const clauses = definitions.byName;
-    const columns = inOrder(columnsByTable.get(row.name) ?? [], (columnRow) => columnRow[1]).map((columnRow) =>
+    const columns = inOrder(columnsByTable.get(row.rowid) ?? [], (columnRow) => columnRow[1]).map((columnRow) =>
       toColumn(columnRow, clauses.get(nameKey(columnRow[2])), evaluate),
     );
-    const indexes = toIndexes(indexesByTable.get(row.name) ?? [], indexSql, columns);
+    const indexes = toIndexes(row.name, indexesByTable.get(row.rowid) ?? [], indexSql, columns);
     const withoutRowid = listed.wr === 1;
     const pkColumns = columns.filter((column) => column.primaryKey > 0);
     tables.push({
@@ -147,12 +148,12 @@ function toColumn(row: ColumnRow, clauses: ColumnClauses | undefined, evaluate: 
   };
 }
 
-function toIndexes(rows: readonly IndexRow[], indexSql: ReadonlyMap<string, string>, columns: readonly Column[]): Index[] {
+function toIndexes(table: string, rows: readonly IndexRow[], indexSql: ReadonlyMap<string, string>, columns: readonly Column[]): Index[] {
   const indexes: Index[] = [];
   const groups = [...groupBy(rows, (row) => row[1])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, unordered] of groups) {
     const indexRows = inOrder(unordered, (row) => row[5]);
-    const [tbl, , isUnique, origin, partial] = indexRows[0]!;
+    const [, , isUnique, origin, partial] = indexRows[0]!;
     const sql = indexSql.get(name) ?? null;
     const parts = sql === null ? null : indexParts(sql);
     const indexColumns: IndexColumn[] = indexRows.map(([, , , , , , col, cid, isDesc, coll], position) => ({
@@ -163,7 +164,7 @@ function toIndexes(rows: readonly IndexRow[], indexSql: ReadonlyMap<string, stri
     }));
     indexes.push({
       name,
-      table: tbl,
+      table,
       unique: isUnique === 1,
       origin: origin as IndexOrigin,
       columns: indexColumns,
