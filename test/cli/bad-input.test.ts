@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { holdLock, type LockHolder } from '../support/lock-holder.js';
-import { ROOT, runCli, runCliAsync, type CliResult } from '../support/run-cli.js';
+import { CLI, ROOT, runCli, runCliAsync, type CliResult } from '../support/run-cli.js';
 import { createDatabase, fileBytes, tempDir } from '../support/temp-db.js';
 
 /**
@@ -118,6 +118,9 @@ describe('a read-only database on repair', () => {
     const db = createDatabase(shared, LEGACY, { name: 'models.sqlite' });
     chmodSync(db, 0o644);
     const before = fileBytes(db);
+    // The other user must be able to run the CLI at all: the checkout has to be world-readable.
+    const probe = spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1], require("fs").constants.R_OK)', CLI], { uid: 65534, gid: 65534 });
+    expect(probe.status, `uid 65534 cannot read ${CLI}; run the tests from a world-readable checkout`).toBe(0);
     const result = await runCliAsync(['repair', '--db', db, '--schema', SCHEMA], { uid: 65534, gid: 65534 });
     expectOneLineError(result, 'DB_READONLY', db);
     expect(fileBytes(db).equals(before)).toBe(true);

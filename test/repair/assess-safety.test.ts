@@ -191,3 +191,38 @@ import type { Schema } from '../../src/schema/schema-model.js';
 function applyRepairFor(db: Database.Database, schema: Schema, context: SafetyContext | undefined) {
   return applyRepair(db, schema, context ? { safety: context } : {});
 }
+
+describe('tables, indexes and changed objects', () => {
+  it('a missing UNIQUE index is safe; on duplicate rows SQLite refuses it and the whole repair rolls back', async () => {
+    const path = createDatabase(dir, `${LIVE_T} INSERT INTO t (id, name) VALUES (1, 'same'), (2, 'same');`);
+    const schema = declaredSchemaFromSql(`${LIVE_T} CREATE TABLE extra (id INTEGER PRIMARY KEY); CREATE UNIQUE INDEX t_name ON t (name);`, 'declared.sql');
+    const plan = planRepair(diff(schema, introspectFile(path)).drift);
+    expect(plan.unsafe).toEqual([]);
+    expect(plan.steps.map((step) => step.drift.kind)).toEqual(['missing_table', 'missing_index']);
+    const before = fileBytes(path);
+    const error = await checkDatabase({ dbPath: path, declared: schema, mode: 'repair', busyTimeoutMs: 1000 }).catch((e: unknown) => e);
+    expect((error as DriftdError).code).toBe('REPAIR_STEP_FAILED');
+    expect((error as DriftdError).message).toMatch(/step 2 of 2 .*UNIQUE constraint failed/);
+    expect(fileBytes(path).equals(before)).toBe(true);
+  });
+
+  // Every kind other than a missing object needs a table rebuild or a DROP: never repaired automatically.
+  it.each([
+    ['column_type', 'CREATE TABLE t (id INTEGER PRIMARY KEY, name INTEGER)'],
+    ['column_not_null', 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)'],
+    ['column_default', "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT DEFAULT 'x')"],
+    ['column_primary_key', 'CREATE TABLE t (id INT PRIMARY KEY, name TEXT)'],
+    ['column_collation', 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE)'],
+    ['unique_constraint', 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)'],
+    ['table_option', 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT) STRICT'],
+    ['foreign_key', 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT REFERENCES p (code))'],
+  ] as const)('%s is unsafe, with a reason', (kind, declaredSql) => {
+    const schema = declaredSchemaFromSql(`${PARENT.split(';')[0]}; ${declaredSql}`, 'declared.sql');
+    const drift = diff(schema, introspectFile(withRows)).drift;
+    expect(drift.map((item) => item.kind)).toEqual([kind]);
+    const verdict = assessSafety(drift[0]!);
+    expect(verdict.safe).toBe(false);
+    expect(verdict.reason).toMatch(/rebuild|drop/i);
+    expect(planRepair(drift).steps).toEqual([]);
+  });
+});
