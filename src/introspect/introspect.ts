@@ -73,7 +73,7 @@ function jsonRows<T>(db: SqlConnection, sql: string): T[] {
 
 /**
  * Reads the schema of the `main` database of `db` into the plain model, with
- * four joined queries over the pragma table-valued functions
+ * a few joined queries over the pragma table-valued functions
  * (https://sqlite.org/pragma.html#pragfunc). Read-only: it runs SELECTs only.
  * Literal defaults are evaluated by SQLite with `SELECT` (constants only).
  */

@@ -4,7 +4,7 @@
  * JavaScript time and garbage at 1,000 tables. Results must be immutable
  * (they are shared between callers). Bounded: when full, the oldest entry goes.
  */
-export function memoizeByText<T>(compute: (text: string) => T, capacity = 50_000): (text: string) => T {
+export function memoizeByText<T>(compute: (text: string) => T, capacity = 20_000): (text: string) => T {
   const cache = new Map<string, T>();
   return (text) => {
     const hit = cache.get(text);
