@@ -7,8 +7,13 @@ const dir = (name: string, aliasOf?: string): ListedDirectory => ({
   path: `/data/models/${name}`,
   canonicalPath: aliasOf ? `${ROOT}/${aliasOf}` : `${ROOT}/${name}`,
   aliasPath: aliasOf ? `${ROOT}/${name}` : null,
+  nameInRoot: aliasOf ?? name,
+  aliasName: aliasOf ? name : null,
 });
-const row = (rowid: number, canonicalPath: string): StoredRow => ({ rowid, storedPath: canonicalPath, canonicalPath });
+const row = (rowid: number, canonicalPath: string): StoredRow => {
+  const inRoot = canonicalPath.startsWith(`${ROOT}/`) && !canonicalPath.slice(ROOT.length + 1).includes('/');
+  return { rowid, storedPath: canonicalPath, canonicalPath, nameInRoot: inRoot ? canonicalPath.slice(ROOT.length + 1) : null };
+};
 
 describe('diffDirectories', () => {
   it.each<[string, ListedDirectory[], StoredRow[], { orphans: string[]; dangling: number[]; matched: number; elsewhere: number }]>([
@@ -21,7 +26,7 @@ describe('diffDirectories', () => {
     ['a symlink and its target are one orphan, under the real name', [dir('link', 'real'), dir('real')], [], { orphans: ['real'], dangling: [], matched: 0, elsewhere: 0 }],
     ['a root prefix is not a parent', [], [row(1, `${ROOT}-old/a`)], { orphans: [], dangling: [], matched: 0, elsewhere: 1 }],
   ])('%s', (_label, directories, rows, expected) => {
-    const found = diffDirectories(directories, rows, ROOT);
+    const found = diffDirectories(directories, rows);
     expect({ orphans: found.orphans.map((o) => o.name), dangling: found.dangling.map((d) => d.rowid), matched: found.matched, elsewhere: found.elsewhere }).toEqual(expected);
   });
 });
