@@ -31,8 +31,10 @@ export interface ReconcileRequest {
   readonly fs?: ReconcileFs;
 }
 
-/** How many orphan directories are inspected at once. */
-const INSPECT_CONCURRENCY = 16;
+/** How many orphan directories are inspected at once (matters for an asynchronous `fs`). */
+const INSPECT_CONCURRENCY = 8;
+/** Yield to the event loop after this many directories, so a daemon's HTTP stays responsive. */
+const YIELD_EVERY = 256;
 
 /**
  * The reconcile step the CLI and the daemon share: for each rule, list the
@@ -196,6 +198,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
+      if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       results[index] = await work(items[index]!);
     }
   };

@@ -280,9 +280,13 @@ describe('a round is one transaction', () => {
     expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
-  it('a root that does not exist is an error naming the rule', async () => {
+  it.each([
+    ['does not exist', 'RECONCILE_ROOT_MISSING', (w: Workspace) => renameSync(w.models, `${w.models}-moved`)],
+    ['is a file', 'RECONCILE_ROOT_UNREADABLE', (w: Workspace) => (rmSync(w.models, { recursive: true }), writeFileSync(w.models, ''))],
+  ])('a root that %s is an error naming the rule', async (_label, code, spoil) => {
     const w = open();
-    renameSync(w.models, `${w.models}-moved`);
-    await expect(run(w)).rejects.toMatchObject({ code: 'RECONCILE_ROOT_MISSING', message: expect.stringContaining('rule "models"') });
+    spoil(w);
+    await expect(run(w)).rejects.toMatchObject({ code, message: expect.stringContaining('rule "models"') });
+  });
   });
 });
