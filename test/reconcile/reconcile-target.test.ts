@@ -288,5 +288,4 @@ describe('a round is one transaction', () => {
     spoil(w);
     await expect(run(w)).rejects.toMatchObject({ code, message: expect.stringContaining('rule "models"') });
   });
-  });
 });
