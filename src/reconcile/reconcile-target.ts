@@ -1,7 +1,7 @@
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
-import { findColumn, findTable, type Schema, type Table } from '../schema/schema-model.js';
+import { findColumn, findTable, nameKey, type Schema, type Table } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { applyInserts } from './apply/apply-inserts.js';
 import { diffDirectories, type ListedDirectory } from './diff/diff-directories.js';
@@ -72,13 +72,23 @@ export async function reconcileTarget(request: ReconcileRequest): Promise<Reconc
   return reports;
 }
 
-/** Why the rule cannot run on this live schema, or null when it can. */
+/**
+ * Why the rule cannot run on this live schema, or null when it can: the table
+ * or a mapped column is missing, or the live table has a NOT NULL column
+ * without a default that the rule does not map (every INSERT would fail).
+ */
 export function blockedBy(live: Schema, rule: ReconcileRule): string | null {
   const table = findTable(live, rule.table);
   if (!table) return `missing_table ${rule.table}`;
-  const missing = Object.keys(rule.columns).filter((column) => !findColumn(table, column));
-  if (missing.length === 0) return null;
-  return missing.map((column) => `missing_column ${table.name}.${column}`).join(', ');
+  const missing = Object.keys(rule.columns)
+    .filter((column) => !findColumn(table, column))
+    .map((column) => `missing_column ${table.name}.${column}`);
+  const mapped = new Set(Object.keys(rule.columns).map((column) => nameKey(column)));
+  const unmapped = table.columns
+    .filter((column) => column.hidden === 0 && column.notNull && column.default === null && !isRowidAlias(table, column) && !mapped.has(nameKey(column.name)))
+    .map((column) => `extra_column ${table.name}.${column.name} (NOT NULL without a default, not mapped)`);
+  const reasons = [...missing, ...unmapped];
+  return reasons.length === 0 ? null : reasons.join(', ');
 }
 
 function requiredColumns(table: Table, rule: ReconcileRule): Set<string> {
