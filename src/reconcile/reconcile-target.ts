@@ -156,6 +156,7 @@ async function reconcileRule(
 
   let recovered: readonly OrphanItem[] = [];
   let raced: readonly OrphanItem[] = [];
+  let blockedInTransaction: string | null = null;
   if (request.mode === 'apply' && orphans.length > 0) {
     const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
     try {
@@ -167,11 +168,12 @@ async function reconcileRule(
           // The schema may have changed since the scan: re-check the columns inside the transaction.
           const current = introspect(writable);
           const currentTable = findTable(current, rule.table);
-          if (blockedBy(current, rule) !== null || !currentTable) return null;
-          const now = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
+          const blockedNow = blockedBy(current, rule);
+          if (blockedNow !== null || !currentTable) return { blockedBy: blockedNow ?? `missing_table ${rule.table}` };
+          const currentRows = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
           const recheck = diffDirectories(
             orphans.map((orphan) => orphan.listed),
-            now,
+            currentRows,
           );
           const stillAbsent = new Set(recheck.orphans.map((orphan) => orphan.canonicalPath));
           return new Set(orphans.map((orphan) => orphan.canonicalPath).filter((path) => !stillAbsent.has(path)));
@@ -179,6 +181,7 @@ async function reconcileRule(
       });
       recovered = outcome.recovered;
       raced = outcome.raced;
+      blockedInTransaction = outcome.blockedBy;
     } catch (error) {
       throw sqliteError(error, request.dbPath, `inserting recovered rows for rule "${rule.name}"`);
     } finally {
@@ -190,7 +193,7 @@ async function reconcileRule(
     rule: rule.name,
     table: table.name,
     root: rule.root,
-    blockedBy: null,
+    blockedBy: blockedInTransaction,
     orphans: orphans.map((orphan) => orphan.item),
     recovered,
     raced,
