@@ -1,0 +1,220 @@
+import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { introspect } from '../introspect/introspect.js';
+import { findColumn, findTable, nameKey, type Schema, type Table } from '../schema/schema-model.js';
+import { quoteIdentifier } from '../sql/quote.js';
+import { applyInserts } from './apply/apply-inserts.js';
+import { diffDirectories, type ListedDirectory } from './diff/diff-directories.js';
+import { filesRead, mapColumns, needsMtime } from './mapping/map-columns.js';
+import type { OrphanItem, ReconcileReport, SkippedDirectory } from './reconcile-report.js';
+import { isRowidAlias } from './rule/validate-reconcile-rules.js';
+import type { ReconcileRule } from './rule/reconcile-rule-format.js';
+import { canonicalRowPaths } from './scan/canonical-row-paths.js';
+import { inspectDirectory } from './scan/inspect-directory.js';
+import { nodeReconcileFs } from './scan/node-reconcile-fs.js';
+import type { ReconcileFs } from './scan/reconcile-fs.js';
+import { scanRoot } from './scan/scan-root.js';
+
+export type { ReconcileRule } from './rule/reconcile-rule-format.js';
+export type { DanglingRow, OrphanItem, ReconcileReport, SkippedDirectory, SkipReason } from './reconcile-report.js';
+export { reconcileSettled } from './reconcile-report.js';
+
+export interface ReconcileRequest {
+  readonly dbPath: string;
+  readonly rules: readonly ReconcileRule[];
+  /** `dry-run` scans and reports what it would insert; `apply` inserts. */
+  readonly mode: 'dry-run' | 'apply';
+  readonly busyTimeoutMs: number;
+  /** Wall clock for the settle time; defaults to the system clock. */
+  readonly now?: () => Date;
+  /** The filesystem; defaults to node:fs. */
+  readonly fs?: ReconcileFs;
+}
+
+/** How many orphan directories are inspected at once (matters for an asynchronous `fs`). */
+const INSPECT_CONCURRENCY = 8;
+/** Yield to the event loop after this many directories, so a daemon's HTTP stays responsive. */
+const YIELD_EVERY = 256;
+
+/**
+ * The reconcile step the CLI and the daemon share: for each rule, list the
+ * root, read the table's keys, diff the two, inspect the orphans and (in apply
+ * mode) insert their rows in one BEGIN IMMEDIATE transaction per rule. A rule
+ * whose table or mapped columns are missing from the live database reports
+ * `blockedBy` and touches nothing: repair the schema first. Never updates or
+ * deletes a row. Throws `DriftdError` (DB_*, RECONCILE_ROOT_MISSING,
+ * RECONCILE_INSERT_FAILED) for failures of the whole target.
+ */
+export async function reconcileTarget(request: ReconcileRequest): Promise<ReconcileReport[]> {
+  const fs = request.fs ?? nodeReconcileFs;
+  const now = request.now ?? (() => new Date());
+  const reports: ReconcileReport[] = [];
+  if (request.rules.length === 0) return reports;
+  const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  try {
+    let live: Schema;
+    try {
+      live = introspect(readonlyDb);
+    } catch (error) {
+      throw sqliteError(error, request.dbPath, 'introspecting');
+    }
+    for (const rule of request.rules) {
+      try {
+        reports.push(await reconcileRule(readonlyDb, live, rule, request, fs, now));
+      } catch (error) {
+        if (error instanceof DriftdError) throw error;
+        throw withContext(`reconcile rule "${rule.name}" on "${request.dbPath}"`, sqliteError(error, request.dbPath, `reconciling rule "${rule.name}"`));
+      }
+    }
+  } finally {
+    readonlyDb.close();
+  }
+  return reports;
+}
+
+/**
+ * Why the rule cannot run on this live schema, or null when it can: the table
+ * or a mapped column is missing, or the live table has a NOT NULL column
+ * without a default that the rule does not map (every INSERT would fail).
+ */
+export function blockedBy(live: Schema, rule: ReconcileRule): string | null {
+  const table = findTable(live, rule.table);
+  if (!table) return `missing_table ${rule.table}`;
+  const missing = Object.keys(rule.columns)
+    .filter((column) => !findColumn(table, column))
+    .map((column) => `missing_column ${table.name}.${column}`);
+  const mapped = new Set(Object.keys(rule.columns).map((column) => nameKey(column)));
+  const unmapped = table.columns
+    .filter((column) => column.hidden === 0 && column.notNull && column.default === null && !isRowidAlias(table, column) && !mapped.has(nameKey(column.name)))
+    .map((column) => `extra_column ${table.name}.${column.name} (NOT NULL without a default, not mapped)`);
+  const reasons = [...missing, ...unmapped];
+  return reasons.length === 0 ? null : reasons.join(', ');
+}
+
+function requiredColumns(table: Table, rule: ReconcileRule): Set<string> {
+  const required = new Set<string>();
+  for (const name of Object.keys(rule.columns)) {
+    const column = findColumn(table, name);
+    if (column && column.notNull && column.default === null && !isRowidAlias(table, column)) required.add(name);
+  }
+  return required;
+}
+
+function readKeys(db: DatabaseHandle, table: Table, keyColumn: string): Array<[number | null, unknown]> {
+  const rowid = table.withoutRowid ? 'NULL' : 'rowid';
+  return db.prepare(`SELECT ${rowid}, ${quoteIdentifier(keyColumn)} FROM ${quoteIdentifier(table.name)}`).raw(true).all() as Array<[number | null, unknown]>;
+}
+
+async function reconcileRule(
+  readonlyDb: DatabaseHandle,
+  live: Schema,
+  rule: ReconcileRule,
+  request: ReconcileRequest,
+  fs: ReconcileFs,
+  now: () => Date,
+): Promise<ReconcileReport> {
+  const empty = { directories: 0, rows: 0, matched: 0, unmarked: 0, elsewhere: 0 };
+  const blocked = blockedBy(live, rule);
+  const table = findTable(live, rule.table);
+  if (blocked !== null || !table) {
+    return { rule: rule.name, table: rule.table, root: rule.root, blockedBy: blocked, orphans: [], recovered: [], raced: [], dangling: [], skipped: [], counts: empty, timings: { scanMs: 0, diffMs: 0, applyMs: 0 } };
+  }
+  const t0 = performance.now();
+  const listing = await scanRoot(fs, rule.root, rule.name);
+  const parentCache = new Map<string, string>();
+  const pathOptions = { relativeTo: rule.relativeTo, root: rule.root, realRoot: listing.realRoot };
+  const rows = await canonicalRowPaths(fs, readKeys(readonlyDb, table, rule.keyColumn), pathOptions, parentCache);
+  const t1 = performance.now();
+  const found = diffDirectories(listing.directories, rows);
+  const t2 = performance.now();
+
+  const required = requiredColumns(table, rule);
+  const options = {
+    realRoot: listing.realRoot,
+    markers: rule.markers,
+    settleSeconds: rule.settleSeconds,
+    files: filesRead(rule),
+    needsMtime: needsMtime(rule),
+    nowMs: now().getTime(),
+  };
+  const orphans: Array<{ item: OrphanItem; canonicalPath: string; listed: ListedDirectory }> = [];
+  const skipped: SkippedDirectory[] = [...listing.skipped];
+  let unmarked = 0;
+  const outcomes = await mapLimited(found.orphans, INSPECT_CONCURRENCY, async (directory: ListedDirectory) => {
+    const inspection = await inspectDirectory(fs, directory, options);
+    if (inspection.kind !== 'ready') return { directory, inspection } as const;
+    return { directory, inspection, row: mapColumns(rule, inspection.facts, required) } as const;
+  });
+  for (const outcome of outcomes) {
+    const { directory, inspection } = outcome;
+    if (inspection.kind === 'unmarked') unmarked++;
+    else if (inspection.kind === 'skipped') skipped.push({ directory: directory.name, path: directory.path, reason: inspection.reason, detail: inspection.detail });
+    else if (outcome.row && !outcome.row.ok) skipped.push({ directory: directory.name, path: directory.path, reason: outcome.row.reason, detail: outcome.row.detail });
+    else if (outcome.row?.ok) orphans.push({ item: { directory: directory.name, path: directory.path, values: outcome.row.values }, canonicalPath: directory.canonicalPath, listed: directory });
+  }
+  const t3 = performance.now();
+
+  let recovered: readonly OrphanItem[] = [];
+  let raced: readonly OrphanItem[] = [];
+  let blockedInTransaction: string | null = null;
+  if (request.mode === 'apply' && orphans.length > 0) {
+    const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+    try {
+      const outcome = await applyInserts(writable, {
+        table: table.name,
+        rule: rule.name,
+        orphans,
+        presentKeys: async () => {
+          // The schema may have changed since the scan: re-check the columns inside the transaction.
+          const current = introspect(writable);
+          const currentTable = findTable(current, rule.table);
+          const blockedNow = blockedBy(current, rule);
+          if (blockedNow !== null || !currentTable) return { blockedBy: blockedNow ?? `missing_table ${rule.table}` };
+          const currentRows = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
+          const recheck = diffDirectories(
+            orphans.map((orphan) => orphan.listed),
+            currentRows,
+          );
+          const stillAbsent = new Set(recheck.orphans.map((orphan) => orphan.canonicalPath));
+          return new Set(orphans.map((orphan) => orphan.canonicalPath).filter((path) => !stillAbsent.has(path)));
+        },
+      });
+      recovered = outcome.recovered;
+      raced = outcome.raced;
+      blockedInTransaction = outcome.blockedBy;
+    } catch (error) {
+      throw sqliteError(error, request.dbPath, `inserting recovered rows for rule "${rule.name}"`);
+    } finally {
+      writable.close();
+    }
+  }
+  const t4 = performance.now();
+  return {
+    rule: rule.name,
+    table: table.name,
+    root: rule.root,
+    blockedBy: blockedInTransaction,
+    orphans: orphans.map((orphan) => orphan.item),
+    recovered,
+    raced,
+    dangling: found.dangling.map((row) => ({ rowid: row.rowid, storedPath: row.storedPath })),
+    skipped,
+    counts: { directories: listing.directories.length, rows: rows.length, matched: found.matched, unmarked, elsewhere: found.elsewhere },
+    timings: { scanMs: t1 - t0 + (t3 - t2), diffMs: t2 - t1, applyMs: t4 - t3 },
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping the input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
