@@ -2,12 +2,16 @@
 import { DriftdError } from '../errors/driftd-error.js';
 import { checkCommand } from './check-command.js';
 import { EXIT, type CliIo, type Command } from './cli-io.js';
+import { runCommand } from './run-command.js';
+import { validateCommand } from './validate-command.js';
 
 const HELP = `driftd — keeps SQLite databases true to their declared schema
 
 usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
   driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--json]
+  driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
+  driftd validate --config FILE [--json]
   driftd help
 
 exit codes: 0 in sync / nothing to do, 1 drift found or left, 2 error
@@ -17,6 +21,8 @@ exit codes: 0 in sync / nothing to do, 1 drift found or left, 2 error
 const COMMANDS: Record<string, Command> = {
   check: checkCommand('check'),
   repair: checkCommand('repair'),
+  run: runCommand(),
+  validate: validateCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
