@@ -46,6 +46,8 @@ export class DaemonMetrics {
   private readonly reloadSuccessTimestamp: Gauge;
   /** The label sets each target's state gauges were last set with, so stale series are removed, not left at an old value. */
   private readonly stateSeries = new Map<string, { drift: Set<string>; extras: Set<string>; tables: Set<string> }>();
+  /** Every (metric, labels) a target has touched, so removing a target removes all of its series. */
+  private readonly touched = new Map<string, Map<string, { metric: { remove(labels: Record<string, string>): void }; labels: Record<string, string> }>>();
 
   constructor(build: { version: string; nodeVersion: string }) {
     const registers = [this.registry];
@@ -78,49 +80,44 @@ export class DaemonMetrics {
     this.reloadSuccessful = new Gauge({ name: 'driftd_config_last_reload_successful', help: '1 when the last config load succeeded.', registers });
     this.reloadSuccessTimestamp = new Gauge({ name: 'driftd_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful config load.', registers });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `*_total`, which `promtool check metrics` rejects (only counters may end in
+    // _total). The same numbers stay available per type as nodejs_active_handles / _requests / _resources.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
 
   /** Creates every per-target series at zero so dashboards see them before the first event. */
   addTarget(target: string): void {
-    this.checks.inc({ target }, 0);
-    this.repairFailures.inc({ target }, 0);
-    this.databaseBusy.inc({ target }, 0);
+    this.checks.inc(this.track(this.checks, { target }), 0);
+    this.repairFailures.inc(this.track(this.repairFailures, { target }), 0);
+    this.databaseBusy.inc(this.track(this.databaseBusy, { target }), 0);
   }
 
   /** Drops a target's series (it left the config). */
   removeTarget(target: string): void {
-    for (const metric of [this.checks, this.checkFailures, this.checkDuration, this.lastSuccess, this.inSync, this.targetUp, this.driftItems, this.extraItems, this.repairs, this.repairFailures, this.databaseBusy, this.orphanDirectories, this.recoveredRows, this.danglingRows, this.skippedDirectories]) {
-      (metric as Gauge<string>).remove({ target });
-    }
-    // remove({target}) only matches series with exactly that label set; clear the wider ones by hand.
-    const series = this.stateSeries.get(target);
-    if (series) {
-      for (const key of series.drift) this.driftItems.remove(JSON.parse(key) as Record<string, string>);
-      for (const kind of series.extras) this.extraItems.remove({ target, kind });
-      for (const table of series.tables) for (const gauge of [this.orphanDirectories, this.danglingRows, this.skippedDirectories]) gauge.remove({ target, table });
-    }
+    for (const { metric, labels } of this.touched.get(target)?.values() ?? []) metric.remove(labels);
+    this.touched.delete(target);
     this.stateSeries.delete(target);
   }
 
   checkRan(target: string, seconds: number): void {
-    this.checks.inc({ target });
-    this.checkDuration.observe({ target }, seconds);
+    this.checks.inc(this.track(this.checks, { target }));
+    this.checkDuration.observe(this.track(this.checkDuration, { target }), seconds);
   }
 
   checkFailed(target: string, code: string): void {
-    this.checkFailures.inc({ target, code });
-    if (code === 'DB_BUSY') this.databaseBusy.inc({ target });
-    if (code === 'REPAIR_STEP_FAILED' || code === 'REPAIR_VERIFY_FAILED' || code === 'BACKUP_FAILED') this.repairFailures.inc({ target });
+    this.checkFailures.inc(this.track(this.checkFailures, { target, code }));
+    if (code === 'DB_BUSY') this.databaseBusy.inc(this.track(this.databaseBusy, { target }));
+    if (code === 'REPAIR_STEP_FAILED' || code === 'REPAIR_VERIFY_FAILED' || code === 'BACKUP_FAILED') this.repairFailures.inc(this.track(this.repairFailures, { target }));
   }
 
   checkSucceeded(target: string, atSeconds: number): void {
-    this.lastSuccess.set({ target }, atSeconds);
+    this.lastSuccess.set(this.track(this.lastSuccess, { target }), atSeconds);
   }
 
   targetState(snapshot: TargetSnapshot): void {
     const { target } = snapshot;
-    this.targetUp.set({ target }, snapshot.up ? 1 : 0);
-    if (snapshot.inSync !== null) this.inSync.set({ target }, snapshot.inSync ? 1 : 0);
+    this.targetUp.set(this.track(this.targetUp, { target }), snapshot.up ? 1 : 0);
+    if (snapshot.inSync !== null) this.inSync.set(this.track(this.inSync, { target }), snapshot.inSync ? 1 : 0);
     const series = this.seriesOf(target);
     const drift = new Map<string, number>();
     for (const item of snapshot.drift) {
@@ -128,27 +125,27 @@ export class DaemonMetrics {
       drift.set(key, (drift.get(key) ?? 0) + 1);
     }
     for (const key of series.drift) if (!drift.has(key)) this.driftItems.remove(JSON.parse(key) as Record<string, string>);
-    for (const [key, count] of drift) this.driftItems.set(JSON.parse(key) as Record<string, string>, count);
+    for (const [key, count] of drift) this.driftItems.set(this.track(this.driftItems, JSON.parse(key) as Record<string, string>), count);
     series.drift = new Set(drift.keys());
     const extras = new Map<string, number>();
     for (const item of snapshot.extras) extras.set(item.kind, (extras.get(item.kind) ?? 0) + 1);
     for (const kind of series.extras) if (!extras.has(kind)) this.extraItems.remove({ target, kind });
-    for (const [kind, count] of extras) this.extraItems.set({ target, kind }, count);
+    for (const [kind, count] of extras) this.extraItems.set(this.track(this.extraItems, { target, kind }), count);
     series.extras = new Set(extras.keys());
   }
 
   repairApplied(target: string, table: string, kind: string): void {
-    this.repairs.inc({ target, table, kind });
+    this.repairs.inc(this.track(this.repairs, { target, table, kind }));
   }
 
   reconcileRound(target: string, rules: readonly ReconcileSnapshot[]): void {
     const series = this.seriesOf(target);
     for (const rule of rules) {
       const labels = { target, table: rule.table };
-      this.orphanDirectories.set(labels, rule.orphans);
-      this.danglingRows.set(labels, rule.dangling);
-      this.skippedDirectories.set(labels, rule.skipped);
-      this.recoveredRows.inc(labels, rule.recovered);
+      this.orphanDirectories.set(this.track(this.orphanDirectories, labels), rule.orphans);
+      this.danglingRows.set(this.track(this.danglingRows, labels), rule.dangling);
+      this.skippedDirectories.set(this.track(this.skippedDirectories, labels), rule.skipped);
+      this.recoveredRows.inc(this.track(this.recoveredRows, labels), rule.recovered);
       series.tables.add(rule.table);
     }
   }
@@ -169,6 +166,19 @@ export class DaemonMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** Records that `labels` (which carry a target) were used on `metric`, and returns them. */
+  private track<L extends Record<string, string>>(metric: { remove(labels: Record<string, string>): void }, labels: L): L {
+    const target = labels.target ?? '';
+    let series = this.touched.get(target);
+    if (!series) {
+      series = new Map();
+      this.touched.set(target, series);
+    }
+    const key = `${(metric as unknown as { name: string }).name}\u0000${JSON.stringify(labels)}`;
+    if (!series.has(key)) series.set(key, { metric, labels });
+    return labels;
   }
 
   private seriesOf(target: string): { drift: Set<string>; extras: Set<string>; tables: Set<string> } {
