@@ -38,13 +38,23 @@ export function validateConfigFile(path: string, env: Readonly<Record<string, st
     return { ok: false, problems: [problem], configHash: null };
   }
   const configHash = createHash('sha256').update(bytes).digest('hex');
-  const parsed = parseConfig(bytes.toString('utf8'), { baseDir: dirname(absolute), env, source: absolute });
+  // Each schema file is loaded once: for checking the reconcile rules against it and for running on it.
+  const loaded = new Map<string, DeclaredSchema>();
+  const load = (schemaPath: string): DeclaredSchema => {
+    let schema = loaded.get(schemaPath);
+    if (!schema) {
+      schema = loadDeclaredSchema(schemaPath);
+      loaded.set(schemaPath, schema);
+    }
+    return schema;
+  };
+  const parsed = parseConfig(bytes.toString('utf8'), { baseDir: dirname(absolute), env, source: absolute, declaredSchema: (schemaPath) => load(schemaPath).schema });
   if (!parsed.ok) return { ok: false, problems: parsed.problems, configHash };
   const problems: ConfigProblem[] = [];
   const declared = new Map<string, DeclaredSchema>();
   parsed.config.targets.forEach((target, index) => {
     try {
-      declared.set(target.name, loadDeclaredSchema(target.schema));
+      declared.set(target.name, load(target.schema));
     } catch (error) {
       if (!(error instanceof DriftdError)) throw error;
       problems.push({ path: `targets[${index}].schema`, message: error.toLine(), code: error.code });

@@ -8,7 +8,7 @@ import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { DaemonLogger } from './daemon-logger.js';
 import { watchFiles, type FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
-import { TargetRunner, noReconcile, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
+import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
 
 export type CycleReason = 'schedule' | 'watch' | 'http' | 'reload' | 'start' | 'manual';
 
@@ -71,11 +71,12 @@ export class Daemon {
   private readonly clock: () => number;
   private readonly reconcile: ReconcileStep;
   private readonly loggedDrift = new Map<string, Set<string>>();
+  private readonly loggedSkips = new Set<string>();
 
   constructor(private readonly options: DaemonOptions) {
     this.now = options.now ?? (() => new Date());
     this.clock = options.clock ?? (() => performance.now());
-    this.reconcile = options.reconcile ?? noReconcile;
+    this.reconcile = options.reconcile ?? reconcileRules;
     this.active = options.initial;
     this.lastReload = { ok: true, atMs: this.now().getTime(), problems: [] };
     options.metrics.configLoaded(true, this.lastReload.atMs / 1000);
@@ -270,12 +271,20 @@ export class Daemon {
     }
     metrics.reconcileRound(
       target,
-      report.reconcile.map((rule) => ({ table: rule.table, orphans: rule.orphans, recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),
+      report.reconcile.map((rule) => ({ table: rule.table, orphans: Math.max(0, rule.orphans - rule.recovered.length - rule.raced), recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),
     );
     for (const rule of report.reconcile) {
       if (rule.blockedBy) logger.warn({ target, rule: rule.rule, table: rule.table }, `reconcile blocked: ${rule.blockedBy}`);
-      for (const row of rule.recovered) logger.info({ target, rule: rule.rule, table: rule.table, key: row.key, directory: row.directory }, 'row recovered');
-      for (const skipped of rule.skipped) logger.debug({ target, rule: rule.rule, table: rule.table, directory: skipped.directory }, `directory skipped: ${skipped.reason}`);
+      for (const row of rule.recovered) logger.info({ target, rule: rule.rule, table: rule.table, directory: row.directory, path: row.path }, 'row recovered');
+      for (const skipped of rule.skipped) {
+        // A directory still being written is normal; anything else the operator should see — once, not every cycle.
+        const key = `${target}\u0000${rule.rule}\u0000${skipped.directory}\u0000${skipped.reason}`;
+        const first = !this.loggedSkips.has(key);
+        this.loggedSkips.add(key);
+        const fields = { target, rule: rule.rule, table: rule.table, directory: skipped.directory, reason: skipped.reason };
+        if (first && skipped.reason !== 'settling') logger.warn(fields, `directory skipped: ${skipped.detail}`);
+        else logger.debug(fields, `directory skipped: ${skipped.detail}`);
+      }
     }
   }
 

@@ -5,16 +5,20 @@ import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-datab
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
+import { reconcileTarget } from '../reconcile/reconcile-target.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
 export interface ReconcileSummary {
   readonly rule: string;
   readonly table: string;
   readonly blockedBy: string | null;
+  /** Directories without a row this round (recovered or not). */
   readonly orphans: number;
-  readonly recovered: readonly { readonly directory: string; readonly key: string }[];
+  readonly recovered: readonly { readonly directory: string; readonly path: string }[];
+  /** Orphans another writer inserted between scan and insert. */
+  readonly raced: number;
   readonly dangling: number;
-  readonly skipped: readonly { readonly directory: string; readonly reason: string }[];
+  readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
   readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
@@ -26,6 +30,23 @@ export interface ReconcileSummary {
 export type ReconcileStep = (target: TargetConfig, options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply' }) => Promise<readonly ReconcileSummary[]>;
 
 export const noReconcile: ReconcileStep = async () => [];
+
+/** The real step: `reconcileTarget` over the target's rules (apply for repair "auto", dry-run for "report"). */
+export const reconcileRules: ReconcileStep = async (target, options) => {
+  if (target.reconcile.length === 0) return [];
+  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs });
+  return reports.map((report) => ({
+    rule: report.rule,
+    table: report.table,
+    blockedBy: report.blockedBy,
+    orphans: report.orphans.length,
+    recovered: report.recovered.map((item) => ({ directory: item.directory, path: item.path })),
+    raced: report.raced.length,
+    dangling: report.dangling.length,
+    skipped: report.skipped.map((item) => ({ directory: item.directory, reason: item.reason, detail: item.detail })),
+    timings: report.timings,
+  }));
+};
 
 export interface TargetCycleReport {
   readonly target: string;

@@ -12,6 +12,7 @@ export interface TargetSnapshot {
 /** Per reconcile rule: the table it fills and what the round saw. */
 export interface ReconcileSnapshot {
   readonly table: string;
+  /** Orphan directories still without a row after the round. */
   readonly orphans: number;
   readonly recovered: number;
   readonly dangling: number;
@@ -72,7 +73,7 @@ export class DaemonMetrics {
     this.repairs = new Counter({ name: 'driftd_repairs_total', help: 'Repair steps applied.', labelNames: ['target', 'table', 'kind'], registers });
     this.repairFailures = new Counter({ name: 'driftd_repair_failures_total', help: 'Repairs rolled back.', labelNames: ['target'], registers });
     this.databaseBusy = new Counter({ name: 'driftd_database_busy_total', help: 'Checks that found the database locked for the whole busy timeout.', labelNames: ['target'], registers });
-    this.orphanDirectories = new Gauge({ name: 'driftd_orphan_directories', help: 'Model directories without a row, seen by the last reconcile round.', labelNames: ['target', 'table'], registers });
+    this.orphanDirectories = new Gauge({ name: 'driftd_orphan_directories', help: 'Directories without a row left after the last reconcile round (not recovered: report mode, or a failed insert).', labelNames: ['target', 'table'], registers });
     this.recoveredRows = new Counter({ name: 'driftd_recovered_rows_total', help: 'Rows recovered from orphan directories.', labelNames: ['target', 'table'], registers });
     this.danglingRows = new Gauge({ name: 'driftd_dangling_rows', help: 'Rows whose directory is missing, seen by the last reconcile round.', labelNames: ['target', 'table'], registers });
     this.skippedDirectories = new Gauge({ name: 'driftd_skipped_directories', help: 'Directories the last reconcile round could not use.', labelNames: ['target', 'table'], registers });

@@ -166,7 +166,7 @@ describe('driftd run: reload, tokens, overlap', () => {
       const response = await daemon.get('/check', { method: 'POST', headers });
       expect(response.status).toBe(status);
       if (status === 200) {
-        const report = await response.json();
+        const report = (await response.json()) as { targets: Array<{ target: string; ok: boolean }> };
         expect(report.targets[0]).toMatchObject({ target: 'app', ok: true });
       }
     }

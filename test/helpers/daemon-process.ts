@@ -49,7 +49,7 @@ export class DaemonProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const daemon = new DaemonProcess(child);
-    const listening = await Promise.race([daemon.waitForLog((line) => line.msg === 'listening'), daemon.exited.then((code) => ({ level: 0, msg: `exited ${code}: ${daemon.stderr}` }))]);
+    const listening: LogLine = await Promise.race([daemon.waitForLog((line) => line.msg === 'listening'), daemon.exited.then((code): LogLine => ({ level: 0, msg: `exited ${code}: ${daemon.stderr}` }))]);
     if (listening.msg !== 'listening') throw new Error(`daemon did not start: ${listening.msg}`);
     daemon.address = String(listening.address);
     return daemon;
