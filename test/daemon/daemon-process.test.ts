@@ -222,3 +222,44 @@ describe('driftd run: reload, tokens, overlap', () => {
     rmSync(fx.dir, { recursive: true, force: true });
   });
 });
+
+describe('driftd run: the reconcile step', () => {
+  it('recovers a row for an orphan model directory that appears while it runs', async () => {
+    const schema = `CREATE TABLE fine_tuned_models (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL, model_path TEXT NOT NULL, is_custom_base_model BOOLEAN DEFAULT 0);`;
+    const fx = fixture(() => ({
+      schedule: '* * * * * *',
+      http: { port: 0 },
+      targets: [
+        {
+          name: 'models',
+          database: 'app.db',
+          schema: 'models.sql',
+          repair: 'auto',
+          reconcile: [{ name: 'models', table: 'fine_tuned_models', root: 'models', markers: ['adapter_config.json'], keyColumn: 'model_path', settleSeconds: 0, columns: { model_name: { from: 'directoryName' }, model_path: { from: 'path' } } }],
+        },
+      ],
+    }));
+    rmSync(fx.db);
+    writeFileSync(join(fx.dir, 'models.sql'), schema);
+    sqlInChild(fx.db, schema);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(fx.dir, 'models'));
+    const daemon = await start(fx);
+    await eventually(async () => (await daemon.metric('driftd_orphan_directories{target="models",table="fine_tuned_models"}')) === 0, 20_000, 'first reconcile round');
+    // The application finished training but its INSERT failed: the directory is there, the row is not.
+    mkdirSync(join(fx.dir, 'models', 'poetry-gpt'));
+    writeFileSync(join(fx.dir, 'models', 'poetry-gpt', 'adapter_config.json'), '{}');
+    const recovered = await daemon.waitForLog((line) => line.msg === 'row recovered');
+    expect(recovered).toMatchObject({ target: 'models', table: 'fine_tuned_models', directory: 'poetry-gpt' });
+    expect(await daemon.metric('driftd_recovered_rows_total{target="models",table="fine_tuned_models"}')).toBe(1);
+    const status = await daemon.json('/status');
+    const rounds = status.targets[0].reconcile;
+    expect(rounds[0]).toMatchObject({ rule: 'models', table: 'fine_tuned_models' });
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(fx.db, { readonly: true });
+    expect(db.prepare('SELECT model_name FROM fine_tuned_models').all()).toEqual([{ model_name: 'poetry-gpt' }]);
+    db.close();
+    expect(await daemon.stop()).toBe(0);
+  });
+});
