@@ -3,7 +3,6 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { checkCommand } from './check-command.js';
 import { EXIT, type CliIo, type Command } from './cli-io.js';
 import { reconcileCommand } from './reconcile-command.js';
-import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 
 const HELP = `driftd — keeps SQLite databases true to their declared schema
@@ -24,7 +23,8 @@ const COMMANDS: Record<string, Command> = {
   check: checkCommand('check'),
   repair: checkCommand('repair'),
   reconcile: reconcileCommand,
-  run: runCommand(),
+  // Loaded on demand: fastify, prom-client and chokidar cost startup time the one-shot commands should not pay.
+  run: async (argv, io) => (await import('./run-command.js')).runCommand()(argv, io),
   validate: validateCommand,
 };
 
