@@ -160,10 +160,21 @@ export class DaemonMetrics {
     if (ok) this.reloadSuccessTimestamp.set(atSeconds);
   }
 
-  /** The exposition text for GET /metrics. */
-  async text(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text for GET /metrics. Scrapes that arrive while one is
+   * being rendered share that render: under a burst the registry (which reads
+   * /proc for the process metrics) is walked once, not once per request.
+   */
+  text(): Promise<string> {
+    if (!this.rendering) {
+      this.rendering = this.registry.metrics().finally(() => {
+        this.rendering = null;
+      });
+    }
+    return this.rendering;
   }
+
+  private rendering: Promise<string> | null = null;
 
   get contentType(): string {
     return this.registry.contentType;
