@@ -155,6 +155,8 @@ async function metricsUnderLoad(durationS) {
   const writer = new Database(small.database);
   const insert = writer.prepare('INSERT INTO table_0 (name) VALUES (?)');
   const writes = setInterval(() => insert.run(`row ${Date.now()}`), 100);
+  // Warm up (JIT, connection setup) so the measured runs see the steady state.
+  await autocannon({ url: `${address}/metrics`, connections: 10, overallRate: 500, duration: 2 });
   // Baseline: the same load on /livez, the floor of fastify + HTTP on this machine right now.
   const baseline = await autocannon({ url: `${address}/livez`, connections: 10, overallRate: 500, duration: durationS });
   const result = await autocannon({ url: `${address}/metrics`, connections: 10, overallRate: 500, duration: durationS });
@@ -213,28 +215,41 @@ async function memoryAfterCycles() {
 }
 
 console.log(`driftd daemon benchmark — Node.js ${process.version}, ${QUICK ? 'quick' : 'full'} run\n`);
+// BENCH_ONLY=1,3 runs only those sections.
+const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4').split(',').map(Number));
 
-const one = await tickCost(1);
-const thousand = await tickCost(1000);
-console.log('1. tick on an unchanged database (fast path: PRAGMA schema_version + declaration hash), median');
-console.log(`   1 table:      tick ${fmt(one.tick)}   full check ${fmt(one.full)}   (full/tick ${(one.full / one.tick).toFixed(0)}x)`);
-console.log(`   1,000 tables: tick ${fmt(thousand.tick)}   full check ${fmt(thousand.full)}   (full/tick ${(thousand.full / thousand.tick).toFixed(0)}x)`);
-console.log(`   tick 1,000 tables / tick 1 table: ${(thousand.tick / one.tick).toFixed(2)}x   (full check: ${(thousand.full / one.full).toFixed(0)}x)\n`);
+if (only.has(1)) {
+  const one = await tickCost(1);
+  const thousand = await tickCost(1000);
+  console.log('1. tick on an unchanged database (fast path: PRAGMA schema_version + declaration hash), median');
+  console.log(`   1 table:      tick ${fmt(one.tick)}   full check ${fmt(one.full)}   (full/tick ${(one.full / one.tick).toFixed(0)}x)`);
+  console.log(`   1,000 tables: tick ${fmt(thousand.tick)}   full check ${fmt(thousand.full)}   (full/tick ${(thousand.full / thousand.tick).toFixed(0)}x)`);
+  console.log(`   tick 1,000 tables / tick 1 table: ${(thousand.tick / one.tick).toFixed(2)}x   (full check: ${(thousand.full / one.full).toFixed(0)}x)\n`);
 
-const trials = QUICK ? 3 : 6;
-const watching = await detectionLatency(true, trials);
-const scheduled = await detectionLatency(false, trials);
-console.log(`2. external ALTER TABLE → repair applied, schedule every 5 s, ${trials} trials`);
-console.log(`   watching on:   median ${median(watching)} ms   max ${Math.max(...watching)} ms   [${watching.join(', ')}]`);
-console.log(`   schedule only: median ${median(scheduled)} ms   max ${Math.max(...scheduled)} ms   [${scheduled.join(', ')}]`);
-console.log(`   schedule only / watching: ${(median(scheduled) / median(watching)).toFixed(1)}x\n`);
+}
 
-const { result, baseline, cycles } = await metricsUnderLoad(QUICK ? 3 : 10);
-console.log(`3. GET /metrics at 500 req/s for ${QUICK ? 3 : 10} s (autocannon, 10 connections) while cycles run (1-table and 1,000-table targets, every second + on writes)`);
-console.log(`   requests ${result.requests.total}   errors ${result.errors}   non-2xx ${result.non2xx}   timeouts ${result.timeouts}   cycles completed ${cycles}`);
-console.log(`   latency p50 ${result.latency.p50} ms   p90 ${result.latency.p90} ms   p99 ${result.latency.p99} ms   max ${result.latency.max} ms   (target p99 < 20 ms)`);
-console.log(`   baseline GET /livez, same load: p50 ${baseline.latency.p50} ms   p99 ${baseline.latency.p99} ms   errors ${baseline.errors}   (metrics/livez p99 ${(result.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(1)}x)\n`);
+if (only.has(2)) {
+  const trials = QUICK ? 3 : 6;
+  const watching = await detectionLatency(true, trials);
+  const scheduled = await detectionLatency(false, trials);
+  console.log(`2. external ALTER TABLE → repair applied, schedule every 5 s, ${trials} trials`);
+  console.log(`   watching on:   median ${median(watching)} ms   max ${Math.max(...watching)} ms   [${watching.join(', ')}]`);
+  console.log(`   schedule only: median ${median(scheduled)} ms   max ${Math.max(...scheduled)} ms   [${scheduled.join(', ')}]`);
+  console.log(`   schedule only / watching: ${(median(scheduled) / median(watching)).toFixed(1)}x\n`);
 
-const memory = await memoryAfterCycles();
-console.log(`4. resident memory, in-process daemon, 1 target with a 20-directory reconcile rule${globalThis.gc ? ' (after gc)' : ''}`);
-console.log(`   after 100 cycles ${memory.after100.toFixed(1)} MiB   after 1,000 ${memory.after1000.toFixed(1)} MiB   after 10,000 ${memory.after10000.toFixed(1)} MiB   (10,000/100: ${(memory.after10000 / memory.after100).toFixed(2)}x)`);
+}
+
+if (only.has(3)) {
+  const { result, baseline, cycles } = await metricsUnderLoad(QUICK ? 3 : 10);
+  console.log(`3. GET /metrics at 500 req/s for ${QUICK ? 3 : 10} s (autocannon, 10 connections) while cycles run (1-table and 1,000-table targets, every second + on writes)`);
+  console.log(`   requests ${result.requests.total}   errors ${result.errors}   non-2xx ${result.non2xx}   timeouts ${result.timeouts}   cycles completed ${cycles}`);
+  console.log(`   latency p50 ${result.latency.p50} ms   p90 ${result.latency.p90} ms   p99 ${result.latency.p99} ms   max ${result.latency.max} ms   (target p99 < 20 ms)`);
+  console.log(`   baseline GET /livez, same load: p50 ${baseline.latency.p50} ms   p90 ${baseline.latency.p90} ms   p99 ${baseline.latency.p99} ms   errors ${baseline.errors}   (metrics/livez p99 ${(result.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(1)}x)\n`);
+
+}
+
+if (only.has(4)) {
+  const memory = await memoryAfterCycles();
+  console.log(`4. resident memory, in-process daemon, 1 target with a 20-directory reconcile rule${globalThis.gc ? ' (after gc)' : ''}`);
+  console.log(`   after 100 cycles ${memory.after100.toFixed(1)} MiB   after 1,000 ${memory.after1000.toFixed(1)} MiB   after 10,000 ${memory.after10000.toFixed(1)} MiB   (10,000/100: ${(memory.after10000 / memory.after100).toFixed(2)}x)`);
+}
