@@ -26,6 +26,8 @@ describe('the seed: a database from before 0.2.1 and models that never got their
     writeModel(w.models, 'summarizer_8e1f', { base: 'google/flan-t5-base', taskType: 'SEQ_2_SEQ_LM', pipelineTask: 'summarization', at: new Date('2025-06-03T11:02:00.000Z') });
     writeModel(w.models, 'faq_a1b2', { base: 'distilbert/distilbert-base-uncased', taskType: 'QUESTION_ANS', pipelineTask: 'question-answering' });
     writeModel(w.models, 'older_0a1b', { base: 'openai-community/gpt2', taskType: 'SEQ_2_SEQ_LM', pipelineTask: null });
+    // Trainer checkpoints live beside models/, never under it: not rows.
+    writeModel(join(w.dir, 'model_checkpoints', 'faq_a1b2'), 'checkpoint-500');
 
     const blocked = await run(w);
     expect(blocked.blockedBy).toBe('missing_column fine_tuned_models.is_custom_base_model');
@@ -96,10 +98,19 @@ describe('the seed: a database from before 0.2.1 and models that never got their
     expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
-  it('reports blockedBy when the table itself is missing', async () => {
-    const w = open('CREATE TABLE other (x)');
+  it.each([
+    ['the table itself is missing', 'CREATE TABLE other (x)', 'missing_table fine_tuned_models'],
+    [
+      'the live table has a NOT NULL column the rule cannot fill',
+      CURRENT_TABLE.replace('model_path TEXT NOT NULL', 'model_path TEXT NOT NULL, owner TEXT NOT NULL'),
+      'extra_column fine_tuned_models.owner (NOT NULL without a default, not mapped)',
+    ],
+  ])('reports blockedBy when %s, and writes nothing', async (_label, tableSql, blocked) => {
+    const w = open(tableSql);
     writeModel(w.models, 'a_1');
-    expect((await run(w)).blockedBy).toBe('missing_table fine_tuned_models');
+    const report = await run(w);
+    expect(report.blockedBy).toBe(blocked);
+    expect(report.recovered).toEqual([]);
   });
 });
 
@@ -280,9 +291,12 @@ describe('a round is one transaction', () => {
     expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
-  it('a root that does not exist is an error naming the rule', async () => {
+  it.each([
+    ['does not exist', 'RECONCILE_ROOT_MISSING', (w: Workspace) => renameSync(w.models, `${w.models}-moved`)],
+    ['is a file', 'RECONCILE_ROOT_UNREADABLE', (w: Workspace) => (rmSync(w.models, { recursive: true }), writeFileSync(w.models, ''))],
+  ])('a root that %s is an error naming the rule', async (_label, code, spoil) => {
     const w = open();
-    renameSync(w.models, `${w.models}-moved`);
-    await expect(run(w)).rejects.toMatchObject({ code: 'RECONCILE_ROOT_MISSING', message: expect.stringContaining('rule "models"') });
+    spoil(w);
+    await expect(run(w)).rejects.toMatchObject({ code, message: expect.stringContaining('rule "models"') });
   });
 });

@@ -35,7 +35,7 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
     if (rootStat.kind !== 'directory') throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DriftdError('RECONCILE_ROOT_MISSING', `rule "${rule}": root "${root}" ${code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : `cannot be resolved: ${(error as Error).message}`}`, {
+    throw new DriftdError(code === 'ENOENT' ? 'RECONCILE_ROOT_MISSING' : 'RECONCILE_ROOT_UNREADABLE', `rule "${rule}": root "${root}" ${code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : `cannot be resolved: ${(error as Error).message}`}`, {
       where: { rule, root },
       hint: 'check the rule\'s "root"; it is resolved against the config file\'s directory',
       cause: error,
@@ -45,7 +45,7 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
   try {
     entries = await fs.readdir(realRoot);
   } catch (error) {
-    throw new DriftdError('RECONCILE_ROOT_MISSING', `rule "${rule}": root "${root}" cannot be listed: ${(error as Error).message}`, {
+    throw new DriftdError('RECONCILE_ROOT_UNREADABLE', `rule "${rule}": root "${root}" cannot be listed: ${(error as Error).message}`, {
       where: { rule, root },
       hint: 'driftd needs read and execute permission on the root',
       cause: error,
@@ -57,7 +57,7 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
   const rootPrefix = root.endsWith('/') ? root : `${root}/`;
   for (const entry of entries) {
     if (entry.kind === 'directory') {
-      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: prefix + entry.name, aliasPath: null });
+      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: prefix + entry.name, aliasPath: null, nameInRoot: entry.name, aliasName: null });
     } else if (entry.kind === 'symlink') {
       const linkPath = prefix + entry.name;
       let target: string;
@@ -80,7 +80,8 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
       } catch {
         continue;
       }
-      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: target, aliasPath: linkPath });
+      const targetName = target.slice(prefix.length);
+      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: target, aliasPath: linkPath, nameInRoot: targetName.includes('/') ? null : targetName, aliasName: entry.name });
     }
   }
   return { realRoot, directories, skipped };
