@@ -197,8 +197,11 @@ describe('driftd run: reload, tokens, overlap', () => {
     const daemon = await start(fx);
     await eventually(async () => ((await daemon.metric('driftd_cycles_skipped_total')) ?? 0) >= 2, 30_000, 'skipped ticks counted');
     expect(await daemon.metric('driftd_database_busy_total{target="a"}')).toBeGreaterThan(0);
+    // The wait for the lock happens on timers, not inside SQLite: HTTP answers in the middle of a cycle.
+    await eventually(async () => (await daemon.json('/status')).cycles.running === true, 20_000, '/status answered during a cycle');
+    expect((await daemon.json('/status')).targets[0].error?.code ?? 'DB_BUSY').toBe('DB_BUSY');
     holder.kill('SIGKILL');
-    await eventually(async () => (await daemon.metric('driftd_in_sync{target="c"}')) === 1, 30_000, 'checks succeed once the lock is gone');
+    await eventually(async () => (await daemon.metric('driftd_in_sync{target="a"}')) === 1, 30_000, 'checks succeed once the lock is gone');
     expect(await daemon.stop()).toBe(0);
     // Every "cycle started" is followed by its own "cycle finished" before the next one starts.
     const events = daemon.lines.filter((line) => line.msg === 'cycle started' || line.msg === 'cycle finished');
