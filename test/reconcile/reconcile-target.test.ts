@@ -1,4 +1,5 @@
 import { lutimesSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -185,6 +186,38 @@ describe('directories that are skipped, each with its reason', () => {
     const report = await run(w, 'apply', { fs });
     expect(report.skipped[0]!.reason).toBe('metadata-too-large');
     expect(reads.filter((path) => path.endsWith('adapter_config.json'))).toEqual([]);
+  });
+
+  it('a directory that cannot be listed is skipped as unreadable; the rest proceed', async () => {
+    const w = open();
+    writeModel(w.models, 'vanishing_1');
+    writeModel(w.models, 'good_2');
+    // Replaced by a file right after the root listing: listing it fails with ENOTDIR.
+    const fs: ReconcileFs = {
+      ...nodeReconcileFs,
+      readdir: async (path) => {
+        const entries = await nodeReconcileFs.readdir(path);
+        if (path === w.models) {
+          rmSync(join(w.models, 'vanishing_1'), { recursive: true });
+          writeFileSync(join(w.models, 'vanishing_1'), '');
+        }
+        return entries;
+      },
+    };
+    const report = await run(w, 'apply', { fs });
+    expect(report.skipped.map((skip) => [skip.directory, skip.reason])).toEqual([['vanishing_1', 'unreadable']]);
+    expect(report.skipped[0]!.detail).toContain('ENOTDIR');
+    expect(report.recovered.map((item) => item.directory)).toEqual(['good_2']);
+  });
+
+  it('a FIFO where a metadata file should be is skipped without blocking the scan', async () => {
+    const w = open();
+    const dir = writeModel(w.models, 'fifo_1', { pipelineTask: null });
+    execFileSync('mkfifo', [join(dir, 'modelforge_config.json')]);
+    lutimesSync(join(dir, 'modelforge_config.json'), OLD, OLD);
+    utimesSync(dir, OLD, OLD);
+    const report = await run(w);
+    expect(report.skipped.map((skip) => [skip.directory, skip.reason])).toEqual([['fifo_1', 'metadata-not-a-file']]);
   });
 
   it('a required column with no value anywhere skips the directory and names the column', async () => {
