@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,14 @@ describe('driftd run (a real process over real HTTP)', () => {
     expect(await daemon.metric('driftd_config_last_reload_successful')).toBe(0);
     writeAtomically(schema, SCHEMA_SQL);
     await eventually(async () => (await daemon.metric('driftd_config_last_reload_successful')) === 1, 20_000, 'reload gauge back to 1');
+  });
+
+  it.skipIf(spawnSync('promtool', ['--version']).status !== 0)('serves /metrics that pass promtool check metrics (skipped without promtool)', async () => {
+    const text = await (await daemon.get('/metrics')).text();
+    expect(text).toContain('driftd_repairs_total{target="app"');
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 
   it('exits 0 on SIGTERM', async () => {
