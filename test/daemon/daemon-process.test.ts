@@ -220,6 +220,22 @@ describe('driftd run: reload, tokens, overlap', () => {
     });
   });
 
+  it('on SIGTERM lets the running cycle finish, then exits 0', async () => {
+    const fx = fixture(() => ({ schedule: '*/30 * * * * *', busyTimeoutMs: 2000, watch: false, http: { port: 0 }, targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql' }] }));
+    const holder = spawn('python3', ['-c', 'import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("BEGIN EXCLUSIVE")\nprint("locked", flush=True)\ntime.sleep(60)', fx.db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise<void>((ready) => holder.stdout!.once('data', () => ready()));
+    const daemon = await start(fx);
+    await eventually(async () => (await daemon.json('/status')).cycles.running === true, 20_000, 'a cycle running');
+    daemon.signal('SIGTERM');
+    expect(await daemon.exit).toBe(0);
+    const messages = daemon.lines.map((line) => line.msg);
+    const finished = messages.indexOf('cycle finished');
+    expect(finished).toBeGreaterThan(messages.indexOf('shutting down'));
+    expect(messages.indexOf('daemon stopped')).toBeGreaterThan(finished);
+    expect(daemon.lines.find((line) => line.msg.startsWith('check failed'))).toMatchObject({ code: 'DB_BUSY' });
+  });
+
   it('refuses to start on an invalid config: exit 2 listing every problem with its path', async () => {
     const fx = fixture(() => ({ schedule: 'every minute', http: { port: 0, token: { fromEnv: 'DRIFTD_UNSET_VARIABLE' } }, targets: [{ name: 'a', database: 'app.db', schema: 'missing.sql' }, { name: 'a', database: 'app.db', schema: 'schema.sql' }] }));
     const child = spawn(process.execPath, [join(import.meta.dirname, '../../dist/cli/main.js'), 'run', '--config', fx.config], { stdio: ['ignore', 'pipe', 'pipe'] });
