@@ -1,5 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
+import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rule-format.js';
+import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
+import type { Schema } from '../schema/schema-model.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
 
 export interface TargetConfig {
@@ -11,6 +14,8 @@ export interface TargetConfig {
   readonly repair: 'auto' | 'report';
   readonly ignoreTables: readonly string[];
   readonly foreignKeysEnforced: boolean;
+  /** Rules that recover rows from per-row directories; empty when none. */
+  readonly reconcile: readonly ReconcileRule[];
 }
 
 export interface Config {
@@ -42,6 +47,12 @@ export interface ParseConfigOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Shown in messages. */
   readonly source: string;
+  /**
+   * Loads a target's declared schema (absolute path) so its `reconcile` rules
+   * are checked against it; throws when the file cannot be loaded. Without it
+   * the rules are checked for structure only. `loadConfig` passes one.
+   */
+  readonly declaredSchema?: (schemaPath: string) => Schema;
 }
 
 /**
@@ -77,8 +88,23 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       problems.push({ path: 'http.token.fromEnv', message: `environment variable ${tokenSpec.fromEnv} is ${value === undefined ? 'not set' : 'shorter than 16 characters'}` });
     } else token = value;
   }
-  if (problems.length > 0) return { ok: false, problems };
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(options.baseDir, path));
+  const rulesOf = data.targets.map((target) => target.reconcile.map((rule) => resolveRule(rule, at, resolve(options.baseDir))));
+  if (options.declaredSchema) {
+    data.targets.forEach((target, index) => {
+      const rules = rulesOf[index]!;
+      if (rules.length === 0) return;
+      let declared: Schema;
+      try {
+        declared = options.declaredSchema!(at(target.schema));
+      } catch (error) {
+        problems.push({ path: `targets[${index}].schema`, message: `cannot check the reconcile rules against "${at(target.schema)}": ${(error as Error).message}` });
+        return;
+      }
+      problems.push(...validateReconcileRules(rules, declared, `targets[${index}].reconcile`, at(target.schema)));
+    });
+  }
+  if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -89,13 +115,14 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       watch: data.watch,
       http: { host: data.http.host, port: data.http.port, token },
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
-      targets: data.targets.map((target) => ({
+      targets: data.targets.map((target, index) => ({
         name: target.name,
         database: at(target.database),
         schema: at(target.schema),
         repair: target.repair,
         ignoreTables: target.ignoreTables,
         foreignKeysEnforced: target.foreignKeysEnforced,
+        reconcile: rulesOf[index]!,
       })),
     },
   };

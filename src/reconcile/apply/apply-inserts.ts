@@ -1,0 +1,76 @@
+import type { SqlConnection } from '../../db/sql-connection.js';
+import { DriftdError } from '../../errors/driftd-error.js';
+import { quoteIdentifier } from '../../sql/quote.js';
+import type { OrphanItem } from '../reconcile-report.js';
+
+export interface InsertOutcome {
+  readonly recovered: readonly OrphanItem[];
+  /** Found present inside the transaction: another writer inserted them first. */
+  readonly raced: readonly OrphanItem[];
+}
+
+export interface ApplyInsertsRequest {
+  readonly table: string;
+  readonly orphans: readonly { readonly item: OrphanItem; readonly canonicalPath: string }[];
+  /**
+   * Runs inside the transaction: the canonical paths of every row now in the
+   * table, and null when a mapped column has gone missing (then nothing is inserted).
+   */
+  readonly presentKeys: () => Promise<ReadonlySet<string> | null>;
+  readonly rule: string;
+}
+
+/**
+ * Inserts a round's orphans in one BEGIN IMMEDIATE transaction
+ * (lang_transaction.html: IMMEDIATE takes the write lock up front, so the
+ * re-check below cannot be invalidated before COMMIT). Inside it, the table's
+ * keys are read again and an orphan whose row appeared meanwhile (the
+ * application or a second driftd inserting it) is left alone. Values are
+ * bound, identifiers quoted. Any failure rolls the whole round back.
+ */
+export async function applyInserts(db: SqlConnection, request: ApplyInsertsRequest): Promise<InsertOutcome> {
+  if (request.orphans.length === 0) return { recovered: [], raced: [] };
+  db.exec('BEGIN IMMEDIATE');
+  const recovered: OrphanItem[] = [];
+  const raced: OrphanItem[] = [];
+  let current: OrphanItem | null = null;
+  try {
+    const present = await request.presentKeys();
+    if (present === null) {
+      db.exec('ROLLBACK');
+      return { recovered: [], raced: [] };
+    }
+    const statements = new Map<string, ReturnType<SqlConnection['prepare']>>();
+    for (const { item, canonicalPath } of request.orphans) {
+      if (present.has(canonicalPath)) {
+        raced.push(item);
+        continue;
+      }
+      current = item;
+      const columns = Object.keys(item.values);
+      const signature = columns.join('\u0000');
+      let statement = statements.get(signature);
+      if (!statement) {
+        statement = db.prepare(
+          columns.length === 0
+            ? `INSERT INTO ${quoteIdentifier(request.table)} DEFAULT VALUES`
+            : `INSERT INTO ${quoteIdentifier(request.table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        );
+        statements.set(signature, statement);
+      }
+      statement.run(...columns.map((column) => item.values[column]));
+      recovered.push(item);
+    }
+    db.exec('COMMIT');
+    return { recovered, raced };
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_READONLY') || error instanceof DriftdError) throw error;
+    throw new DriftdError(
+      'RECONCILE_INSERT_FAILED',
+      `rule "${request.rule}": inserting into "${request.table}"${current ? ` the row for "${current.directory}"` : ''} failed, the round was rolled back: ${(error as Error).message}`,
+      { where: { rule: request.rule, table: request.table, ...(current ? { directory: current.directory } : {}) }, cause: error, hint: 'check the rule\'s column mapping against the table\'s constraints' },
+    );
+  }
+}

@@ -1,0 +1,205 @@
+import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { introspect } from '../introspect/introspect.js';
+import { findColumn, findTable, type Schema, type Table } from '../schema/schema-model.js';
+import { quoteIdentifier } from '../sql/quote.js';
+import { applyInserts } from './apply/apply-inserts.js';
+import { diffDirectories, type ListedDirectory } from './diff/diff-directories.js';
+import { filesRead, mapColumns, needsMtime } from './mapping/map-columns.js';
+import type { OrphanItem, ReconcileReport, SkippedDirectory } from './reconcile-report.js';
+import { isRowidAlias } from './rule/validate-reconcile-rules.js';
+import type { ReconcileRule } from './rule/reconcile-rule-format.js';
+import { canonicalRowPaths } from './scan/canonical-row-paths.js';
+import { inspectDirectory } from './scan/inspect-directory.js';
+import { nodeReconcileFs } from './scan/node-reconcile-fs.js';
+import type { ReconcileFs } from './scan/reconcile-fs.js';
+import { scanRoot } from './scan/scan-root.js';
+
+export type { ReconcileRule } from './rule/reconcile-rule-format.js';
+export type { DanglingRow, OrphanItem, ReconcileReport, SkippedDirectory, SkipReason } from './reconcile-report.js';
+export { reconcileSettled } from './reconcile-report.js';
+
+export interface ReconcileRequest {
+  readonly dbPath: string;
+  readonly rules: readonly ReconcileRule[];
+  /** `dry-run` scans and reports what it would insert; `apply` inserts. */
+  readonly mode: 'dry-run' | 'apply';
+  readonly busyTimeoutMs: number;
+  /** Wall clock for the settle time; defaults to the system clock. */
+  readonly now?: () => Date;
+  /** The filesystem; defaults to node:fs. */
+  readonly fs?: ReconcileFs;
+}
+
+/** How many orphan directories are inspected at once. */
+const INSPECT_CONCURRENCY = 16;
+
+/**
+ * The reconcile step the CLI and the daemon share: for each rule, list the
+ * root, read the table's keys, diff the two, inspect the orphans and (in apply
+ * mode) insert their rows in one BEGIN IMMEDIATE transaction per rule. A rule
+ * whose table or mapped columns are missing from the live database reports
+ * `blockedBy` and touches nothing: repair the schema first. Never updates or
+ * deletes a row. Throws `DriftdError` (DB_*, RECONCILE_ROOT_MISSING,
+ * RECONCILE_INSERT_FAILED) for failures of the whole target.
+ */
+export async function reconcileTarget(request: ReconcileRequest): Promise<ReconcileReport[]> {
+  const fs = request.fs ?? nodeReconcileFs;
+  const now = request.now ?? (() => new Date());
+  const reports: ReconcileReport[] = [];
+  if (request.rules.length === 0) return reports;
+  const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  try {
+    let live: Schema;
+    try {
+      live = introspect(readonlyDb);
+    } catch (error) {
+      throw sqliteError(error, request.dbPath, 'introspecting');
+    }
+    for (const rule of request.rules) {
+      try {
+        reports.push(await reconcileRule(readonlyDb, live, rule, request, fs, now));
+      } catch (error) {
+        if (error instanceof DriftdError) throw error;
+        throw withContext(`reconcile rule "${rule.name}" on "${request.dbPath}"`, sqliteError(error, request.dbPath, `reconciling rule "${rule.name}"`));
+      }
+    }
+  } finally {
+    readonlyDb.close();
+  }
+  return reports;
+}
+
+/** Why the rule cannot run on this live schema, or null when it can. */
+export function blockedBy(live: Schema, rule: ReconcileRule): string | null {
+  const table = findTable(live, rule.table);
+  if (!table) return `missing_table ${rule.table}`;
+  const missing = Object.keys(rule.columns).filter((column) => !findColumn(table, column));
+  if (missing.length === 0) return null;
+  return missing.map((column) => `missing_column ${table.name}.${column}`).join(', ');
+}
+
+function requiredColumns(table: Table, rule: ReconcileRule): Set<string> {
+  const required = new Set<string>();
+  for (const name of Object.keys(rule.columns)) {
+    const column = findColumn(table, name);
+    if (column && column.notNull && column.default === null && !isRowidAlias(table, column)) required.add(name);
+  }
+  return required;
+}
+
+function readKeys(db: DatabaseHandle, table: Table, keyColumn: string): Array<[number | null, unknown]> {
+  const rowid = table.withoutRowid ? 'NULL' : 'rowid';
+  return db.prepare(`SELECT ${rowid}, ${quoteIdentifier(keyColumn)} FROM ${quoteIdentifier(table.name)}`).raw(true).all() as Array<[number | null, unknown]>;
+}
+
+async function reconcileRule(
+  readonlyDb: DatabaseHandle,
+  live: Schema,
+  rule: ReconcileRule,
+  request: ReconcileRequest,
+  fs: ReconcileFs,
+  now: () => Date,
+): Promise<ReconcileReport> {
+  const empty = { directories: 0, rows: 0, matched: 0, unmarked: 0, elsewhere: 0 };
+  const blocked = blockedBy(live, rule);
+  const table = findTable(live, rule.table);
+  if (blocked !== null || !table) {
+    return { rule: rule.name, table: rule.table, root: rule.root, blockedBy: blocked, orphans: [], recovered: [], raced: [], dangling: [], skipped: [], counts: empty, timings: { scanMs: 0, diffMs: 0, applyMs: 0 } };
+  }
+  const t0 = performance.now();
+  const listing = await scanRoot(fs, rule.root, rule.name);
+  const parentCache = new Map<string, string>();
+  const pathOptions = { relativeTo: rule.relativeTo, root: rule.root, realRoot: listing.realRoot };
+  const rows = await canonicalRowPaths(fs, readKeys(readonlyDb, table, rule.keyColumn), pathOptions, parentCache);
+  const t1 = performance.now();
+  const found = diffDirectories(listing.directories, rows, listing.realRoot);
+  const t2 = performance.now();
+
+  const required = requiredColumns(table, rule);
+  const options = {
+    realRoot: listing.realRoot,
+    markers: rule.markers,
+    settleSeconds: rule.settleSeconds,
+    files: filesRead(rule),
+    needsMtime: needsMtime(rule),
+    nowMs: now().getTime(),
+  };
+  const orphans: Array<{ item: OrphanItem; canonicalPath: string }> = [];
+  const skipped: SkippedDirectory[] = [...listing.skipped];
+  let unmarked = 0;
+  const outcomes = await mapLimited(found.orphans, INSPECT_CONCURRENCY, async (directory: ListedDirectory) => {
+    const inspection = await inspectDirectory(fs, directory, options);
+    if (inspection.kind !== 'ready') return { directory, inspection } as const;
+    return { directory, inspection, row: mapColumns(rule, inspection.facts, required) } as const;
+  });
+  for (const outcome of outcomes) {
+    const { directory, inspection } = outcome;
+    if (inspection.kind === 'unmarked') unmarked++;
+    else if (inspection.kind === 'skipped') skipped.push({ directory: directory.name, path: directory.path, reason: inspection.reason, detail: inspection.detail });
+    else if (outcome.row && !outcome.row.ok) skipped.push({ directory: directory.name, path: directory.path, reason: outcome.row.reason, detail: outcome.row.detail });
+    else if (outcome.row?.ok) orphans.push({ item: { directory: directory.name, path: directory.path, values: outcome.row.values }, canonicalPath: directory.canonicalPath });
+  }
+  const t3 = performance.now();
+
+  let recovered: readonly OrphanItem[] = [];
+  let raced: readonly OrphanItem[] = [];
+  if (request.mode === 'apply' && orphans.length > 0) {
+    const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+    try {
+      const outcome = await applyInserts(writable, {
+        table: table.name,
+        rule: rule.name,
+        orphans,
+        presentKeys: async () => {
+          // The schema may have changed since the scan: re-check the columns inside the transaction.
+          const current = introspect(writable);
+          const currentTable = findTable(current, rule.table);
+          if (blockedBy(current, rule) !== null || !currentTable) return null;
+          const now = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
+          const keys = diffDirectories(
+            orphans.map((orphan) => ({ name: orphan.item.directory, path: orphan.item.path, canonicalPath: orphan.canonicalPath, aliasPath: null })),
+            now,
+            listing.realRoot,
+          );
+          const stillAbsent = new Set(keys.orphans.map((orphan) => orphan.canonicalPath));
+          return new Set(orphans.map((orphan) => orphan.canonicalPath).filter((path) => !stillAbsent.has(path)));
+        },
+      });
+      recovered = outcome.recovered;
+      raced = outcome.raced;
+    } catch (error) {
+      throw sqliteError(error, request.dbPath, `inserting recovered rows for rule "${rule.name}"`);
+    } finally {
+      writable.close();
+    }
+  }
+  const t4 = performance.now();
+  return {
+    rule: rule.name,
+    table: table.name,
+    root: rule.root,
+    blockedBy: null,
+    orphans: orphans.map((orphan) => orphan.item),
+    recovered,
+    raced,
+    dangling: found.dangling.map((row) => ({ rowid: row.rowid, storedPath: row.storedPath })),
+    skipped,
+    counts: { directories: listing.directories.length, rows: rows.length, matched: found.matched, unmarked, elsewhere: found.elsewhere },
+    timings: { scanMs: t1 - t0 + (t3 - t2), diffMs: t2 - t1, applyMs: t4 - t3 },
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping the input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,87 @@
+import { DriftdError } from '../../errors/driftd-error.js';
+import type { ListedDirectory } from '../diff/diff-directories.js';
+import type { SkippedDirectory } from '../reconcile-report.js';
+import type { ReconcileFs } from './reconcile-fs.js';
+
+export interface RootListing {
+  /** The root with every symlink resolved (a symlinked root is fine). */
+  readonly realRoot: string;
+  readonly directories: readonly ListedDirectory[];
+  /** Symlinks that lead out of the root: never followed further. */
+  readonly skipped: readonly SkippedDirectory[];
+}
+
+/** `${dir}/${name}` without node:path (the root may be `/`). */
+export function childPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+/** True when `path` is `realRoot` or inside it (both canonical). */
+export function isInside(realRoot: string, path: string): boolean {
+  return path === realRoot || path.startsWith(realRoot.endsWith('/') ? realRoot : `${realRoot}/`);
+}
+
+/**
+ * Lists the root once, with entry types from the listing itself (no stat per
+ * directory). A symlinked entry is resolved with realpath and kept only when
+ * it stays inside the root; one leading out is skipped with the reason and
+ * never read. Broken symlinks and plain files are not directories: ignored.
+ */
+export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Promise<RootListing> {
+  let realRoot: string;
+  try {
+    realRoot = await fs.realpath(root);
+    const rootStat = await fs.stat(realRoot);
+    if (rootStat.kind !== 'directory') throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DriftdError('RECONCILE_ROOT_MISSING', `rule "${rule}": root "${root}" ${code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : `cannot be resolved: ${(error as Error).message}`}`, {
+      where: { rule, root },
+      hint: 'check the rule\'s "root"; it is resolved against the config file\'s directory',
+      cause: error,
+    });
+  }
+  let entries;
+  try {
+    entries = await fs.readdir(realRoot);
+  } catch (error) {
+    throw new DriftdError('RECONCILE_ROOT_MISSING', `rule "${rule}": root "${root}" cannot be listed: ${(error as Error).message}`, {
+      where: { rule, root },
+      hint: 'driftd needs read and execute permission on the root',
+      cause: error,
+    });
+  }
+  const directories: ListedDirectory[] = [];
+  const skipped: SkippedDirectory[] = [];
+  const prefix = realRoot.endsWith('/') ? realRoot : `${realRoot}/`;
+  const rootPrefix = root.endsWith('/') ? root : `${root}/`;
+  for (const entry of entries) {
+    if (entry.kind === 'directory') {
+      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: prefix + entry.name, aliasPath: null });
+    } else if (entry.kind === 'symlink') {
+      const linkPath = prefix + entry.name;
+      let target: string;
+      try {
+        target = await fs.realpath(linkPath);
+      } catch {
+        continue; // broken symlink: not a directory
+      }
+      if (!isInside(realRoot, target) || target === realRoot) {
+        skipped.push({
+          directory: entry.name,
+          path: rootPrefix + entry.name,
+          reason: 'symlink-outside-root',
+          detail: `"${entry.name}" is a symlink to "${target}", outside the root "${realRoot}"; not followed`,
+        });
+        continue;
+      }
+      try {
+        if ((await fs.stat(target)).kind !== 'directory') continue;
+      } catch {
+        continue;
+      }
+      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: target, aliasPath: linkPath });
+    }
+  }
+  return { realRoot, directories, skipped };
+}
