@@ -2,21 +2,24 @@
 import { DriftdError } from '../errors/driftd-error.js';
 import { checkCommand } from './check-command.js';
 import { EXIT, type CliIo, type Command } from './cli-io.js';
+import { reconcileCommand } from './reconcile-command.js';
 
 const HELP = `driftd — keeps SQLite databases true to their declared schema
 
 usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
   driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--json]
+  driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd help
 
-exit codes: 0 in sync / nothing to do, 1 drift found or left, 2 error
+exit codes: 0 in sync / nothing to do, 1 drift found or left (reconcile: orphans left or directories skipped), 2 error
 `;
 
 /** The composition root: one entry per subcommand, each in its own file. */
 const COMMANDS: Record<string, Command> = {
   check: checkCommand('check'),
   repair: checkCommand('repair'),
+  reconcile: reconcileCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -113,7 +113,7 @@ async function reconcileRule(
   const pathOptions = { relativeTo: rule.relativeTo, root: rule.root, realRoot: listing.realRoot };
   const rows = await canonicalRowPaths(fs, readKeys(readonlyDb, table, rule.keyColumn), pathOptions, parentCache);
   const t1 = performance.now();
-  const found = diffDirectories(listing.directories, rows, listing.realRoot);
+  const found = diffDirectories(listing.directories, rows);
   const t2 = performance.now();
 
   const required = requiredColumns(table, rule);
@@ -125,7 +125,7 @@ async function reconcileRule(
     needsMtime: needsMtime(rule),
     nowMs: now().getTime(),
   };
-  const orphans: Array<{ item: OrphanItem; canonicalPath: string }> = [];
+  const orphans: Array<{ item: OrphanItem; canonicalPath: string; listed: ListedDirectory }> = [];
   const skipped: SkippedDirectory[] = [...listing.skipped];
   let unmarked = 0;
   const outcomes = await mapLimited(found.orphans, INSPECT_CONCURRENCY, async (directory: ListedDirectory) => {
@@ -138,7 +138,7 @@ async function reconcileRule(
     if (inspection.kind === 'unmarked') unmarked++;
     else if (inspection.kind === 'skipped') skipped.push({ directory: directory.name, path: directory.path, reason: inspection.reason, detail: inspection.detail });
     else if (outcome.row && !outcome.row.ok) skipped.push({ directory: directory.name, path: directory.path, reason: outcome.row.reason, detail: outcome.row.detail });
-    else if (outcome.row?.ok) orphans.push({ item: { directory: directory.name, path: directory.path, values: outcome.row.values }, canonicalPath: directory.canonicalPath });
+    else if (outcome.row?.ok) orphans.push({ item: { directory: directory.name, path: directory.path, values: outcome.row.values }, canonicalPath: directory.canonicalPath, listed: directory });
   }
   const t3 = performance.now();
 
@@ -157,12 +157,11 @@ async function reconcileRule(
           const currentTable = findTable(current, rule.table);
           if (blockedBy(current, rule) !== null || !currentTable) return null;
           const now = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
-          const keys = diffDirectories(
-            orphans.map((orphan) => ({ name: orphan.item.directory, path: orphan.item.path, canonicalPath: orphan.canonicalPath, aliasPath: null })),
+          const recheck = diffDirectories(
+            orphans.map((orphan) => orphan.listed),
             now,
-            listing.realRoot,
           );
-          const stillAbsent = new Set(keys.orphans.map((orphan) => orphan.canonicalPath));
+          const stillAbsent = new Set(recheck.orphans.map((orphan) => orphan.canonicalPath));
           return new Set(orphans.map((orphan) => orphan.canonicalPath).filter((path) => !stillAbsent.has(path)));
         },
       });

@@ -13,6 +13,13 @@ export interface ListedDirectory {
   readonly canonicalPath: string;
   /** For a symlink entry: the link's own path under the real root (rows may store it). */
   readonly aliasPath: string | null;
+  /**
+   * The name of `canonicalPath` when it is a direct child of the real root,
+   * else null. Matching on names, not whole paths, keeps 100,000 lookups cheap.
+   */
+  readonly nameInRoot: string | null;
+  /** For a symlink entry: the link's own name (rows may store the link's path). */
+  readonly aliasName: string | null;
 }
 
 export interface StoredRow {
@@ -20,6 +27,13 @@ export interface StoredRow {
   readonly storedPath: string;
   /** The stored path resolved (relative paths, trailing slashes, `..`) with its parent's symlinks resolved. */
   readonly canonicalPath: string;
+  /** The name when the canonical parent is the real root, else null. */
+  readonly nameInRoot: string | null;
+}
+
+/** Names never contain "/" and canonical paths always start with it, so one Set holds both. */
+function keyOf(item: { readonly nameInRoot: string | null; readonly canonicalPath: string }): string {
+  return item.nameInRoot ?? item.canonicalPath;
 }
 
 export interface DirectoryDiff {
@@ -31,38 +45,41 @@ export interface DirectoryDiff {
   readonly elsewhere: number;
 }
 
-export function diffDirectories(directories: readonly ListedDirectory[], rows: readonly StoredRow[], realRoot: string): DirectoryDiff {
-  const prefix = realRoot.endsWith('/') ? realRoot : `${realRoot}/`;
+export function diffDirectories(directories: readonly ListedDirectory[], rows: readonly StoredRow[]): DirectoryDiff {
   const aliases = new Map<string, string>();
   const present = new Set<string>();
   for (const directory of directories) {
-    present.add(directory.canonicalPath);
-    if (directory.aliasPath !== null) aliases.set(directory.aliasPath, directory.canonicalPath);
+    const key = keyOf(directory);
+    present.add(key);
+    if (directory.aliasName !== null) aliases.set(directory.aliasName, key);
   }
   const stored = new Set<string>();
   const dangling: StoredRow[] = [];
   let matched = 0;
   let elsewhere = 0;
   for (const row of rows) {
-    const key = aliases.get(row.canonicalPath) ?? row.canonicalPath;
+    const own = keyOf(row);
+    const key = (row.nameInRoot !== null ? aliases.get(row.nameInRoot) : undefined) ?? own;
     stored.add(key);
     if (present.has(key)) matched++;
-    else if (key.startsWith(prefix) && !key.includes('/', prefix.length)) dangling.push(row);
+    else if (row.nameInRoot !== null) dangling.push(row);
     else elsewhere++;
   }
   const orphans: ListedDirectory[] = [];
   const taken = new Set<string>();
   // Real directories first, so a symlink to one is never inserted in its place.
   for (const directory of directories) {
-    if (directory.aliasPath === null && !stored.has(directory.canonicalPath)) {
+    const key = keyOf(directory);
+    if (directory.aliasName === null && !stored.has(key)) {
       orphans.push(directory);
-      taken.add(directory.canonicalPath);
+      taken.add(key);
     }
   }
   for (const directory of directories) {
-    if (directory.aliasPath !== null && !stored.has(directory.canonicalPath) && !taken.has(directory.canonicalPath)) {
+    const key = keyOf(directory);
+    if (directory.aliasName !== null && !stored.has(key) && !taken.has(key)) {
       orphans.push(directory);
-      taken.add(directory.canonicalPath);
+      taken.add(key);
     }
   }
   return { orphans, dangling, matched, elsewhere };

@@ -38,8 +38,9 @@ export async function canonicalRowPaths(
       }
       parentCache.set(parent, realParent);
     }
-    const canonicalPath = realParent === options.realRoot ? realPrefix + name : realParent.endsWith('/') ? realParent + name : `${realParent}/${name}`;
-    out.push({ rowid, storedPath: value, canonicalPath });
+    const inRoot = realParent === options.realRoot;
+    const canonicalPath = inRoot ? realPrefix + name : realParent.endsWith('/') ? realParent + name : `${realParent}/${name}`;
+    out.push({ rowid, storedPath: value, canonicalPath, nameInRoot: inRoot && name !== '' ? name : null });
   }
   return out;
 }

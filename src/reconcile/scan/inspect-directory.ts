@@ -51,11 +51,11 @@ export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirecto
   }
   if (options.settleSeconds > 0 && mtimeMs !== null) {
     let newest = mtimeMs;
-    let newestName = '.';
+    let newestName: string | null = null;
     for (const entry of entries) {
       try {
         const stat = await fs.lstat(childPath(dir, entry.name));
-        if (stat.mtimeMs > newest) {
+        if (stat.mtimeMs >= newest) {
           newest = stat.mtimeMs;
           newestName = entry.name;
         }
@@ -68,7 +68,7 @@ export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirecto
       return {
         kind: 'skipped',
         reason: 'settling',
-        detail: `still being written: newest entry "${newestName}" changed ${Math.max(0, Math.floor(ageSeconds))} s ago, settle time ${options.settleSeconds} s`,
+        detail: `still being written: ${newestName === null ? 'the directory itself' : `newest entry "${newestName}"`} changed ${Math.max(0, Math.floor(ageSeconds))} s ago, settle time ${options.settleSeconds} s`,
       };
     }
   }

@@ -57,7 +57,7 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
   const rootPrefix = root.endsWith('/') ? root : `${root}/`;
   for (const entry of entries) {
     if (entry.kind === 'directory') {
-      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: prefix + entry.name, aliasPath: null });
+      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: prefix + entry.name, aliasPath: null, nameInRoot: entry.name, aliasName: null });
     } else if (entry.kind === 'symlink') {
       const linkPath = prefix + entry.name;
       let target: string;
@@ -80,7 +80,8 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
       } catch {
         continue;
       }
-      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: target, aliasPath: linkPath });
+      const targetName = target.slice(prefix.length);
+      directories.push({ name: entry.name, path: rootPrefix + entry.name, canonicalPath: target, aliasPath: linkPath, nameInRoot: targetName.includes('/') ? null : targetName, aliasName: entry.name });
     }
   }
   return { realRoot, directories, skipped };

@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
+import type { BoundValue } from '../reconcile/reconcile-report.js';
+import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
+import { resolveTargets } from './resolve-target.js';
+
+const OPTIONS = {
+  config: { type: 'string' },
+  target: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  'busy-timeout': { type: 'string' },
+} as const;
+
+interface TargetResult {
+  readonly target: string;
+  readonly database: string;
+  readonly reports: readonly ReconcileReport[];
+}
+
+/**
+ * `driftd reconcile --config FILE [--target NAME] [--dry-run] [--json]`: runs
+ * each target's reconcile rules. Exit 0 when nothing is left to do, 1 when
+ * orphans remain (dry run, blocked by drift) or directories were skipped, 2 on
+ * error. Dangling rows are reported and do not change the exit code: driftd
+ * never deletes a row.
+ */
+export async function reconcileCommand(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  let values;
+  try {
+    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw usageError(`driftd reconcile: ${(error as Error).message}`);
+  }
+  if (values.config === undefined) throw usageError('driftd reconcile: name the config: --config FILE (the rules live there)');
+  const selection = resolveTargets({ config: values.config, target: values.target }, io.env);
+  const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
+  const targets = selection.targets.filter((target) => target.reconcile.length > 0);
+  if (targets.length === 0) {
+    throw new DriftdError('CONFIG_INVALID', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
+      hint: 'add a "reconcile" array to the target (README "Reconcile")',
+    });
+  }
+  const mode = values['dry-run'] ? 'dry-run' : 'apply';
+  const results: TargetResult[] = [];
+  for (const target of targets) {
+    try {
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode, busyTimeoutMs });
+      results.push({ target: target.name, database: target.database, reports });
+    } catch (error) {
+      throw withContext(`target "${target.name}"`, error);
+    }
+  }
+  if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results })}\n`);
+  else for (const result of results) io.stdout(reconcileText(result, mode));
+  return results.every((result) => result.reports.every(reconcileSettled)) ? EXIT.ok : EXIT.found;
+}
+
+/** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
+export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
+  const lines: string[] = [];
+  for (const report of result.reports) {
+    lines.push(`${result.target}: rule "${report.rule}" → table ${report.table} (root ${report.root})`);
+    if (report.blockedBy !== null) {
+      lines.push(`  blocked by drift: ${report.blockedBy}; nothing scanned or inserted`);
+      lines.push('  result: run `driftd repair` first, then reconcile');
+      continue;
+    }
+    const recovered = new Set(report.recovered);
+    const raced = new Set(report.raced);
+    for (const orphan of report.orphans) {
+      const verb = recovered.has(orphan) ? 'recovered   ' : raced.has(orphan) ? 'already in  ' : mode === 'dry-run' ? 'would insert' : 'not inserted';
+      lines.push(`  ${verb} ${orphan.directory}`);
+      lines.push(`               ${formatRow(orphan.values)}`);
+    }
+    for (const row of report.dangling) lines.push(`  dangling     row ${row.rowid ?? '(no rowid)'}: ${row.storedPath} (directory gone; row left alone)`);
+    for (const skip of report.skipped) lines.push(`  skipped      ${skip.directory}: ${skip.reason}: ${skip.detail}`);
+    const waiting = report.orphans.length - report.recovered.length - report.raced.length;
+    const parts = [
+      `${report.counts.directories} director${report.counts.directories === 1 ? 'y' : 'ies'}, ${report.counts.rows} row${report.counts.rows === 1 ? '' : 's'} (${report.counts.matched} matched)`,
+      mode === 'apply' ? `${report.recovered.length} recovered` : `${waiting} would be inserted`,
+      ...(report.raced.length > 0 ? [`${report.raced.length} inserted meanwhile by another writer`] : []),
+      `${report.dangling.length} dangling row${report.dangling.length === 1 ? '' : 's'} reported`,
+      `${report.skipped.length} skipped`,
+      ...(report.counts.unmarked > 0 ? [`${report.counts.unmarked} without marker files ignored`] : []),
+    ];
+    lines.push(`  result: ${parts.join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatRow(values: Readonly<Record<string, BoundValue>>): string {
+  return Object.entries(values)
+    .map(([column, value]) => `${column}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
+    .join(' ');
+}
+
+function parseTimeout(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw usageError(`--busy-timeout takes milliseconds, got "${text}"`);
+  return value;
+}

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LEGACY_TABLE, makeWorkspace, modelforgeRule, rowsOf, writeModel, type Workspace } from '../reconcile/modelforge-fixture.js';
+
+const MAIN = resolve(__dirname, '../../dist/cli/main.js');
+const SCHEMA = resolve(__dirname, '../../schemas/modelforge.sql');
+
+let workspace: Workspace | null = null;
+afterEach(() => {
+  workspace?.cleanup();
+  workspace = null;
+});
+
+function driftd(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A config in the workspace with ModelForge's rule; paths relative to it. */
+function writeConfig(w: Workspace, ruleOverrides: Record<string, unknown> = {}): string {
+  const { relativeTo: _relativeTo, ...rule } = modelforgeRule('models');
+  const path = join(w.dir, 'driftd.json');
+  writeFileSync(path, JSON.stringify({ targets: [{ name: 'modelforge', database: 'database/modelforge.sqlite', schema: SCHEMA, repair: 'auto', reconcile: [{ ...rule, ...ruleOverrides }] }] }));
+  return path;
+}
+
+describe('driftd reconcile', () => {
+  it('dry-run lists the row it would insert (exit 1), apply inserts it (exit 0), then nothing is left (exit 0)', () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'poetry_1', { base: 'EleutherAI/gpt-neo-125m' });
+    const config = writeConfig(w);
+    const dry = driftd('reconcile', '--config', config, '--dry-run');
+    expect(dry.status).toBe(1);
+    expect(dry.stdout).toContain('would insert poetry_1');
+    expect(dry.stdout).toContain('description="Fine-tuned EleutherAI/gpt-neo-125m for text-generation"');
+    expect(rowsOf(w.dbPath)).toEqual([]);
+    const applied = driftd('reconcile', '--config', config);
+    expect(applied.status).toBe(0);
+    expect(applied.stdout).toContain('recovered    poetry_1');
+    expect(rowsOf(w.dbPath)).toHaveLength(1);
+    const json = driftd('reconcile', '--config', config, '--json');
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ mode: 'apply', targets: [{ target: 'modelforge', reports: [{ rule: 'models', blockedBy: null, orphans: [], counts: { matched: 1 } }] }] });
+  });
+
+  it('exit 1 while blocked by drift, with the order to follow', () => {
+    const w = (workspace = makeWorkspace(LEGACY_TABLE));
+    writeModel(w.models, 'poetry_1');
+    const result = driftd('reconcile', '--config', writeConfig(w));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('blocked by drift: missing_column fine_tuned_models.is_custom_base_model');
+    expect(driftd('repair', '--config', writeConfig(w)).status).toBe(0);
+    expect(driftd('reconcile', '--config', writeConfig(w)).status).toBe(0);
+  });
+
+  it('exit 1 when a directory is skipped, with the reason', () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'broken_1', { adapterText: '{"base_model_name_or_path": ' });
+    const result = driftd('reconcile', '--config', writeConfig(w));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/skipped\s+broken_1: malformed-json: adapter_config.json is not valid JSON/);
+  });
+
+  it.each([
+    ['a rule naming an unknown column', { columns: { ...modelforgeRule('models').columns, colour: { from: 'constant', value: 1 } } }, [], /CONFIG_INVALID: .*targets\[0\]\.reconcile\[0\]\.columns\.colour: rule "models": column "colour"/],
+    ['a missing root', { root: 'nowhere' }, [], /RECONCILE_ROOT_MISSING: target "modelforge": rule "models": root ".*nowhere" does not exist/],
+    ['an unknown target', {}, ['--target', 'other'], /CONFIG_TARGET_UNKNOWN/],
+  ])('exit 2 on %s', (_label, overrides, extra, stderr) => {
+    const w = (workspace = makeWorkspace());
+    const result = driftd('reconcile', '--config', writeConfig(w, overrides), ...extra);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(stderr);
+  });
+
+  it('exit 2 without --config', () => {
+    expect(driftd('reconcile').status).toBe(2);
+  });
+});
