@@ -3,6 +3,7 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { checkCommand } from './check-command.js';
 import { EXIT, type CliIo, type Command } from './cli-io.js';
 import { reconcileCommand } from './reconcile-command.js';
+import { validateCommand } from './validate-command.js';
 
 const HELP = `driftd — keeps SQLite databases true to their declared schema
 
@@ -10,6 +11,8 @@ usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
   driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--json]
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
+  driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
+  driftd validate --config FILE [--json]
   driftd help
 
 exit codes: 0 in sync / nothing to do, 1 drift found or left (reconcile: orphans left or directories skipped), 2 error
@@ -20,6 +23,9 @@ const COMMANDS: Record<string, Command> = {
   check: checkCommand('check'),
   repair: checkCommand('repair'),
   reconcile: reconcileCommand,
+  // Loaded on demand: fastify, prom-client and chokidar cost startup time the one-shot commands should not pay.
+  run: async (argv, io) => (await import('./run-command.js')).runCommand()(argv, io),
+  validate: validateCommand,
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

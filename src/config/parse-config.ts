@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import cron from 'node-cron';
 import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rule-format.js';
 import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
@@ -79,6 +80,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     if (first !== undefined) problems.push({ path: `targets[${index}].name`, message: `duplicate target name "${target.name}" (also targets[${first}])` });
     else seen.set(target.name, index);
   });
+  // node-cron checks each field's range; a bad schedule is a config problem, not a crash at start().
+  const schedule = cron.validateDetailed(data.schedule);
+  if (!schedule.valid) {
+    problems.push({ path: 'schedule', message: `not a cron expression: ${schedule.errors.map((error) => error.message).join('; ') || data.schedule}` });
+  }
   let token: string | null = null;
   const tokenSpec = data.http.token;
   if (typeof tokenSpec === 'string') token = tokenSpec;

@@ -1,0 +1,233 @@
+import { statSync } from 'node:fs';
+import { checkDatabase, type CheckReport } from '../check/check-database.js';
+import type { TargetConfig } from '../config/parse-config.js';
+import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import type { DeclaredSchema } from '../declared/load-declared-schema.js';
+import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { schemaVersion } from '../introspect/introspect.js';
+import { reconcileTarget } from '../reconcile/reconcile-target.js';
+
+/** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
+export interface ReconcileSummary {
+  readonly rule: string;
+  readonly table: string;
+  readonly blockedBy: string | null;
+  /** Directories without a row this round (recovered or not). */
+  readonly orphans: number;
+  readonly recovered: readonly { readonly directory: string; readonly path: string }[];
+  /** Orphans another writer inserted between scan and insert. */
+  readonly raced: number;
+  readonly dangling: number;
+  readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
+  readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
+}
+
+/**
+ * The reconcile step, run after the schema step on every cycle (orphan
+ * directories appear without any schema change). Injected so the daemon does
+ * not depend on how rows are recovered; `noReconcile` when a target has no rules.
+ */
+export type ReconcileStep = (target: TargetConfig, options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply' }) => Promise<readonly ReconcileSummary[]>;
+
+export const noReconcile: ReconcileStep = async () => [];
+
+/** The real step: `reconcileTarget` over the target's rules (apply for repair "auto", dry-run for "report"). */
+export const reconcileRules: ReconcileStep = async (target, options) => {
+  if (target.reconcile.length === 0) return [];
+  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs });
+  return reports.map((report) => ({
+    rule: report.rule,
+    table: report.table,
+    blockedBy: report.blockedBy,
+    orphans: report.orphans.length,
+    recovered: report.recovered.map((item) => ({ directory: item.directory, path: item.path })),
+    raced: report.raced.length,
+    dangling: report.dangling.length,
+    skipped: report.skipped.map((item) => ({ directory: item.directory, reason: item.reason, detail: item.detail })),
+    timings: report.timings,
+  }));
+};
+
+export interface TargetCycleReport {
+  readonly target: string;
+  readonly database: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** The database opened. */
+  readonly up: boolean;
+  /** Both steps completed (drift may still be present). */
+  readonly ok: boolean;
+  /** The schema step was skipped: schema_version and the declaration were unchanged since the last full check. */
+  readonly fastPath: boolean;
+  readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+  /** The last full check (carried over on the fast path); null before the first one. */
+  readonly check: CheckReport | null;
+  /** When `check` ran. */
+  readonly checkedAt: string | null;
+  /** Repairs applied in this cycle (the fast path applies none). */
+  readonly applied: CheckReport['applied'];
+  readonly reconcile: readonly ReconcileSummary[];
+}
+
+export interface TargetRunnerDeps {
+  readonly reconcile: ReconcileStep;
+  /** Monotonic milliseconds. */
+  readonly clock: () => number;
+  readonly now: () => Date;
+}
+
+export interface TargetRunSettings {
+  readonly busyTimeoutMs: number;
+  readonly backup: { readonly dir: string; readonly keep: number } | null;
+}
+
+/**
+ * One target's state between cycles: a kept read-only connection and the
+ * (schema_version, declaration hash, target settings) of the last full check.
+ * A tick whose triple is unchanged skips introspection entirely — one PRAGMA
+ * read, whatever the database's size. `schema_version` lives in the database
+ * header, which SQLite re-reads at the start of every read transaction, so a
+ * change made by another process is seen by this long-lived connection
+ * (pragma.html#pragma_schema_version; test/daemon/target-runner.test.ts proves it).
+ */
+export class TargetRunner {
+  private connection: DatabaseHandle | null = null;
+  /** dev:ino of the file the connection has open: a replaced or recreated file gets a new connection. */
+  private identity: string | null = null;
+  private checkedKey: string | null = null;
+  private lastCheck: CheckReport | null = null;
+  private lastCheckedAt: string | null = null;
+  private lastSuccessMs: number | null = null;
+  private lastReport: TargetCycleReport | null = null;
+
+  constructor(
+    private target: TargetConfig,
+    private readonly deps: TargetRunnerDeps,
+  ) {}
+
+  get name(): string {
+    return this.target.name;
+  }
+
+  get report(): TargetCycleReport | null {
+    return this.lastReport;
+  }
+
+  get lastSuccessAtMs(): number | null {
+    return this.lastSuccessMs;
+  }
+
+  /** Takes a new config for the same target name; a different database file drops the connection and the checked state. */
+  update(target: TargetConfig): void {
+    if (target.database !== this.target.database) {
+      this.closeConnection();
+      this.lastCheck = null;
+      this.lastCheckedAt = null;
+    }
+    this.target = target;
+  }
+
+  /** Runs the schema step (fast path or full check) and then the reconcile step. Never throws: a failure is the report. */
+  async run(declared: DeclaredSchema, settings: TargetRunSettings): Promise<TargetCycleReport> {
+    const startedAt = this.deps.now();
+    const t0 = this.deps.clock();
+    let up = false;
+    let fastPath = false;
+    let applied: CheckReport['applied'] = [];
+    let reconcile: readonly ReconcileSummary[] = [];
+    let error: TargetCycleReport['error'] = null;
+    try {
+      const connection = this.open(settings.busyTimeoutMs);
+      up = true;
+      let version: number;
+      try {
+        version = schemaVersion(connection);
+      } catch (cause) {
+        throw sqliteError(cause, this.target.database, 'reading schema_version');
+      }
+      const key = `${version}\u0000${declared.contentHash}\u0000${this.settingsKey(settings)}`;
+      if (key === this.checkedKey && this.lastCheck) {
+        fastPath = true;
+      } else {
+        const report = await checkDatabase({
+          dbPath: this.target.database,
+          declared: declared.schema,
+          mode: this.target.repair === 'auto' ? 'repair' : 'check',
+          busyTimeoutMs: settings.busyTimeoutMs,
+          diff: { ignoreTables: this.target.ignoreTables },
+          safety: { foreignKeysEnforced: this.target.foreignKeysEnforced },
+          backup: settings.backup,
+          clock: this.deps.clock,
+          now: this.deps.now,
+        });
+        this.lastCheck = report;
+        this.lastCheckedAt = startedAt.toISOString();
+        applied = report.applied;
+        // After a repair our own ALTER moved schema_version: check fully once more rather than trust a version read
+        // after the commit (another process may have changed the schema in between).
+        this.checkedKey = report.applied.length > 0 ? null : key;
+      }
+      reconcile = await this.deps.reconcile(this.target, { busyTimeoutMs: settings.busyTimeoutMs, mode: this.target.repair === 'auto' ? 'apply' : 'dry-run' });
+      this.lastSuccessMs = this.deps.now().getTime();
+    } catch (cause) {
+      const failure = cause instanceof DriftdError ? cause : withContext(`target "${this.target.name}"`, cause);
+      error = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) };
+      // A missing, replaced or corrupt file must be reopened from scratch next time.
+      if (!up || failure.code !== 'DB_BUSY') this.closeConnection();
+      if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
+    }
+    this.lastReport = {
+      target: this.target.name,
+      database: this.target.database,
+      startedAt: startedAt.toISOString(),
+      durationMs: this.deps.clock() - t0,
+      up,
+      ok: error === null,
+      fastPath,
+      error,
+      check: this.lastCheck,
+      checkedAt: this.lastCheckedAt,
+      applied,
+      reconcile,
+    };
+    return this.lastReport;
+  }
+
+  close(): void {
+    this.closeConnection();
+  }
+
+  private open(busyTimeoutMs: number): DatabaseHandle {
+    let identity: string;
+    try {
+      const stats = statSync(this.target.database);
+      identity = `${stats.dev}:${stats.ino}`;
+    } catch {
+      this.closeConnection();
+      // openReadOnly names the problem (missing, permission) with the catalogue's code.
+      openReadOnly(this.target.database, { busyTimeoutMs });
+      throw new DriftdError('DB_OPEN_FAILED', `database "${this.target.database}" cannot be examined`, { where: { file: this.target.database } });
+    }
+    if (this.connection && identity !== this.identity) this.closeConnection();
+    if (!this.connection) {
+      this.connection = openReadOnly(this.target.database, { busyTimeoutMs });
+      this.identity = identity;
+      this.checkedKey = null;
+    }
+    return this.connection;
+  }
+
+  private closeConnection(): void {
+    try {
+      this.connection?.close();
+    } catch {
+      // Closing a handle whose file vanished can fail; the handle is gone either way.
+    }
+    this.connection = null;
+    this.identity = null;
+  }
+
+  private settingsKey(settings: TargetRunSettings): string {
+    return JSON.stringify([this.target.repair, this.target.ignoreTables, this.target.foreignKeysEnforced, settings.backup !== null]);
+  }
+}

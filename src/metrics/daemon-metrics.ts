@@ -1,0 +1,193 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What one target's cycle contributes to the gauges that describe its current state. */
+export interface TargetSnapshot {
+  readonly target: string;
+  readonly up: boolean;
+  readonly inSync: boolean | null;
+  readonly drift: readonly { readonly table: string; readonly kind: string; readonly safe: boolean }[];
+  readonly extras: readonly { readonly kind: string }[];
+}
+
+/** Per reconcile rule: the table it fills and what the round saw. */
+export interface ReconcileSnapshot {
+  readonly table: string;
+  /** Orphan directories still without a row after the round. */
+  readonly orphans: number;
+  readonly recovered: number;
+  readonly dangling: number;
+  readonly skipped: number;
+}
+
+/**
+ * The daemon's Prometheus metrics, on ONE registry per daemon (never the
+ * global one, so two daemons in a process — or a test — never share series).
+ * Labels come only from {target, table, kind, safety, code}: never a path or a
+ * directory name, so cardinality stays bounded by the config.
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  private readonly checks: Counter<'target'>;
+  private readonly checkFailures: Counter<'target' | 'code'>;
+  private readonly checkDuration: Histogram<'target'>;
+  private readonly lastSuccess: Gauge<'target'>;
+  private readonly inSync: Gauge<'target'>;
+  private readonly targetUp: Gauge<'target'>;
+  private readonly driftItems: Gauge<'target' | 'table' | 'kind' | 'safety'>;
+  private readonly extraItems: Gauge<'target' | 'kind'>;
+  private readonly repairs: Counter<'target' | 'table' | 'kind'>;
+  private readonly repairFailures: Counter<'target'>;
+  private readonly databaseBusy: Counter<'target'>;
+  private readonly orphanDirectories: Gauge<'target' | 'table'>;
+  private readonly recoveredRows: Counter<'target' | 'table'>;
+  private readonly danglingRows: Gauge<'target' | 'table'>;
+  private readonly skippedDirectories: Gauge<'target' | 'table'>;
+  private readonly cyclesSkipped: Counter;
+  private readonly reloadSuccessful: Gauge;
+  private readonly reloadSuccessTimestamp: Gauge;
+  /** The label sets each target's state gauges were last set with, so stale series are removed, not left at an old value. */
+  private readonly stateSeries = new Map<string, { drift: Set<string>; extras: Set<string>; tables: Set<string> }>();
+  /** Every (metric, labels) a target has touched, so removing a target removes all of its series. */
+  private readonly touched = new Map<string, Map<string, { metric: { remove(labels: Record<string, string>): void }; labels: Record<string, string> }>>();
+
+  constructor(build: { version: string; nodeVersion: string }) {
+    const registers = [this.registry];
+    new Gauge({ name: 'driftd_build_info', help: 'Always 1; labels give the driftd and Node.js versions.', labelNames: ['version', 'node_version'], registers }).set(
+      { version: build.version, node_version: build.nodeVersion },
+      1,
+    );
+    this.checks = new Counter({ name: 'driftd_checks_total', help: 'Checks run per target (full or fast-path).', labelNames: ['target'], registers });
+    this.checkFailures = new Counter({ name: 'driftd_check_failures_total', help: 'Checks that failed, by error code.', labelNames: ['target', 'code'], registers });
+    this.checkDuration = new Histogram({
+      name: 'driftd_check_duration_seconds',
+      help: 'Time one target took in a cycle: schema step and reconcile step.',
+      labelNames: ['target'],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.lastSuccess = new Gauge({ name: 'driftd_last_successful_check_timestamp_seconds', help: 'Unix time of the last check that completed.', labelNames: ['target'], registers });
+    this.inSync = new Gauge({ name: 'driftd_in_sync', help: '1 when nothing declared is missing or different.', labelNames: ['target'], registers });
+    this.targetUp = new Gauge({ name: 'driftd_target_up', help: '1 when the database opened on the last cycle.', labelNames: ['target'], registers });
+    this.driftItems = new Gauge({ name: 'driftd_drift_items', help: 'Drift items left after the last check, by kind and safety.', labelNames: ['target', 'table', 'kind', 'safety'], registers });
+    this.extraItems = new Gauge({ name: 'driftd_extra_items', help: 'Objects the database has and the declaration does not.', labelNames: ['target', 'kind'], registers });
+    this.repairs = new Counter({ name: 'driftd_repairs_total', help: 'Repair steps applied.', labelNames: ['target', 'table', 'kind'], registers });
+    this.repairFailures = new Counter({ name: 'driftd_repair_failures_total', help: 'Repairs rolled back.', labelNames: ['target'], registers });
+    this.databaseBusy = new Counter({ name: 'driftd_database_busy_total', help: 'Checks that found the database locked for the whole busy timeout.', labelNames: ['target'], registers });
+    this.orphanDirectories = new Gauge({ name: 'driftd_orphan_directories', help: 'Directories without a row left after the last reconcile round (not recovered: report mode, or a failed insert).', labelNames: ['target', 'table'], registers });
+    this.recoveredRows = new Counter({ name: 'driftd_recovered_rows_total', help: 'Rows recovered from orphan directories.', labelNames: ['target', 'table'], registers });
+    this.danglingRows = new Gauge({ name: 'driftd_dangling_rows', help: 'Rows whose directory is missing, seen by the last reconcile round.', labelNames: ['target', 'table'], registers });
+    this.skippedDirectories = new Gauge({ name: 'driftd_skipped_directories', help: 'Directories the last reconcile round could not use.', labelNames: ['target', 'table'], registers });
+    this.cyclesSkipped = new Counter({ name: 'driftd_cycles_skipped_total', help: 'Scheduled ticks that found a cycle still running.', registers });
+    this.reloadSuccessful = new Gauge({ name: 'driftd_config_last_reload_successful', help: '1 when the last config load succeeded.', registers });
+    this.reloadSuccessTimestamp = new Gauge({ name: 'driftd_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful config load.', registers });
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `*_total`, which `promtool check metrics` rejects (only counters may end in
+    // _total). The same numbers stay available per type as nodejs_active_handles / _requests / _resources.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+  }
+
+  /** Creates every per-target series at zero so dashboards see them before the first event. */
+  addTarget(target: string): void {
+    this.checks.inc(this.track(this.checks, { target }), 0);
+    this.repairFailures.inc(this.track(this.repairFailures, { target }), 0);
+    this.databaseBusy.inc(this.track(this.databaseBusy, { target }), 0);
+  }
+
+  /** Drops a target's series (it left the config). */
+  removeTarget(target: string): void {
+    for (const { metric, labels } of this.touched.get(target)?.values() ?? []) metric.remove(labels);
+    this.touched.delete(target);
+    this.stateSeries.delete(target);
+  }
+
+  checkRan(target: string, seconds: number): void {
+    this.checks.inc(this.track(this.checks, { target }));
+    this.checkDuration.observe(this.track(this.checkDuration, { target }), seconds);
+  }
+
+  checkFailed(target: string, code: string): void {
+    this.checkFailures.inc(this.track(this.checkFailures, { target, code }));
+    if (code === 'DB_BUSY') this.databaseBusy.inc(this.track(this.databaseBusy, { target }));
+    if (code === 'REPAIR_STEP_FAILED' || code === 'REPAIR_VERIFY_FAILED' || code === 'BACKUP_FAILED') this.repairFailures.inc(this.track(this.repairFailures, { target }));
+  }
+
+  checkSucceeded(target: string, atSeconds: number): void {
+    this.lastSuccess.set(this.track(this.lastSuccess, { target }), atSeconds);
+  }
+
+  targetState(snapshot: TargetSnapshot): void {
+    const { target } = snapshot;
+    this.targetUp.set(this.track(this.targetUp, { target }), snapshot.up ? 1 : 0);
+    if (snapshot.inSync !== null) this.inSync.set(this.track(this.inSync, { target }), snapshot.inSync ? 1 : 0);
+    const series = this.seriesOf(target);
+    const drift = new Map<string, number>();
+    for (const item of snapshot.drift) {
+      const key = JSON.stringify({ target, table: item.table, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe' });
+      drift.set(key, (drift.get(key) ?? 0) + 1);
+    }
+    for (const key of series.drift) if (!drift.has(key)) this.driftItems.remove(JSON.parse(key) as Record<string, string>);
+    for (const [key, count] of drift) this.driftItems.set(this.track(this.driftItems, JSON.parse(key) as Record<string, string>), count);
+    series.drift = new Set(drift.keys());
+    const extras = new Map<string, number>();
+    for (const item of snapshot.extras) extras.set(item.kind, (extras.get(item.kind) ?? 0) + 1);
+    for (const kind of series.extras) if (!extras.has(kind)) this.extraItems.remove({ target, kind });
+    for (const [kind, count] of extras) this.extraItems.set(this.track(this.extraItems, { target, kind }), count);
+    series.extras = new Set(extras.keys());
+  }
+
+  repairApplied(target: string, table: string, kind: string): void {
+    this.repairs.inc(this.track(this.repairs, { target, table, kind }));
+  }
+
+  reconcileRound(target: string, rules: readonly ReconcileSnapshot[]): void {
+    const series = this.seriesOf(target);
+    for (const rule of rules) {
+      const labels = { target, table: rule.table };
+      this.orphanDirectories.set(this.track(this.orphanDirectories, labels), rule.orphans);
+      this.danglingRows.set(this.track(this.danglingRows, labels), rule.dangling);
+      this.skippedDirectories.set(this.track(this.skippedDirectories, labels), rule.skipped);
+      this.recoveredRows.inc(this.track(this.recoveredRows, labels), rule.recovered);
+      series.tables.add(rule.table);
+    }
+  }
+
+  cycleSkipped(): void {
+    this.cyclesSkipped.inc();
+  }
+
+  configLoaded(ok: boolean, atSeconds: number): void {
+    this.reloadSuccessful.set(ok ? 1 : 0);
+    if (ok) this.reloadSuccessTimestamp.set(atSeconds);
+  }
+
+  /** The exposition text for GET /metrics. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Records that `labels` (which carry a target) were used on `metric`, and returns them. */
+  private track<L extends Record<string, string>>(metric: { remove(labels: Record<string, string>): void }, labels: L): L {
+    const target = labels.target ?? '';
+    let series = this.touched.get(target);
+    if (!series) {
+      series = new Map();
+      this.touched.set(target, series);
+    }
+    const key = `${(metric as unknown as { name: string }).name}\u0000${JSON.stringify(labels)}`;
+    if (!series.has(key)) series.set(key, { metric, labels });
+    return labels;
+  }
+
+  private seriesOf(target: string): { drift: Set<string>; extras: Set<string>; tables: Set<string> } {
+    let series = this.stateSeries.get(target);
+    if (!series) {
+      series = { drift: new Set(), extras: new Set(), tables: new Set() };
+      this.stateSeries.set(target, series);
+    }
+    return series;
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
+import { TargetRunner, noReconcile } from '../../src/daemon/target-runner.js';
+import type { TargetConfig } from '../../src/config/parse-config.js';
+import { SCHEMA_SQL, createMatchingDatabase, sqlInChild, tempDir } from '../helpers/daemon-process.js';
+
+const declared = { schema: declaredSchemaFromSql(SCHEMA_SQL, 'schema.sql'), path: 'schema.sql', contentHash: createHash('sha256').update(SCHEMA_SQL).digest('hex') };
+const settings = { busyTimeoutMs: 1000, backup: null };
+const deps = { reconcile: noReconcile, clock: () => performance.now(), now: () => new Date() };
+
+function target(database: string, repair: 'auto' | 'report' = 'auto'): TargetConfig {
+  return { name: 'app', database, schema: 'schema.sql', repair, ignoreTables: [], foreignKeysEnforced: true, reconcile: [] };
+}
+
+describe('TargetRunner fast path', () => {
+  it.each(['delete', 'wal'])('sees schema changes made by another process on its kept connection (journal_mode=%s)', async (mode) => {
+    const db = join(tempDir(), 'app.db');
+    createMatchingDatabase(db);
+    sqlInChild(db, `PRAGMA journal_mode=${mode};`);
+    const runner = new TargetRunner(target(db, 'report'), deps);
+    const first = await runner.run(declared, settings);
+    expect(first).toMatchObject({ ok: true, fastPath: false });
+    expect(first.check?.inSync).toBe(true);
+    const second = await runner.run(declared, settings);
+    expect(second.fastPath).toBe(true);
+    expect(second.check).toBe(first.check);
+    // Another process changes the schema while our connection stays open.
+    sqlInChild(db, 'DROP INDEX idx_models_name;');
+    const third = await runner.run(declared, settings);
+    expect(third.fastPath).toBe(false);
+    expect(third.check?.drift.map((item) => item.kind)).toEqual(['missing_index']);
+    expect((await runner.run(declared, settings)).fastPath).toBe(true);
+    runner.close();
+  });
+
+  it('re-checks fully when the declaration changes, and after its own repair', async () => {
+    const db = join(tempDir(), 'app.db');
+    createMatchingDatabase(db);
+    const runner = new TargetRunner(target(db), deps);
+    await runner.run(declared, settings);
+    expect((await runner.run(declared, settings)).fastPath).toBe(true);
+    const withExtra = SCHEMA_SQL + 'CREATE INDEX idx_models_custom ON fine_tuned_models(is_custom_base_model);';
+    const changed = { schema: declaredSchemaFromSql(withExtra, 'schema.sql'), path: 'schema.sql', contentHash: 'other' };
+    const repaired = await runner.run(changed, settings);
+    expect(repaired.fastPath).toBe(false);
+    expect(repaired.applied.map((step) => step.kind)).toEqual(['missing_index']);
+    const after = await runner.run(changed, settings);
+    expect(after.fastPath).toBe(false);
+    expect(after.check?.inSync).toBe(true);
+    expect((await runner.run(changed, settings)).fastPath).toBe(true);
+    runner.close();
+  });
+
+  it('reopens when the file is replaced by another one (new inode), and reports a missing file without throwing', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    createMatchingDatabase(db);
+    const runner = new TargetRunner(target(db, 'report'), deps);
+    await runner.run(declared, settings);
+    const replacement = join(dir, 'other.db');
+    new Database(replacement).exec('CREATE TABLE fine_tuned_models (id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL);').close();
+    const { renameSync, rmSync } = await import('node:fs');
+    renameSync(replacement, db);
+    const replaced = await runner.run(declared, settings);
+    expect(replaced.fastPath).toBe(false);
+    expect(replaced.check?.drift.map((item) => item.kind).sort()).toEqual(['missing_column', 'missing_index']);
+    rmSync(db);
+    const missing = await runner.run(declared, settings);
+    expect(missing).toMatchObject({ ok: false, up: false, error: { code: 'DB_NOT_FOUND' } });
+    runner.close();
+  });
+});
