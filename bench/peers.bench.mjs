@@ -249,7 +249,7 @@ behaviour(
   drizzleSpelled,
 );
 if (hasSqldiff) {
-  behaviour('`sqldiff --schema legacy declared`, output applied with `sqlite3`', (copy) => {
+  behaviour('`sqldiff --schema legacy declared`, its output executed as-is', (copy) => {
     const diffOut = timed('sqldiff', ['--schema', copy, pairs[pairs.length - 1].declaredDb]);
     const db = new Database(copy);
     db.exec(diffOut.stdout);
