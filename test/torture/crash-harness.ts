@@ -257,7 +257,7 @@ export interface TrialResult {
   readonly recoveredAtKill: number;
   /** The writer was killed at the same instant (an application crash too). */
   readonly writerKilledToo: boolean;
-  /** DELETE mode: a hot rollback journal was left behind, i.e. the kill landed inside a write transaction. */
+  /** DELETE mode: a -journal file was on disk right after the kill (a write transaction open or cut short). */
   readonly hotJournal: boolean;
   readonly writerCommitted: number;
   readonly writerSevenColumn: number;

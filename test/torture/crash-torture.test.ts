@@ -22,7 +22,7 @@ describe('crash torture: SIGKILL during repair + reconcile while the application
         `  calibrated with the writer running: repair commits after ${references.delete.repairMs.toFixed(1)} ms (DELETE) / ${references.wal.repairMs.toFixed(1)} ms (WAL), cycle ends after ${references.delete.cycleMs.toFixed(1)} / ${references.wal.cycleMs.toFixed(1)} ms`,
         `  killed before the repair committed: ${count((r) => r.reachedBeforeKill === 'none')}; after repair, during reconcile: ${count((r) => r.reachedBeforeKill === 'repaired')}; after the whole cycle: ${count((r) => r.reachedBeforeKill === 'reconciled')}`,
         `  schema found after the kill: before ${count((r) => r.schemaState === 'before')}, after ${count((r) => r.schemaState === 'after')}; orphans already recovered at the kill in ${count((r) => r.recoveredAtKill > 0)} trials`,
-        `  both processes killed at once in ${count((r) => r.writerKilledToo)} trials; a hot rollback journal left by a killed process (DELETE mode: the kill landed inside a write transaction) in ${count((r) => r.hotJournal)}`,
+        `  both processes killed at once in ${count((r) => r.writerKilledToo)} trials; DELETE mode: a rollback journal on disk right after the kill (a write transaction was open or cut short) in ${count((r) => r.hotJournal)}`,
         `  writer rows committed across all trials: ${results.reduce((sum, r) => sum + r.writerCommitted, 0)} (7-column INSERTs: ${results.reduce((sum, r) => sum + r.writerSevenColumn, 0)})`,
       ].join('\n'),
     );
