@@ -122,6 +122,11 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety });
   } catch (error) {
+    // A step refused for lack of access is the database's condition, not the plan's: report it as such.
+    const cause = error instanceof DriftdError ? (error.cause as { code?: unknown } | undefined) : undefined;
+    if (typeof cause?.code === 'string' && /^SQLITE_(READONLY|CANTOPEN|PERM)/.test(cause.code)) {
+      throw sqliteError(cause, request.dbPath, `repairing, nothing was applied`);
+    }
     throw sqliteError(error, request.dbPath, 'repairing');
   } finally {
     writable.close();

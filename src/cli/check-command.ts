@@ -55,8 +55,13 @@ export function checkCommand(kind: 'check' | 'repair') {
       }
     }
     if (values.json) {
-      const objects = reports.map(({ name, report }) => ({ target: name, ...reportJson(report, mode) }));
-      io.stdout(`${JSON.stringify(objects.length === 1 && !selection.config ? objects[0] : objects.length === 1 ? objects[0] : { targets: objects })}\n`);
+      // `--db/--schema` prints the report itself; `--config` names each target (README "CLI reference").
+      const output = selection.config
+        ? reports.length === 1
+          ? { target: reports[0]!.name, ...reportJson(reports[0]!.report, mode) }
+          : { targets: reports.map(({ name, report }) => ({ target: name, ...reportJson(report, mode) })) }
+        : reportJson(reports[0]!.report, mode);
+      io.stdout(`${JSON.stringify(output)}\n`);
     } else {
       for (const { name, report } of reports) io.stdout(reportText(report, mode, name));
     }

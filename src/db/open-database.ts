@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 
@@ -25,6 +25,9 @@ export function openReadWrite(path: string, options: OpenOptions): DatabaseHandl
 
 function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHandle {
   assertRegularFile(path);
+  // SQLite silently opens a write-protected file read-only and only fails at the
+  // first write: say so up front, before a repair starts.
+  if (!readonly) assertWritable(path);
   try {
     return openAndRead(path, readonly, options);
   } catch (error) {
@@ -88,6 +91,18 @@ export function assertRegularFile(path: string): void {
   }
   if (!stats.isFile()) {
     throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
+  }
+}
+
+function assertWritable(path: string): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    throw new DriftdError('DB_READONLY', `database "${path}" is not writable by this user (uid ${process.getuid?.() ?? '?'}): ${(error as Error).message}`, {
+      where: { file: path },
+      cause: error,
+      hint: 'run driftd as the user that owns the database, or use `driftd check` / `repair --dry-run`',
+    });
   }
 }
 

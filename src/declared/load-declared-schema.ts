@@ -126,20 +126,24 @@ interface Statement {
 function splitStatements(text: string): Statement[] {
   const statements: Statement[] = [];
   let start: number | null = null;
+  // Line numbers are counted incrementally: recounting from the top per statement is quadratic.
+  let line = 1;
+  let counted = 0;
+  const lineAt = (offset: number): number => {
+    for (let i = text.indexOf('\n', counted); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+    counted = offset;
+    return line;
+  };
   for (const token of tokenize(text)) {
     if (token.kind === 'punct' && token.text === ';') {
-      if (start !== null) statements.push(makeStatement(text, start, token.end));
+      if (start !== null) statements.push({ text: text.slice(start, token.end), line: lineAt(start) });
       start = null;
     } else if (start === null) {
       start = token.start;
     }
   }
-  if (start !== null) statements.push(makeStatement(text, start, text.length));
+  if (start !== null) statements.push({ text: text.slice(start), line: lineAt(start) });
   return statements;
-}
-
-function makeStatement(text: string, start: number, end: number): Statement {
-  return { text: text.slice(start, end), line: text.slice(0, start).split('\n').length };
 }
 
 function firstWords(statement: string): string {

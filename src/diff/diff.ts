@@ -1,6 +1,5 @@
 import {
-  findColumn,
-  findTable,
+  byNameKey,
   nameKey,
   type Column,
   type DefaultValue,
@@ -32,8 +31,10 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   const ignore = options.ignoreTables ?? [];
   const drift: Drift[] = [];
   const extras: Extra[] = [];
+  const liveTables = byNameKey(actual.tables);
+  const declaredTables = byNameKey(declared.tables);
   for (const declaredTable of declared.tables) {
-    const liveTable = findTable(actual, declaredTable.name);
+    const liveTable = liveTables.get(nameKey(declaredTable.name));
     if (!liveTable) {
       drift.push({
         kind: 'missing_table',
@@ -49,7 +50,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
     diffTable(declaredTable, liveTable, drift, extras);
   }
   for (const liveTable of actual.tables) {
-    if (findTable(declared, liveTable.name) || matchesAnyPattern(liveTable.name, ignore)) continue;
+    if (declaredTables.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
     extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
   }
   return { drift, extras };
@@ -57,8 +58,8 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
 
 function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
   const table = declared.name;
-  for (const column of declared.columns) {
-    const liveColumn = findColumn(live, column.name);
+  const pairs = pairColumns(declared.columns, live.columns);
+  for (const [column, liveColumn] of pairs.declared) {
     if (!liveColumn) {
       drift.push({
         kind: 'missing_column',
@@ -72,8 +73,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
       drift.push(...diffColumn(declared, live, column, liveColumn));
     }
   }
-  for (const liveColumn of live.columns) {
-    if (findColumn(declared, liveColumn.name)) continue;
+  for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
   }
 
@@ -96,44 +96,80 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
   diffForeignKeys(declared, live, drift);
 }
 
+/**
+ * Pairs declared columns with live ones by name. Columns almost always sit in
+ * the same order on both sides, so names are compared position by position and
+ * a lookup table is built only when that fails (it runs for every table on every check).
+ */
+function pairColumns(declared: readonly Column[], live: readonly Column[]): { declared: Array<[Column, Column | undefined]>; unmatchedLive: Column[] } {
+  const inOrder = declared.length === live.length && declared.every((column, i) => column.name === live[i]!.name);
+  if (inOrder) return { declared: declared.map((column, i) => [column, live[i]]), unmatchedLive: [] };
+  const liveByKey = byNameKey(live);
+  const declaredKeys = new Set(declared.map((column) => nameKey(column.name)));
+  return {
+    declared: declared.map((column) => [column, liveByKey.get(nameKey(column.name))]),
+    unmatchedLive: live.filter((column) => !declaredKeys.has(nameKey(column.name))),
+  };
+}
+
 function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, live: Column): ColumnMismatch[] {
   const table = declaredTable.name;
   const column = declared.name;
-  const where = `column "${table}"."${column}"`;
+  // Runs for every column of every table on every check: compare values first, build text only for a mismatch.
   const found: ColumnMismatch[] = [];
   const mismatch = (kind: ColumnMismatch['kind'], declaredText: string, actualText: string, what: string): void => {
-    found.push({ kind, table, column, declared: declaredText, actual: actualText, detail: `${where} ${what}: declared ${declaredText}, actual ${actualText}` });
+    found.push({ kind, table, column, declared: declaredText, actual: actualText, detail: `column "${table}"."${column}" ${what}: declared ${declaredText}, actual ${actualText}` });
   };
 
   // Outside STRICT tables a declared type only selects an affinity (datatype3.html#type_affinity);
   // `VARCHAR(20)` and `TEXT` behave identically. STRICT tables enforce the exact type.
   const strict = declaredTable.strict && liveTable.strict;
-  const typeDiffers = strict ? normalizeType(declared.type) !== normalizeType(live.type) : declared.affinity !== live.affinity;
+  const typeDiffers = strict ? strictType(declared.type) !== strictType(live.type) : declared.affinity !== live.affinity;
   if (typeDiffers) mismatch('column_type', typeText(declared), typeText(live), 'type differs');
 
   if (declared.notNull !== live.notNull) {
     mismatch('column_not_null', declared.notNull ? 'NOT NULL' : 'nullable', live.notNull ? 'NOT NULL' : 'nullable', 'nullability differs');
   }
-  if (defaultKey(declared.default) !== defaultKey(live.default)) {
+  if (!sameDefault(declared.default, live.default)) {
     mismatch('column_default', defaultText(declared.default), defaultText(live.default), 'default differs');
   }
-  const declaredKey = primaryKeyText(declaredTable, declared);
-  const liveKey = primaryKeyText(liveTable, live);
-  if (declaredKey !== liveKey) mismatch('column_primary_key', declaredKey, liveKey, 'primary key differs');
+  if (declared.primaryKey !== 0 || live.primaryKey !== 0) {
+    const declaredKey = primaryKeyText(declaredTable, declared);
+    const liveKey = primaryKeyText(liveTable, live);
+    if (declaredKey !== liveKey) mismatch('column_primary_key', declaredKey, liveKey, 'primary key differs');
+  }
 
-  const declaredCollation = declared.collation ?? 'BINARY';
-  const liveCollation = live.collation ?? 'BINARY';
-  if (declaredCollation !== liveCollation) mismatch('column_collation', declaredCollation, liveCollation, 'collation differs');
+  if (declared.collation !== live.collation) {
+    const declaredCollation = declared.collation ?? 'BINARY';
+    const liveCollation = live.collation ?? 'BINARY';
+    if (declaredCollation !== liveCollation) mismatch('column_collation', declaredCollation, liveCollation, 'collation differs');
+  }
 
-  if (generatedText(declared) !== generatedText(live)) mismatch('column_generated', generatedText(declared), generatedText(live), 'generated-column kind differs');
+  if (declared.hidden !== live.hidden && generatedText(declared) !== generatedText(live)) {
+    mismatch('column_generated', generatedText(declared), generatedText(live), 'generated-column kind differs');
+  }
   return found;
+}
+
+/** {@link defaultKey} equality without building the keys in the common cases. */
+function sameDefault(a: DefaultValue | null, b: DefaultValue | null): boolean {
+  if (a === b) return true;
+  if (a !== null && b !== null) {
+    if (a.kind === 'literal' && b.kind === 'literal') return a.storageClass === b.storageClass && a.quoted === b.quoted;
+    if (a.kind === 'current' && b.kind === 'current') return a.keyword === b.keyword;
+  }
+  return defaultKey(a) === defaultKey(b);
 }
 
 function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
   const table = declared.name;
   const named = (t: Table): Index[] => t.indexes.filter((index) => index.origin === 'c');
-  for (const index of named(declared)) {
-    const liveIndex = named(live).find((candidate) => nameKey(candidate.name) === nameKey(index.name));
+  const declaredNamed = named(declared);
+  const liveNamed = named(live);
+  const liveByName = byNameKey(liveNamed);
+  const declaredByName = byNameKey(declaredNamed);
+  for (const index of declaredNamed) {
+    const liveIndex = liveByName.get(nameKey(index.name));
     if (!liveIndex) {
       drift.push({ kind: 'missing_index', table, index: index.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared but missing` });
       continue;
@@ -151,8 +187,8 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
       });
     }
   }
-  for (const liveIndex of named(live)) {
-    if (named(declared).some((candidate) => nameKey(candidate.name) === nameKey(liveIndex.name))) continue;
+  for (const liveIndex of liveNamed) {
+    if (declaredByName.has(nameKey(liveIndex.name))) continue;
     extras.push({ kind: 'extra_index', table, index: liveIndex.name, detail: `index "${liveIndex.name}" on "${table}" is not declared (left alone)` });
   }
 
@@ -184,6 +220,12 @@ function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
 /** Declared types compare without case and white-space differences: `varchar( 10 )` = `VARCHAR(10)`. */
 export function normalizeType(type: string): string {
   return type.toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+}
+
+/** The type a STRICT table enforces: `INT` and `INTEGER` are the same type there (stricttables.html). */
+function strictType(type: string): string {
+  const normalized = normalizeType(type);
+  return normalized === 'INT' ? 'INTEGER' : normalized;
 }
 
 function typeText(column: Column): string {

@@ -1,6 +1,7 @@
 import type { SqlConnection } from '../db/sql-connection.js';
 import {
   affinityOf,
+  byNameKey,
   nameKey,
   type Column,
   type ColumnHidden,
@@ -13,88 +14,103 @@ import {
   type StorageClass,
   type Table,
 } from '../schema/schema-model.js';
-import { columnDefinitions, hasAutoincrement, type ColumnClauses } from '../sql/column-definitions.js';
+import { columnDefinitions, type ColumnClauses } from '../sql/column-definitions.js';
 import { indexParts } from '../sql/index-parts.js';
 import { isWord, normalizeExpression, tokenize } from '../sql/tokenize.js';
 
 // Object names starting with sqlite_ are SQLite's own (lang_createtable.html); never ours to compare.
 const USER_TABLES = `s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.sql NOT LIKE 'CREATE VIRTUAL %'`;
 
+// Query plans and row transfer matter at 1,000 tables × 20 columns. No ORDER BY over the joined
+// rows (the outer scan of sqlite_schema is in rowid order and each pragma returns its rows in
+// order; JS groups them and checks), no join against sqlite_schema or pragma_table_list per row
+// (fetched once, looked up in a Map), and the two big result sets come back as ONE JSON text
+// each: SQLite computes the pragmas in a few ms, but handing 20,000 rows of 8 values one by one
+// to JavaScript cost three times what building and parsing one JSON array does.
 const TABLES_SQL = `
-SELECT s.name AS name, s.sql AS sql, t.type AS type, t.wr AS wr, t.strict AS strict
+SELECT s.rowid AS rowid, s.name AS name, s.sql AS sql
 FROM sqlite_schema AS s
-JOIN pragma_table_list AS t ON t.schema = 'main' AND t.name = s.name
 WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY s.rowid`;
 
+const TABLE_LIST_SQL = `SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`;
+
 const COLUMNS_SQL = `
-SELECT s.name AS tbl, c.name AS name, c.type AS type, c."notnull" AS isNotNull, c.dflt_value AS dflt, c.pk AS pk, c.hidden AS hidden
+SELECT json_group_array(json_array(s.rowid, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) AS rows
 FROM sqlite_schema AS s JOIN pragma_table_xinfo(s.name) AS c
-WHERE ${USER_TABLES}
-ORDER BY s.rowid, c.cid`;
+WHERE ${USER_TABLES}`;
 
 const INDEXES_SQL = `
-SELECT s.name AS tbl, l.name AS idx, l."unique" AS isUnique, l.origin AS origin, l.partial AS partial,
-       x.name AS col, x.cid AS cid, x."desc" AS isDesc, x.coll AS coll, i.sql AS sql
+SELECT json_group_array(json_array(s.rowid, l.name, l."unique", l.origin, l.partial, x.seqno, x.name, x.cid, x."desc", x.coll)) AS rows
 FROM sqlite_schema AS s
 JOIN pragma_index_list(s.name) AS l
 JOIN pragma_index_xinfo(l.name) AS x
-LEFT JOIN sqlite_schema AS i ON i.type = 'index' AND i.name = l.name
-WHERE ${USER_TABLES} AND x.key = 1
-ORDER BY s.rowid, l.name, x.seqno`;
+WHERE ${USER_TABLES} AND x.key = 1`;
+
+const INDEX_SQL_SQL = `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL`;
 
 const FOREIGN_KEYS_SQL = `
-SELECT s.name AS tbl, f.id AS id, f."table" AS parent, f."from" AS fromCol, f."to" AS toCol,
+SELECT s.name AS tbl, f.id AS id, f.seq AS seq, f."table" AS parent, f."from" AS fromCol, f."to" AS toCol,
        f.on_update AS onUpdate, f.on_delete AS onDelete
 FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f
-WHERE ${USER_TABLES}
-ORDER BY s.rowid, f.id, f.seq`;
+WHERE ${USER_TABLES}`;
 
-interface TableRow { name: string; sql: string; type: string; wr: number; strict: number }
-interface ColumnRow { tbl: string; name: string; type: string; isNotNull: number; dflt: string | null; pk: number; hidden: number }
-interface IndexRow {
-  tbl: string; idx: string; isUnique: number; origin: string; partial: number;
-  col: string | null; cid: number; isDesc: number; coll: string; sql: string | null;
+interface TableRow { rowid: number; name: string; sql: string }
+interface TableListRow { name: string; type: string; wr: number; strict: number }
+// Rows name their table by sqlite_schema rowid: a number per row instead of a repeated name string.
+type ColumnRow = readonly [tableRowid: number, cid: number, name: string, type: string, isNotNull: number, dflt: string | null, pk: number, hidden: number];
+type IndexRow = readonly [
+  tableRowid: number, idx: string, isUnique: number, origin: string, partial: number,
+  seqno: number, col: string | null, cid: number, isDesc: number, coll: string,
+];
+interface ForeignKeyRow { tbl: string; id: number; seq: number; parent: string; fromCol: string; toCol: string | null; onUpdate: string; onDelete: string }
+
+/** Runs a `SELECT json_group_array(json_array(…)) AS rows` query and returns its rows as tuples. */
+function jsonRows<T>(db: SqlConnection, sql: string): T[] {
+  const row = db.prepare(sql).get() as { rows: string };
+  return JSON.parse(row.rows) as T[];
 }
-interface ForeignKeyRow { tbl: string; id: number; parent: string; fromCol: string; toCol: string | null; onUpdate: string; onDelete: string }
 
 /**
  * Reads the schema of the `main` database of `db` into the plain model, with
- * four joined queries over the pragma table-valued functions
+ * a few joined queries over the pragma table-valued functions
  * (https://sqlite.org/pragma.html#pragfunc). Read-only: it runs SELECTs only.
  * Literal defaults are evaluated by SQLite with `SELECT` (constants only).
  */
 export function introspect(db: SqlConnection): Schema {
   const tableRows = db.prepare(TABLES_SQL).all() as TableRow[];
-  const columnRows = db.prepare(COLUMNS_SQL).all() as ColumnRow[];
-  const indexRows = db.prepare(INDEXES_SQL).all() as IndexRow[];
+  const tableList = new Map((db.prepare(TABLE_LIST_SQL).all() as TableListRow[]).map((row) => [row.name, row]));
+  const columnRows = jsonRows<ColumnRow>(db, COLUMNS_SQL);
+  const indexRows = jsonRows<IndexRow>(db, INDEXES_SQL);
+  const indexSql = new Map((db.prepare(INDEX_SQL_SQL).all() as Array<{ name: string; sql: string }>).map((row) => [row.name, row.sql]));
   const foreignKeyRows = db.prepare(FOREIGN_KEYS_SQL).all() as ForeignKeyRow[];
   const evaluate = defaultEvaluator(db);
 
-  const columnsByTable = groupBy(columnRows, (row) => row.tbl);
-  const indexesByTable = groupBy(indexRows, (row) => row.tbl);
+  const columnsByTable = groupBy(columnRows, (row) => row[0]);
+  const indexesByTable = groupBy(indexRows, (row) => row[0]);
   const foreignKeysByTable = groupBy(foreignKeyRows, (row) => row.tbl);
 
   const tables: Table[] = [];
   for (const row of tableRows) {
+    const listed = tableList.get(row.name);
     // Shadow tables belong to a virtual table (vtab.html#xshadowname): internals, like sqlite_%.
-    if (row.type === 'shadow') continue;
-    const clauses = new Map<string, ColumnClauses>();
-    for (const clause of columnDefinitions(row.sql)) clauses.set(nameKey(clause.name), clause);
-    const columns = (columnsByTable.get(row.name) ?? []).map((columnRow) =>
-      toColumn(columnRow, clauses.get(nameKey(columnRow.name)), evaluate),
+    if (listed === undefined || listed.type === 'shadow') continue;
+    const definitions = columnDefinitions(row.sql);
+    const clauses = definitions.byName;
+    const columns = inOrder(columnsByTable.get(row.rowid) ?? [], (columnRow) => columnRow[1]).map((columnRow) =>
+      toColumn(columnRow, clauses.get(nameKey(columnRow[2])), evaluate),
     );
-    const indexes = toIndexes(indexesByTable.get(row.name) ?? [], columns);
-    const withoutRowid = row.wr === 1;
+    const indexes = toIndexes(row.name, indexesByTable.get(row.rowid) ?? [], indexSql, columns);
+    const withoutRowid = listed.wr === 1;
     const pkColumns = columns.filter((column) => column.primaryKey > 0);
     tables.push({
       name: row.name,
       columns,
       indexes,
       foreignKeys: [],
-      strict: row.strict === 1,
+      strict: listed.strict === 1,
       withoutRowid,
-      autoincrement: hasAutoincrement(row.sql),
+      autoincrement: definitions.autoincrement,
       // An INTEGER PRIMARY KEY is a rowid alias unless it got an index of its own
       // (the `INTEGER PRIMARY KEY DESC` quirk, lang_createtable.html#rowid): ask SQLite, not the text.
       rowidAlias:
@@ -115,14 +131,15 @@ export function schemaVersion(db: SqlConnection): number {
 }
 
 function toColumn(row: ColumnRow, clauses: ColumnClauses | undefined, evaluate: (text: string) => DefaultValue): Column {
+  const [, , name, type, isNotNull, dflt, pk, hidden] = row;
   return {
-    name: row.name,
-    type: row.type,
-    affinity: affinityOf(row.type),
-    notNull: row.isNotNull === 1,
-    default: row.dflt === null ? null : evaluate(row.dflt),
-    primaryKey: row.pk,
-    hidden: row.hidden as ColumnHidden,
+    name,
+    type,
+    affinity: affinityOf(type),
+    notNull: isNotNull === 1,
+    default: dflt === null ? null : evaluate(dflt),
+    primaryKey: pk,
+    hidden: hidden as ColumnHidden,
     collation: clauses?.collation ?? null,
     hasCheck: clauses?.hasCheck ?? false,
     unique: clauses?.unique ?? false,
@@ -131,25 +148,28 @@ function toColumn(row: ColumnRow, clauses: ColumnClauses | undefined, evaluate: 
   };
 }
 
-function toIndexes(rows: readonly IndexRow[], columns: readonly Column[]): Index[] {
+function toIndexes(table: string, rows: readonly IndexRow[], indexSql: ReadonlyMap<string, string>, columns: readonly Column[]): Index[] {
   const indexes: Index[] = [];
-  for (const [name, indexRows] of groupBy(rows, (row) => row.idx)) {
-    const first = indexRows[0]!;
-    const parts = first.sql === null ? null : indexParts(first.sql);
-    const indexColumns: IndexColumn[] = indexRows.map((row, position) => ({
-      name: row.cid === -2 ? null : row.cid === -1 ? 'rowid' : (row.col ?? columns[row.cid]?.name ?? null),
-      expression: row.cid === -2 ? (parts?.columns[position] ?? null) : null,
-      desc: row.isDesc === 1,
-      collation: row.coll.toUpperCase(),
+  const groups = [...groupBy(rows, (row) => row[1])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, unordered] of groups) {
+    const indexRows = inOrder(unordered, (row) => row[5]);
+    const [, , isUnique, origin, partial] = indexRows[0]!;
+    const sql = indexSql.get(name) ?? null;
+    const parts = sql === null ? null : indexParts(sql);
+    const indexColumns: IndexColumn[] = indexRows.map(([, , , , , , col, cid, isDesc, coll], position) => ({
+      name: cid === -2 ? null : cid === -1 ? 'rowid' : (col ?? columns[cid]?.name ?? null),
+      expression: cid === -2 ? (parts?.columns[position] ?? null) : null,
+      desc: isDesc === 1,
+      collation: coll.toUpperCase(),
     }));
     indexes.push({
       name,
-      table: first.tbl,
-      unique: first.isUnique === 1,
-      origin: first.origin as IndexOrigin,
+      table,
+      unique: isUnique === 1,
+      origin: origin as IndexOrigin,
       columns: indexColumns,
-      where: first.partial === 1 ? (parts?.where ?? null) : null,
-      sql: first.sql,
+      where: partial === 1 ? (parts?.where ?? null) : null,
+      sql,
     });
   }
   return indexes;
@@ -157,10 +177,12 @@ function toIndexes(rows: readonly IndexRow[], columns: readonly Column[]): Index
 
 function toForeignKeys(rows: readonly ForeignKeyRow[], tables: readonly Table[]): ForeignKey[] {
   const keys: ForeignKey[] = [];
-  for (const [, keyRows] of groupBy(rows, (row) => row.id)) {
+  const tablesByName = rows.length === 0 ? new Map<string, Table>() : byNameKey(tables);
+  for (const [, unordered] of groupBy(rows, (row) => row.id)) {
+    const keyRows = inOrder(unordered, (row) => row.seq);
     const first = keyRows[0]!;
     // `REFERENCES parent` without columns means the parent's primary key (foreignkeys.html#fk_indexes).
-    const parent = tables.find((table) => nameKey(table.name) === nameKey(first.parent));
+    const parent = tablesByName.get(nameKey(first.parent));
     const parentKey = parent?.columns.filter((column) => column.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey);
     keys.push({
       columns: keyRows.map((row) => row.fromCol),
@@ -217,6 +239,14 @@ function classifyDefault(db: SqlConnection, text: string): DefaultValue {
     }
   }
   return { kind: 'expression', text, normalized: `expr:${normalizeExpression(text)}` };
+}
+
+/** Rows sorted by `position`; pragma functions already return them in order, so this rarely copies. */
+function inOrder<T>(rows: T[], position: (row: T) => number): T[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (position(rows[i - 1]!) > position(rows[i]!)) return [...rows].sort((a, b) => position(a) - position(b));
+  }
+  return rows;
 }
 
 function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {

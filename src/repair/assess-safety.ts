@@ -1,6 +1,7 @@
 import type { Column, DefaultValue, Table } from '../schema/schema-model.js';
 import { nameKey } from '../schema/schema-model.js';
-import { isWord, tokenize } from '../sql/tokenize.js';
+import { tableCheckMentions } from '../sql/column-definitions.js';
+import { isWord, tokenize, type Token } from '../sql/tokenize.js';
 import type { Drift } from '../diff/drift.js';
 
 export interface SafetyContext {
@@ -79,8 +80,8 @@ export function assessAddColumn(table: Table, column: Column, context: SafetyCon
   if (column.default?.kind === 'current') {
     return { safe: false, reason: `ADD COLUMN cannot add a column whose default is ${column.default.keyword} (${name}) to a table with rows` };
   }
-  if (column.default?.kind === 'expression' && !isParenthesisedLiteral(column.default)) {
-    return { safe: false, reason: `ADD COLUMN cannot add a column with a non-constant expression default (${name}: DEFAULT ${column.default.text})` };
+  if (column.default !== null && !isAddColumnConstant(column.default)) {
+    return { safe: false, reason: `ADD COLUMN cannot add a column with a non-constant expression default (${name}: DEFAULT (${column.default.text})) to a table with rows` };
   }
   const defaultIsNull = isNullDefault(column.default);
   if (column.notNull && defaultIsNull && column.hidden !== 2) {
@@ -89,6 +90,9 @@ export function assessAddColumn(table: Table, column: Column, context: SafetyCon
   const inTableForeignKey = table.foreignKeys.some((key) => key.columns.some((c) => nameKey(c) === nameKey(column.name)));
   if (inTableForeignKey && !column.references) {
     return { safe: false, reason: `${name} is part of a table-level FOREIGN KEY, which ADD COLUMN cannot add` };
+  }
+  if (tableCheckMentions(table.sql, column.name)) {
+    return { safe: false, reason: `${name} is named by a table-level CHECK constraint, which ADD COLUMN cannot add` };
   }
   if (column.references && context.foreignKeysEnforced && !defaultIsNull) {
     return { safe: false, reason: `ADD COLUMN cannot add a REFERENCES column with a non-NULL default (${name}) while foreign keys are enforced` };
@@ -107,21 +111,28 @@ function isNullDefault(value: DefaultValue | null): boolean {
 }
 
 /**
- * SQLite accepts a parenthesised default on ADD COLUMN only when it reduces to
- * a literal, optionally signed: `(0)`, `((-1))`, `('a')`. `(1+1)` is refused as
- * "non-constant" on a table with rows.
+ * Whether ADD COLUMN accepts the default on a table with rows: SQLite requires
+ * a value it can compute without running an expression (sqlite3ValueFromExpr
+ * in alter.c), i.e. a literal, optionally signed, optionally in parentheses:
+ * `0`, `-1`, `(+1)`, `((-1))`, `('a')`, `TRUE`. `(1 + 1)` or `(abs(-1))` is
+ * refused as "non-constant". pragma table_xinfo drops the outer parentheses,
+ * so `DEFAULT (1 + 1)` arrives as `1 + 1`: the text decides, not the value.
  */
-function isParenthesisedLiteral(value: DefaultValue): boolean {
+function isAddColumnConstant(value: DefaultValue): boolean {
+  if (value.kind === 'current') return false;
   const tokens = tokenize(value.text);
-  let from = 0;
-  let to = tokens.length;
-  while (to - from >= 2 && tokens[from]!.text === '(' && tokens[to - 1]!.text === ')') {
-    from++;
-    to--;
+  let i = 0;
+  let open = 0;
+  while (i < tokens.length && isPunct(tokens[i], '(', '+', '-')) {
+    if (tokens[i]!.text === '(') open++;
+    i++;
   }
-  const inner = tokens.slice(from, to);
-  const literal = (t: (typeof tokens)[number] | undefined): boolean =>
-    t !== undefined && (t.kind === 'number' || t.kind === 'string' || t.kind === 'blob' || isWord(t, 'NULL', 'TRUE', 'FALSE'));
-  if (inner.length === 1) return literal(inner[0]);
-  return inner.length === 2 && (inner[0]!.text === '-' || inner[0]!.text === '+') && inner[1]!.kind === 'number';
+  const literal = tokens[i];
+  if (literal === undefined || !(literal.kind === 'number' || literal.kind === 'string' || literal.kind === 'blob' || isWord(literal, 'NULL', 'TRUE', 'FALSE'))) return false;
+  const rest = tokens.slice(i + 1);
+  return rest.length === open && rest.every((token) => isPunct(token, ')'));
+}
+
+function isPunct(token: Token | undefined, ...texts: string[]): boolean {
+  return token !== undefined && token.kind === 'punct' && texts.includes(token.text);
 }

@@ -104,7 +104,22 @@ export interface Schema {
 
 /** The comparison key of an SQLite identifier: SQLite folds ASCII case only. */
 export function nameKey(name: string): string {
-  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  // Most names are already lower case: scan once and only rebuild when needed (it runs per name in diff).
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code >= 65 && code <= 90) return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  }
+  return name;
+}
+
+/** A case-insensitive lookup of named things (tables, columns, indexes) by {@link nameKey}; the first of a name wins. */
+export function byNameKey<T extends { readonly name: string }>(items: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const key = nameKey(item.name);
+    if (!map.has(key)) map.set(key, item);
+  }
+  return map;
 }
 
 /** Looks a table up by name, case-insensitively. */
@@ -122,6 +137,18 @@ export function findColumn(table: Table, name: string): Column | undefined {
  * Column affinity by SQLite's five ordered rules (https://sqlite.org/datatype3.html#determination_of_column_affinity).
  */
 export function affinityOf(declaredType: string): Affinity {
+  // A schema repeats a handful of type names thousands of times: decide each once.
+  let affinity = affinityByType.get(declaredType);
+  if (affinity === undefined) {
+    affinity = decideAffinity(declaredType);
+    if (affinityByType.size < 10_000) affinityByType.set(declaredType, affinity);
+  }
+  return affinity;
+}
+
+const affinityByType = new Map<string, Affinity>();
+
+function decideAffinity(declaredType: string): Affinity {
   const upper = declaredType.toUpperCase();
   if (upper.includes('INT')) return 'INTEGER';
   if (upper.includes('CHAR') || upper.includes('CLOB') || upper.includes('TEXT')) return 'TEXT';

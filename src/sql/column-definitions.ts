@@ -1,3 +1,4 @@
+import { memoizeByText } from './memoize-by-text.js';
 import { identifierText, isWord, matchingParen, splitTopLevel, tokenize, type Token } from './tokenize.js';
 
 /** What the text of one column definition says beyond what pragma table_xinfo reports. */
@@ -15,56 +16,102 @@ export interface ColumnClauses {
 
 const TABLE_CONSTRAINT_START = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN'];
 
+export interface TableDefinition {
+  readonly columns: readonly ColumnClauses[];
+  /** The same columns by ASCII-lower-cased name (SQLite's identifier comparison). */
+  readonly byName: ReadonlyMap<string, ColumnClauses>;
+  /** Whether the table's INTEGER PRIMARY KEY is declared AUTOINCREMENT (the keyword appears nowhere else). */
+  readonly autoincrement: boolean;
+}
+
 /**
  * Finds the column definitions of a `CREATE TABLE` statement that SQLite has
- * already accepted (from sqlite_schema.sql). Returns an empty list for
- * statements without a column list (`CREATE VIRTUAL TABLE`, `AS SELECT`).
+ * already accepted (from sqlite_schema.sql), tokenising it once. Returns no
+ * columns for statements without a column list (`CREATE VIRTUAL TABLE`, `AS SELECT`).
  */
-export function columnDefinitions(createTableSql: string): ColumnClauses[] {
+export const columnDefinitions: (createTableSql: string) => TableDefinition = memoizeByText(readColumnDefinitions);
+
+function readColumnDefinitions(createTableSql: string): TableDefinition {
   const tokens = tokenize(createTableSql);
+  // AUTOINCREMENT may follow a column's PRIMARY KEY or sit in a table-level PRIMARY KEY (…): look everywhere.
+  const autoincrement = tokens.some((token) => token.kind === 'word' && token.text.length === 13 && token.text.toUpperCase() === 'AUTOINCREMENT');
   const open = tokens.findIndex((token) => token.kind === 'punct' && token.text === '(');
-  if (open === -1 || tokens.slice(0, open).some((token) => isWord(token, 'VIRTUAL', 'AS'))) return [];
+  if (open === -1 || tokens.some((token, i) => i < open && isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], byName: new Map(), autoincrement };
   const close = matchingParen(tokens, open);
-  if (close === -1) return [];
+  if (close === -1) return { columns: [], byName: new Map(), autoincrement };
   const result: ColumnClauses[] = [];
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
     const first = tokens[from];
     if (first === undefined || isWord(first, ...TABLE_CONSTRAINT_START)) continue;
-    const part = tokens.slice(from, to);
     result.push({
       name: identifierText(first),
       definition: createTableSql.slice(first.start, tokens[to - 1]!.end),
-      ...clausesOf(part),
+      ...clausesOf(tokens, from, to),
     });
   }
-  return result;
+  return { columns: result, byName: new Map(result.map((column) => [asciiLower(column.name), column])), autoincrement };
 }
 
-/** Whether the table's PRIMARY KEY is declared AUTOINCREMENT anywhere in the statement. */
-export function hasAutoincrement(createTableSql: string): boolean {
-  return tokenize(createTableSql).some((token) => isWord(token, 'AUTOINCREMENT'));
-}
-
-function clausesOf(part: readonly Token[]): Omit<ColumnClauses, 'name' | 'definition'> {
+/** The clauses of the column definition `tokens[from..to)`, whose first token is the name. */
+function clausesOf(part: readonly Token[], from: number, to: number): Omit<ColumnClauses, 'name' | 'definition'> {
   let collation: string | null = null;
   let hasCheck = false;
   let unique = false;
   let autoincrement = false;
   let references = false;
   let depth = 0;
-  for (let i = 1; i < part.length; i++) {
+  for (let i = from + 1; i < to; i++) {
     const token = part[i]!;
     if (token.kind === 'punct') {
       if (token.text === '(') depth++;
       else if (token.text === ')') depth--;
       continue;
     }
-    if (depth !== 0) continue;
-    if (isWord(token, 'COLLATE') && part[i + 1]) collation = identifierText(part[i + 1]!).toUpperCase();
-    else if (isWord(token, 'CHECK')) hasCheck = true;
-    else if (isWord(token, 'UNIQUE')) unique = true;
-    else if (isWord(token, 'AUTOINCREMENT')) autoincrement = true;
-    else if (isWord(token, 'REFERENCES')) references = true;
+    if (depth !== 0 || token.kind !== 'word') continue;
+    switch (token.text.toUpperCase()) {
+      case 'COLLATE':
+        if (i + 1 < to) collation = identifierText(part[i + 1]!).toUpperCase();
+        break;
+      case 'CHECK':
+        hasCheck = true;
+        break;
+      case 'UNIQUE':
+        unique = true;
+        break;
+      case 'AUTOINCREMENT':
+        autoincrement = true;
+        break;
+      case 'REFERENCES':
+        references = true;
+        break;
+    }
   }
   return { collation, hasCheck, unique, autoincrement, references };
+}
+
+/**
+ * Whether a table-level `CHECK` constraint of a `CREATE TABLE` statement names
+ * the column. ADD COLUMN can only add a column's own clauses, so such a
+ * constraint would be lost silently (CHECK bodies are not compared).
+ */
+export function tableCheckMentions(createTableSql: string, columnName: string): boolean {
+  const tokens = tokenize(createTableSql);
+  const open = tokens.findIndex((token) => token.kind === 'punct' && token.text === '(');
+  const close = open === -1 ? -1 : matchingParen(tokens, open);
+  if (close === -1) return false;
+  const key = columnName.toLowerCase();
+  for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
+    let start = from;
+    if (isWord(tokens[start], 'CONSTRAINT')) start += 2;
+    if (!isWord(tokens[start], 'CHECK')) continue;
+    for (let i = start + 1; i < to; i++) {
+      const token = tokens[i]!;
+      if ((token.kind === 'word' || token.kind === 'quoted') && identifierText(token).toLowerCase() === key) return true;
+    }
+  }
+  return false;
+}
+
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

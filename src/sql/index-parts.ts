@@ -1,4 +1,5 @@
-import { isWord, matchingParen, normalizeExpression, splitTopLevel, tokenize } from './tokenize.js';
+import { memoizeByText } from './memoize-by-text.js';
+import { isWord, matchingParen, normalizeCondition, normalizeExpression, splitTopLevel, tokenize } from './tokenize.js';
 
 export interface IndexParts {
   /** Normalised text of each indexed term, without ASC/DESC/COLLATE. */
@@ -7,8 +8,10 @@ export interface IndexParts {
   readonly where: string | null;
 }
 
-/** Finds the indexed terms and the WHERE clause of a `CREATE INDEX` statement SQLite has accepted. */
-export function indexParts(createIndexSql: string): IndexParts {
+/** Finds the indexed terms and the WHERE clause of a `CREATE INDEX` statement SQLite has accepted (memoised by text). */
+export const indexParts: (createIndexSql: string) => IndexParts = memoizeByText(readIndexParts);
+
+function readIndexParts(createIndexSql: string): IndexParts {
   const tokens = tokenize(createIndexSql);
   const on = tokens.findIndex((token) => isWord(token, 'ON'));
   const open = tokens.findIndex((token, i) => i > on && token.kind === 'punct' && token.text === '(');
@@ -22,6 +25,6 @@ export function indexParts(createIndexSql: string): IndexParts {
     return normalizeExpression(createIndexSql.slice(tokens[from]!.start, tokens[end - 1]!.end));
   });
   const whereToken = tokens[close + 1];
-  const where = isWord(whereToken, 'WHERE') ? normalizeExpression(createIndexSql.slice(tokens[close + 2]?.start ?? createIndexSql.length)) : null;
+  const where = isWord(whereToken, 'WHERE') ? normalizeCondition(createIndexSql.slice(tokens[close + 2]?.start ?? createIndexSql.length)) : null;
   return { columns, where };
 }

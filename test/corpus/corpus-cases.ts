@@ -594,7 +594,7 @@ export const CASES: readonly CorpusCase[] = [
       chmodSync(path, 0o644);
       return { args: repair(path) };
     },
-    expect: { exit: 2, code: 'DB_READONLY', message: /app\.db" cannot be written \(repairing\)/ },
+    expect: { exit: 2, code: 'DB_READONLY', message: /app\.db" is not writable by this user/ },
   },
   {
     id: 'db-read-only-directory-on-repair',

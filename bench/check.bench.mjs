@@ -1,0 +1,145 @@
+// What a full check costs (introspect + diff of a 1,000-table × 20-column database with
+// indexes, and of a 10-table one) against the floor of SQLite reading its own schema:
+// `sqlite3 FILE .schema`, whole process. Also what noticing an unchanged database costs
+// (PRAGMA schema_version on an open connection). Run: npm run build && npm run bench
+//
+// Check and floor are measured interleaved, run by run, so both see the same machine load;
+// the ratio is the median of the per-run ratios. The check's CPU time (user + system) is
+// printed beside its wall time: on a busy machine the gap shows how much was waiting.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { declaredSchemaFromSql } from '../dist/declared/load-declared-schema.js';
+import { diff } from '../dist/diff/diff.js';
+import { introspect, schemaVersion } from '../dist/introspect/introspect.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const SQLITE3 = process.env.SQLITE3 ?? '/usr/bin/sqlite3';
+const HAVE_SQLITE3 = existsSync(SQLITE3);
+const COLUMN_TYPES = ['INTEGER NOT NULL DEFAULT 0', 'TEXT', "TEXT NOT NULL DEFAULT ''", 'REAL DEFAULT 0.0', 'BLOB', 'NUMERIC', "VARCHAR(64) DEFAULT 'x'"];
+
+/** CREATE statements: `tables` tables of 20 columns, each with a two-column index and a unique index (partial on every 5th table). */
+function schemaSql(tables) {
+  const statements = [];
+  for (let t = 0; t < tables; t++) {
+    const columns = ['id INTEGER PRIMARY KEY AUTOINCREMENT'];
+    for (let c = 1; c < 20; c++) columns.push(`c${c} ${COLUMN_TYPES[(t + c) % COLUMN_TYPES.length]}`);
+    statements.push(`CREATE TABLE table_${t} (\n  ${columns.join(',\n  ')}\n);`);
+    statements.push(`CREATE INDEX table_${t}_c1 ON table_${t} (c1, c2);`);
+    statements.push(`CREATE UNIQUE INDEX table_${t}_c3 ON table_${t} (c3)${t % 5 === 0 ? ' WHERE c3 IS NOT NULL' : ''};`);
+  }
+  return statements.join('\n');
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Wall ms and CPU ms of one call. */
+function timed(fn) {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  fn();
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+function measure(fn, runs = RUNS) {
+  fn(); // warm-up: JIT and SQLite page cache, the state a daemon runs in
+  return median(Array.from({ length: runs }, () => timed(fn).wallMs));
+}
+
+/** Wall ms of one `sqlite3 FILE .schema` process, output discarded. */
+function floorRun(path) {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(SQLITE3, [path, '.schema'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (run.status !== 0) throw new Error(`${SQLITE3} exited with ${run.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The first check in a fresh process: cold JIT, nothing memoised. Timed inside the child (Node's start-up excluded). */
+function coldCheckMs(sqlPath, dbPath) {
+  const module = (name) => JSON.stringify(new URL(`../dist/${name}`, import.meta.url).href);
+  const script = `
+    const { readFileSync } = await import('node:fs');
+    const Database = (await import('better-sqlite3')).default;
+    const { declaredSchemaFromSql } = await import(${module('declared/load-declared-schema.js')});
+    const { diff } = await import(${module('diff/diff.js')});
+    const { introspect } = await import(${module('introspect/introspect.js')});
+    const declared = declaredSchemaFromSql(readFileSync(process.argv[1], 'utf8'), 'bench.sql');
+    const db = new Database(process.argv[2], { readonly: true });
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    const start = process.hrtime.bigint();
+    diff(declared, introspect(db));
+    process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script, sqlPath, dbPath], { encoding: 'utf8', cwd: new URL('..', import.meta.url) }));
+}
+
+function benchOne(dir, tables) {
+  const sql = schemaSql(tables);
+  const path = join(dir, `bench-${tables}.sqlite`);
+  const sqlPath = join(dir, `bench-${tables}.sql`);
+  const db = new Database(path);
+  db.exec(sql);
+  db.close();
+  writeFileSync(sqlPath, sql);
+
+  let declared;
+  const loadMs = measure(() => {
+    declared = declaredSchemaFromSql(sql, 'bench.sql');
+  }, Math.max(5, Math.floor(RUNS / 3)));
+
+  const live = new Database(path, { readonly: true, fileMustExist: true });
+  const result = diff(declared, introspect(live));
+  if (result.drift.length !== 0 || result.extras.length !== 0) throw new Error(`the ${tables}-table bench database shows drift: ${JSON.stringify(result.drift[0] ?? result.extras[0])}`);
+  const liveSchema = introspect(live);
+  const introspectMs = measure(() => introspect(live));
+  const diffMs = measure(() => diff(declared, liveSchema));
+
+  // Full check and floor, interleaved.
+  const check = () => diff(declared, introspect(live));
+  check();
+  if (HAVE_SQLITE3) floorRun(path);
+  const checks = [];
+  const floors = [];
+  for (let i = 0; i < RUNS; i++) {
+    checks.push(timed(check));
+    if (HAVE_SQLITE3) floors.push(floorRun(path));
+  }
+  const checkMs = median(checks.map((run) => run.wallMs));
+  const checkCpuMs = median(checks.map((run) => run.cpuMs));
+  const floorMs = HAVE_SQLITE3 ? median(floors) : null;
+  const ratio = HAVE_SQLITE3 ? median(checks.map((run, i) => run.wallMs / floors[i])) : null;
+
+  const coldMs = median(Array.from({ length: 5 }, () => coldCheckMs(sqlPath, path)));
+  // The unchanged-database check: one pragma on an already-open read-only connection.
+  const versionUs = measure(() => schemaVersion(live), RUNS * 50) * 1000;
+  live.close();
+  return { tables, loadMs, introspectMs, diffMs, checkMs, checkCpuMs, coldMs, versionUs, floorMs, ratio };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'driftd-bench-'));
+try {
+  if (!HAVE_SQLITE3) console.log(`sqlite3 CLI not found at ${SQLITE3}: install the Debian package \`sqlite3\` (or set SQLITE3=/path/to/sqlite3) to measure the floor`);
+  const floorVersion = HAVE_SQLITE3 ? execFileSync(SQLITE3, ['--version'], { encoding: 'utf8' }).split(' ')[0] : 'n/a';
+  const engine = new Database(':memory:').prepare('SELECT sqlite_version() AS v').get().v;
+  console.log(`median of ${RUNS} runs after one warm-up; Node ${process.version}, SQLite ${engine} (better-sqlite3), sqlite3 CLI ${floorVersion}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const fmt = (ms) => `${ms.toFixed(2)} ms`;
+  for (const tables of [10, 1000]) {
+    const r = benchOne(dir, tables);
+    console.log(`\n${tables} tables x 20 columns, ${tables * 2} indexes`);
+    console.log(`  declared schema load (once per file change): ${fmt(r.loadMs)}`);
+    console.log(`  introspect:                                  ${fmt(r.introspectMs)}`);
+    console.log(`  diff:                                        ${fmt(r.diffMs)}`);
+    console.log(`  full check (introspect + diff):              ${fmt(r.checkMs)} wall, ${fmt(r.checkCpuMs)} CPU`);
+    console.log(`  first check in a fresh process (cold):       ${fmt(r.coldMs)}`);
+    if (r.floorMs !== null) {
+      console.log(`  sqlite3 FILE .schema (whole process, floor): ${fmt(r.floorMs)} wall`);
+      console.log(`  ratio full check / floor:                    ${r.ratio.toFixed(2)}x wall (target <= 2x); cold check ${(r.coldMs / r.floorMs).toFixed(2)}x`);
+    }
+    console.log(`  unchanged check (PRAGMA schema_version):     ${r.versionUs.toFixed(1)} us, ${(r.checkMs * 1000 / r.versionUs).toFixed(0)}x cheaper than a full check`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
+import { diff } from '../../src/diff/diff.js';
+import { DRIFT_KINDS, type DriftKind } from '../../src/diff/drift.js';
+import { createDatabase, introspectFile, tempDir } from '../support/temp-db.js';
+
+/**
+ * Declarations go through the real loader (executed in an in-memory SQLite and
+ * introspected); live databases are real files. A pair is equivalent when the
+ * diff finds neither drift nor extras, in both directions.
+ */
+const dir = tempDir('driftd-equivalence-');
+
+function compare(declaredSql: string, liveSql: string) {
+  const declared = declaredSchemaFromSql(declaredSql, 'declared.sql');
+  const live = introspectFile(createDatabase(dir, liveSql));
+  return diff(declared, live);
+}
+
+const PARENT = 'CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);';
+
+// [what, one spelling, another spelling]
+const EQUIVALENT: ReadonlyArray<readonly [string, string, string]> = [
+  ['keyword case', 'create table t (a integer not null default 1)', 'CREATE TABLE t (a INTEGER NOT NULL DEFAULT 1)'],
+  ['identifier case', 'CREATE TABLE Models (Name TEXT)', 'CREATE TABLE models (name TEXT)'],
+  ['double-quoted identifiers', 'CREATE TABLE "t" ("a" TEXT, "b" INT)', 'CREATE TABLE t (a TEXT, b INT)'],
+  ['backtick identifiers', 'CREATE TABLE `t` (`a` TEXT, `b` INT)', 'CREATE TABLE t (a TEXT, b INT)'],
+  ['bracket identifiers', 'CREATE TABLE [t] ([a] TEXT, [b] INT)', 'CREATE TABLE t (a TEXT, b INT)'],
+  ['white space and comments', 'CREATE TABLE t(\n  a   TEXT , -- the name\n  /* a count */ b\tINT\n)', 'CREATE TABLE t (a TEXT, b INT)'],
+  ['IF NOT EXISTS', 'CREATE TABLE IF NOT EXISTS t (a TEXT)', 'CREATE TABLE t (a TEXT)'],
+  ['named constraints', 'CREATE TABLE t (a TEXT CONSTRAINT a_nn NOT NULL CONSTRAINT a_d DEFAULT \'x\')', "CREATE TABLE t (a TEXT NOT NULL DEFAULT 'x')"],
+  ['INTEGER PRIMARY KEY inline vs table constraint', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)', 'CREATE TABLE t (id INTEGER, a TEXT, PRIMARY KEY (id))'],
+  ['INTEGER PRIMARY KEY ASC', 'CREATE TABLE t (id INTEGER PRIMARY KEY ASC, a TEXT)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)'],
+  ['integer primary key in lower case', 'CREATE TABLE t (id integer primary key, a TEXT)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)'],
+  ['table-level PRIMARY KEY (id DESC) is still a rowid alias', 'CREATE TABLE t (id INTEGER, a TEXT, PRIMARY KEY (id DESC))', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)'],
+  ['AUTOINCREMENT spelled differently', 'CREATE TABLE t (id integer primary key autoincrement, a TEXT)', 'CREATE TABLE t ("id" INTEGER CONSTRAINT pk PRIMARY KEY AUTOINCREMENT, a TEXT)'],
+  ['composite primary key spacing', 'CREATE TABLE t (a TEXT, b TEXT, PRIMARY KEY(a,b))', 'CREATE TABLE t (a TEXT, b TEXT, PRIMARY KEY ( "a" , b ))'],
+  ['INT vs INTEGER (not a key)', 'CREATE TABLE t (a INT)', 'CREATE TABLE t (a INTEGER)'],
+  ['BIGINT vs INTEGER', 'CREATE TABLE t (a BIGINT)', 'CREATE TABLE t (a INTEGER)'],
+  ['VARCHAR(n) vs TEXT', 'CREATE TABLE t (a VARCHAR(255))', 'CREATE TABLE t (a TEXT)'],
+  ['NVARCHAR vs CLOB', 'CREATE TABLE t (a NVARCHAR(10))', 'CREATE TABLE t (a CLOB)'],
+  ['DOUBLE PRECISION vs REAL', 'CREATE TABLE t (a DOUBLE PRECISION)', 'CREATE TABLE t (a REAL)'],
+  ['FLOAT vs REAL', 'CREATE TABLE t (a FLOAT)', 'CREATE TABLE t (a REAL)'],
+  ['BOOLEAN vs NUMERIC', 'CREATE TABLE t (a BOOLEAN)', 'CREATE TABLE t (a NUMERIC)'],
+  ['DECIMAL(10,5) vs DATETIME (both NUMERIC)', 'CREATE TABLE t (a DECIMAL(10,5))', 'CREATE TABLE t (a DATETIME)'],
+  ['no type vs BLOB', 'CREATE TABLE t (a)', 'CREATE TABLE t (a BLOB)'],
+  ['STRICT INT vs INTEGER', 'CREATE TABLE t (a INT) STRICT', 'CREATE TABLE t (a integer) strict'],
+  ['STRICT and WITHOUT ROWID in any case and order', 'CREATE TABLE t (a TEXT PRIMARY KEY) without rowid, strict', 'CREATE TABLE t (a TEXT PRIMARY KEY) STRICT, WITHOUT ROWID'],
+  ['DEFAULT 0 vs +0', 'CREATE TABLE t (a INT DEFAULT 0)', 'CREATE TABLE t (a INT DEFAULT +0)'],
+  ['DEFAULT 0 vs 0x0', 'CREATE TABLE t (a INT DEFAULT 0)', 'CREATE TABLE t (a INT DEFAULT 0x0)'],
+  ['DEFAULT 0 vs (0)', 'CREATE TABLE t (a INT DEFAULT 0)', 'CREATE TABLE t (a INT DEFAULT (0))'],
+  ['DEFAULT 0 vs ((0))', 'CREATE TABLE t (a INT DEFAULT 0)', 'CREATE TABLE t (a INT DEFAULT ((0)))'],
+  ['DEFAULT -1 vs (-1) vs -0x1', 'CREATE TABLE t (a INT DEFAULT -1, b INT DEFAULT -1)', 'CREATE TABLE t (a INT DEFAULT (-1), b INT DEFAULT -0x1)'],
+  ['DEFAULT 1.5 vs 15e-1', 'CREATE TABLE t (a REAL DEFAULT 1.5)', 'CREATE TABLE t (a REAL DEFAULT 15e-1)'],
+  ["DEFAULT 'a' vs ('a')", "CREATE TABLE t (a TEXT DEFAULT 'a')", "CREATE TABLE t (a TEXT DEFAULT ('a'))"],
+  ["DEFAULT 'it''s' vs ('it''s')", "CREATE TABLE t (a TEXT DEFAULT 'it''s')", "CREATE TABLE t (a TEXT DEFAULT ('it''s'))"],
+  ['DEFAULT TRUE vs 1, FALSE vs 0', 'CREATE TABLE t (a BOOLEAN DEFAULT TRUE, b BOOLEAN DEFAULT FALSE)', 'CREATE TABLE t (a BOOLEAN DEFAULT 1, b BOOLEAN DEFAULT 0)'],
+  ["DEFAULT x'00' vs X'00'", "CREATE TABLE t (a BLOB DEFAULT x'00')", "CREATE TABLE t (a BLOB DEFAULT X'00')"],
+  ['DEFAULT NULL vs no default', 'CREATE TABLE t (a TEXT DEFAULT NULL, b TEXT DEFAULT (NULL))', 'CREATE TABLE t (a TEXT, b TEXT)'],
+  ['CURRENT_TIMESTAMP case', 'CREATE TABLE t (a TEXT DEFAULT current_timestamp)', 'CREATE TABLE t (a TEXT DEFAULT CURRENT_TIMESTAMP)'],
+  ['expression default spacing and case', 'CREATE TABLE t (a INT DEFAULT (abs( -1 )+1))', 'CREATE TABLE t (a INT DEFAULT (ABS(-1) + 1))'],
+  ['COLLATE nocase vs NOCASE', 'CREATE TABLE t (a TEXT COLLATE nocase)', 'CREATE TABLE t (a TEXT COLLATE NOCASE)'],
+  ['COLLATE BINARY vs none', 'CREATE TABLE t (a TEXT COLLATE BINARY)', 'CREATE TABLE t (a TEXT)'],
+  ['UNIQUE inline vs table constraint', 'CREATE TABLE t (a TEXT UNIQUE, b TEXT)', 'CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a))'],
+  ['REFERENCES p vs REFERENCES p(id)', `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p)`, `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id))`],
+  ['inline REFERENCES vs table FOREIGN KEY', `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id))`, `${PARENT} CREATE TABLE c (p_id INTEGER, FOREIGN KEY (p_id) REFERENCES p (id))`],
+  ['ON DELETE action case', `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id) on delete cascade)`, `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES "p"("id") ON DELETE CASCADE)`],
+  ['index column spacing', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a,b)', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t ( "a" , b )'],
+  ['index ASC is the default', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a ASC, b DESC)', 'CREATE TABLE t (a TEXT, b TEXT); create index "i" on "t" (a, b desc)'],
+  ['unique index keyword case', 'CREATE TABLE t (a TEXT); CREATE UNIQUE INDEX i ON t(a)', 'CREATE TABLE t (a TEXT); create unique index I on T(A)'],
+  ['partial index WHERE spelled differently', 'CREATE TABLE t (a INT); CREATE INDEX i ON t(a) WHERE a>0', 'CREATE TABLE t (a INT); CREATE INDEX i ON t(a) where ( "A" > 0 )'],
+  ['index COLLATE case', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a COLLATE nocase)', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a collate NOCASE)'],
+  ['expression index spelling', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(lower(a))', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t( LOWER( "a" ) )'],
+  ['generated column spelling', 'CREATE TABLE t (a INT, b INT GENERATED ALWAYS AS (a * 2) VIRTUAL)', 'CREATE TABLE t (a INT, b INT AS (a*2))'],
+  ['statement order of tables and indexes', 'CREATE TABLE t (a TEXT); CREATE TABLE u (b TEXT); CREATE INDEX i ON t(a)', 'CREATE TABLE u (b TEXT); CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)'],
+];
+
+describe('equivalent spellings produce no drift and no extras', () => {
+  it('has at least 30 pairs', () => {
+    expect(EQUIVALENT.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(EQUIVALENT)('%s', (_what, one, other) => {
+    expect(compare(one, other)).toEqual({ drift: [], extras: [] });
+    expect(compare(other, one)).toEqual({ drift: [], extras: [] });
+  });
+});
+
+// [what, declared, live, expected drift kinds in order, expected extra kinds]
+const DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftKind[], readonly string[]]> = [
+  ['missing table (and its index)', 'CREATE TABLE t (a TEXT); CREATE TABLE u (b TEXT); CREATE INDEX ub ON u(b)', 'CREATE TABLE t (a TEXT)', ['missing_table', 'missing_index'], []],
+  ['missing column', 'CREATE TABLE t (a TEXT, b INT)', 'CREATE TABLE t (a TEXT)', ['missing_column'], []],
+  ['missing index', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)', 'CREATE TABLE t (a TEXT)', ['missing_index'], []],
+  ['type affinity INTEGER vs TEXT', 'CREATE TABLE t (a INTEGER)', 'CREATE TABLE t (a TEXT)', ['column_type'], []],
+  ['type affinity REAL vs NUMERIC', 'CREATE TABLE t (a REAL)', 'CREATE TABLE t (a DECIMAL)', ['column_type'], []],
+  ['STRICT exact type INTEGER vs ANY', 'CREATE TABLE t (a INTEGER) STRICT', 'CREATE TABLE t (a ANY) STRICT', ['column_type'], []],
+  ['NOT NULL vs nullable', 'CREATE TABLE t (a TEXT NOT NULL)', 'CREATE TABLE t (a TEXT)', ['column_not_null'], []],
+  ['default 0.0 (real) vs 0 (integer)', 'CREATE TABLE t (a INT DEFAULT 0.0)', 'CREATE TABLE t (a INT DEFAULT 0)', ['column_default'], []],
+  ["default '0' (text) vs 0 (integer)", "CREATE TABLE t (a INT DEFAULT '0')", 'CREATE TABLE t (a INT DEFAULT 0)', ['column_default'], []],
+  ['default 1 vs 2', 'CREATE TABLE t (a INT DEFAULT 1)', 'CREATE TABLE t (a INT DEFAULT 2)', ['column_default'], []],
+  ['default 0 vs none', 'CREATE TABLE t (a INT DEFAULT 0)', 'CREATE TABLE t (a INT)', ['column_default'], []],
+  ['default CURRENT_TIMESTAMP vs CURRENT_DATE', 'CREATE TABLE t (a TEXT DEFAULT CURRENT_TIMESTAMP)', 'CREATE TABLE t (a TEXT DEFAULT CURRENT_DATE)', ['column_default'], []],
+  ['default expression differs', 'CREATE TABLE t (a INT DEFAULT (abs(-1)))', 'CREATE TABLE t (a INT DEFAULT (abs(-2)))', ['column_default'], []],
+  ['rowid alias vs INT PRIMARY KEY', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)', 'CREATE TABLE t (id INT PRIMARY KEY, a TEXT)', ['column_primary_key'], []],
+  ['INTEGER PRIMARY KEY DESC is not a rowid alias', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)', 'CREATE TABLE t (id INTEGER PRIMARY KEY DESC, a TEXT)', ['column_primary_key'], []],
+  ['AUTOINCREMENT vs not', 'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)', ['column_primary_key'], []],
+  ['primary key column vs plain column', 'CREATE TABLE t (a TEXT PRIMARY KEY)', 'CREATE TABLE t (a TEXT)', ['column_primary_key'], []],
+  ['composite key order', 'CREATE TABLE t (a TEXT, b TEXT, PRIMARY KEY (a, b))', 'CREATE TABLE t (a TEXT, b TEXT, PRIMARY KEY (b, a))', ['column_primary_key', 'column_primary_key'], []],
+  ['collation NOCASE vs BINARY', 'CREATE TABLE t (a TEXT COLLATE NOCASE)', 'CREATE TABLE t (a TEXT)', ['column_collation'], []],
+  ['generated VIRTUAL vs STORED', 'CREATE TABLE t (a INT, b INT AS (a * 2) VIRTUAL)', 'CREATE TABLE t (a INT, b INT AS (a * 2) STORED)', ['column_generated'], []],
+  ['generated vs plain column', 'CREATE TABLE t (a INT, b INT AS (a * 2))', 'CREATE TABLE t (a INT, b INT)', ['column_generated'], []],
+  ['UNIQUE constraint declared, absent', 'CREATE TABLE t (a TEXT UNIQUE)', 'CREATE TABLE t (a TEXT)', ['unique_constraint'], []],
+  ['UNIQUE constraint on other columns', 'CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b))', 'CREATE TABLE t (a TEXT, b TEXT, UNIQUE (b, a))', ['unique_constraint', 'unique_constraint'], []],
+  ['index on other columns', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a)', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a, b)', ['index_definition'], []],
+  ['index column order', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a, b)', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(b, a)', ['index_definition'], []],
+  ['index uniqueness', 'CREATE TABLE t (a TEXT); CREATE UNIQUE INDEX i ON t(a)', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)', ['index_definition'], []],
+  ['index DESC', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a DESC)', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)', ['index_definition'], []],
+  ['index collation', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a COLLATE NOCASE)', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)', ['index_definition'], []],
+  ['partial vs full index', 'CREATE TABLE t (a INT); CREATE INDEX i ON t(a) WHERE a > 0', 'CREATE TABLE t (a INT); CREATE INDEX i ON t(a)', ['index_definition'], []],
+  ['partial index WHERE differs', 'CREATE TABLE t (a INT); CREATE INDEX i ON t(a) WHERE a > 0', 'CREATE TABLE t (a INT); CREATE INDEX i ON t(a) WHERE a >= 0', ['index_definition'], []],
+  ['foreign key declared, absent', `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id))`, `${PARENT} CREATE TABLE c (p_id INTEGER)`, ['foreign_key'], []],
+  ['foreign key to another column', `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id))`, `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(code))`, ['foreign_key', 'foreign_key'], []],
+  ['foreign key action', `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id) ON DELETE CASCADE)`, `${PARENT} CREATE TABLE c (p_id INTEGER REFERENCES p(id))`, ['foreign_key', 'foreign_key'], []],
+  ['STRICT vs not', 'CREATE TABLE t (a TEXT) STRICT', 'CREATE TABLE t (a TEXT)', ['table_option'], []],
+  ['WITHOUT ROWID vs rowid', 'CREATE TABLE t (a TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID', 'CREATE TABLE t (a TEXT PRIMARY KEY NOT NULL)', ['table_option'], []],
+  ['extra table, column and index', 'CREATE TABLE t (a TEXT)', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(b); CREATE TABLE audit (x)', [], ['extra_column', 'extra_index', 'extra_table']],
+  ['sqlite_sequence is never an extra', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE x (id INTEGER PRIMARY KEY AUTOINCREMENT); INSERT INTO x DEFAULT VALUES', [], ['extra_table']],
+];
+
+describe('non-equivalent declarations produce exactly the right drift', () => {
+  it.each(DIFFERENT)('%s', (_what, declaredSql, liveSql, kinds, extraKinds) => {
+    const result = compare(declaredSql, liveSql);
+    expect(result.drift.map((item) => item.kind)).toEqual(kinds);
+    expect(result.extras.map((item) => item.kind)).toEqual(extraKinds);
+  });
+
+  it('covers every drift kind', () => {
+    const covered = new Set(DIFFERENT.flatMap(([, , , kinds]) => kinds));
+    expect(DRIFT_KINDS.filter((kind) => !covered.has(kind))).toEqual([]);
+  });
+});
