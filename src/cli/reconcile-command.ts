@@ -38,7 +38,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
-    throw new DriftdError('CONFIG_INVALID', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
+    throw new DriftdError('RECONCILE_NO_RULES', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
       hint: 'add a "reconcile" array to the target (README "Reconcile")',
     });
   }

@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   CONFIG_TARGET_UNKNOWN: 'no target of that name in the config',
   // reconcile
   RECONCILE_ROOT_MISSING: 'the reconcile root directory does not exist',
+  RECONCILE_ROOT_UNREADABLE: 'the reconcile root is not a directory or cannot be listed',
+  RECONCILE_NO_RULES: 'the selected targets have no reconcile rules',
   RECONCILE_BLOCKED_BY_DRIFT: 'the reconcile table lacks mapped columns; repair the schema first',
   RECONCILE_INSERT_FAILED: 'inserting recovered rows failed; the round was rolled back',
   // usage

@@ -1,7 +1,7 @@
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
-import { findColumn, findTable, type Schema, type Table } from '../schema/schema-model.js';
+import { findColumn, findTable, nameKey, type Schema, type Table } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { applyInserts } from './apply/apply-inserts.js';
 import { diffDirectories, type ListedDirectory } from './diff/diff-directories.js';
@@ -31,8 +31,10 @@ export interface ReconcileRequest {
   readonly fs?: ReconcileFs;
 }
 
-/** How many orphan directories are inspected at once. */
-const INSPECT_CONCURRENCY = 16;
+/** How many orphan directories are inspected at once (matters for an asynchronous `fs`). */
+const INSPECT_CONCURRENCY = 8;
+/** Yield to the event loop after this many directories, so a daemon's HTTP stays responsive. */
+const YIELD_EVERY = 256;
 
 /**
  * The reconcile step the CLI and the daemon share: for each rule, list the
@@ -70,13 +72,23 @@ export async function reconcileTarget(request: ReconcileRequest): Promise<Reconc
   return reports;
 }
 
-/** Why the rule cannot run on this live schema, or null when it can. */
+/**
+ * Why the rule cannot run on this live schema, or null when it can: the table
+ * or a mapped column is missing, or the live table has a NOT NULL column
+ * without a default that the rule does not map (every INSERT would fail).
+ */
 export function blockedBy(live: Schema, rule: ReconcileRule): string | null {
   const table = findTable(live, rule.table);
   if (!table) return `missing_table ${rule.table}`;
-  const missing = Object.keys(rule.columns).filter((column) => !findColumn(table, column));
-  if (missing.length === 0) return null;
-  return missing.map((column) => `missing_column ${table.name}.${column}`).join(', ');
+  const missing = Object.keys(rule.columns)
+    .filter((column) => !findColumn(table, column))
+    .map((column) => `missing_column ${table.name}.${column}`);
+  const mapped = new Set(Object.keys(rule.columns).map((column) => nameKey(column)));
+  const unmapped = table.columns
+    .filter((column) => column.hidden === 0 && column.notNull && column.default === null && !isRowidAlias(table, column) && !mapped.has(nameKey(column.name)))
+    .map((column) => `extra_column ${table.name}.${column.name} (NOT NULL without a default, not mapped)`);
+  const reasons = [...missing, ...unmapped];
+  return reasons.length === 0 ? null : reasons.join(', ');
 }
 
 function requiredColumns(table: Table, rule: ReconcileRule): Set<string> {
@@ -144,6 +156,7 @@ async function reconcileRule(
 
   let recovered: readonly OrphanItem[] = [];
   let raced: readonly OrphanItem[] = [];
+  let blockedInTransaction: string | null = null;
   if (request.mode === 'apply' && orphans.length > 0) {
     const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
     try {
@@ -155,11 +168,12 @@ async function reconcileRule(
           // The schema may have changed since the scan: re-check the columns inside the transaction.
           const current = introspect(writable);
           const currentTable = findTable(current, rule.table);
-          if (blockedBy(current, rule) !== null || !currentTable) return null;
-          const now = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
+          const blockedNow = blockedBy(current, rule);
+          if (blockedNow !== null || !currentTable) return { blockedBy: blockedNow ?? `missing_table ${rule.table}` };
+          const currentRows = await canonicalRowPaths(fs, readKeys(writable, currentTable, rule.keyColumn), pathOptions, parentCache);
           const recheck = diffDirectories(
             orphans.map((orphan) => orphan.listed),
-            now,
+            currentRows,
           );
           const stillAbsent = new Set(recheck.orphans.map((orphan) => orphan.canonicalPath));
           return new Set(orphans.map((orphan) => orphan.canonicalPath).filter((path) => !stillAbsent.has(path)));
@@ -167,6 +181,7 @@ async function reconcileRule(
       });
       recovered = outcome.recovered;
       raced = outcome.raced;
+      blockedInTransaction = outcome.blockedBy;
     } catch (error) {
       throw sqliteError(error, request.dbPath, `inserting recovered rows for rule "${rule.name}"`);
     } finally {
@@ -178,7 +193,7 @@ async function reconcileRule(
     rule: rule.name,
     table: table.name,
     root: rule.root,
-    blockedBy: null,
+    blockedBy: blockedInTransaction,
     orphans: orphans.map((orphan) => orphan.item),
     recovered,
     raced,
@@ -196,6 +211,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
+      if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       results[index] = await work(items[index]!);
     }
   };

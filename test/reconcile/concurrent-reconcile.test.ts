@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcileTarget } from '../../src/reconcile/reconcile-target.js';
 import { nodeReconcileFs } from '../../src/reconcile/scan/node-reconcile-fs.js';
@@ -88,5 +89,25 @@ describe('reconcilers racing each other and the application', () => {
     expect(report!.raced.map((item) => item.directory)).toEqual(['app-wins_1']);
     expect(report!.recovered.map((item) => item.directory)).toEqual(['ours_2']);
     expect(rowsOf(w.dbPath).map((row) => row.model_name).sort()).toEqual(['app-wins_1', 'ours_2']);
+  });
+
+  it('a mapped column dropped between scan and transaction blocks the round; nothing is inserted', async () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'a_1');
+    const fs: ReconcileFs = {
+      ...nodeReconcileFs,
+      readdir: async (path) => {
+        if (path.endsWith('a_1')) {
+          const db = new Database(w.dbPath);
+          db.exec('ALTER TABLE fine_tuned_models DROP COLUMN is_custom_base_model');
+          db.close();
+        }
+        return nodeReconcileFs.readdir(path);
+      },
+    };
+    const [report] = await reconcileTarget({ dbPath: w.dbPath, rules: [modelforgeRule(w.models)], mode: 'apply', busyTimeoutMs: 2000, fs });
+    expect(report!.blockedBy).toBe('missing_column fine_tuned_models.is_custom_base_model');
+    expect(report!.recovered).toEqual([]);
+    expect(rowsOf(w.dbPath)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { lutimesSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,6 +27,8 @@ describe('the seed: a database from before 0.2.1 and models that never got their
     writeModel(w.models, 'summarizer_8e1f', { base: 'google/flan-t5-base', taskType: 'SEQ_2_SEQ_LM', pipelineTask: 'summarization', at: new Date('2025-06-03T11:02:00.000Z') });
     writeModel(w.models, 'faq_a1b2', { base: 'distilbert/distilbert-base-uncased', taskType: 'QUESTION_ANS', pipelineTask: 'question-answering' });
     writeModel(w.models, 'older_0a1b', { base: 'openai-community/gpt2', taskType: 'SEQ_2_SEQ_LM', pipelineTask: null });
+    // Trainer checkpoints live beside models/, never under it: not rows.
+    writeModel(join(w.dir, 'model_checkpoints', 'faq_a1b2'), 'checkpoint-500');
 
     const blocked = await run(w);
     expect(blocked.blockedBy).toBe('missing_column fine_tuned_models.is_custom_base_model');
@@ -96,10 +99,19 @@ describe('the seed: a database from before 0.2.1 and models that never got their
     expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
-  it('reports blockedBy when the table itself is missing', async () => {
-    const w = open('CREATE TABLE other (x)');
+  it.each([
+    ['the table itself is missing', 'CREATE TABLE other (x)', 'missing_table fine_tuned_models'],
+    [
+      'the live table has a NOT NULL column the rule cannot fill',
+      CURRENT_TABLE.replace('model_path TEXT NOT NULL', 'model_path TEXT NOT NULL, owner TEXT NOT NULL'),
+      'extra_column fine_tuned_models.owner (NOT NULL without a default, not mapped)',
+    ],
+  ])('reports blockedBy when %s, and writes nothing', async (_label, tableSql, blocked) => {
+    const w = open(tableSql);
     writeModel(w.models, 'a_1');
-    expect((await run(w)).blockedBy).toBe('missing_table fine_tuned_models');
+    const report = await run(w);
+    expect(report.blockedBy).toBe(blocked);
+    expect(report.recovered).toEqual([]);
   });
 });
 
@@ -174,6 +186,38 @@ describe('directories that are skipped, each with its reason', () => {
     const report = await run(w, 'apply', { fs });
     expect(report.skipped[0]!.reason).toBe('metadata-too-large');
     expect(reads.filter((path) => path.endsWith('adapter_config.json'))).toEqual([]);
+  });
+
+  it('a directory that cannot be listed is skipped as unreadable; the rest proceed', async () => {
+    const w = open();
+    writeModel(w.models, 'vanishing_1');
+    writeModel(w.models, 'good_2');
+    // Replaced by a file right after the root listing: listing it fails with ENOTDIR.
+    const fs: ReconcileFs = {
+      ...nodeReconcileFs,
+      readdir: async (path) => {
+        const entries = await nodeReconcileFs.readdir(path);
+        if (path === w.models) {
+          rmSync(join(w.models, 'vanishing_1'), { recursive: true });
+          writeFileSync(join(w.models, 'vanishing_1'), '');
+        }
+        return entries;
+      },
+    };
+    const report = await run(w, 'apply', { fs });
+    expect(report.skipped.map((skip) => [skip.directory, skip.reason])).toEqual([['vanishing_1', 'unreadable']]);
+    expect(report.skipped[0]!.detail).toContain('ENOTDIR');
+    expect(report.recovered.map((item) => item.directory)).toEqual(['good_2']);
+  });
+
+  it('a FIFO where a metadata file should be is skipped without blocking the scan', async () => {
+    const w = open();
+    const dir = writeModel(w.models, 'fifo_1', { pipelineTask: null });
+    execFileSync('mkfifo', [join(dir, 'modelforge_config.json')]);
+    lutimesSync(join(dir, 'modelforge_config.json'), OLD, OLD);
+    utimesSync(dir, OLD, OLD);
+    const report = await run(w);
+    expect(report.skipped.map((skip) => [skip.directory, skip.reason])).toEqual([['fifo_1', 'metadata-not-a-file']]);
   });
 
   it('a required column with no value anywhere skips the directory and names the column', async () => {
@@ -280,9 +324,12 @@ describe('a round is one transaction', () => {
     expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
-  it('a root that does not exist is an error naming the rule', async () => {
+  it.each([
+    ['does not exist', 'RECONCILE_ROOT_MISSING', (w: Workspace) => renameSync(w.models, `${w.models}-moved`)],
+    ['is a file', 'RECONCILE_ROOT_UNREADABLE', (w: Workspace) => (rmSync(w.models, { recursive: true }), writeFileSync(w.models, ''))],
+  ])('a root that %s is an error naming the rule', async (_label, code, spoil) => {
     const w = open();
-    renameSync(w.models, `${w.models}-moved`);
-    await expect(run(w)).rejects.toMatchObject({ code: 'RECONCILE_ROOT_MISSING', message: expect.stringContaining('rule "models"') });
+    spoil(w);
+    await expect(run(w)).rejects.toMatchObject({ code, message: expect.stringContaining('rule "models"') });
   });
 });

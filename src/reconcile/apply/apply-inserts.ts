@@ -7,16 +7,19 @@ export interface InsertOutcome {
   readonly recovered: readonly OrphanItem[];
   /** Found present inside the transaction: another writer inserted them first. */
   readonly raced: readonly OrphanItem[];
+  /** Set when the schema changed under us: why nothing was inserted. */
+  readonly blockedBy: string | null;
 }
 
 export interface ApplyInsertsRequest {
   readonly table: string;
   readonly orphans: readonly { readonly item: OrphanItem; readonly canonicalPath: string }[];
   /**
-   * Runs inside the transaction: the canonical paths of every row now in the
-   * table, and null when a mapped column has gone missing (then nothing is inserted).
+   * Runs inside the transaction: the canonical paths of the orphans whose row
+   * is now present, or why the rule is blocked (a mapped column has gone
+   * missing since the scan; then nothing is inserted).
    */
-  readonly presentKeys: () => Promise<ReadonlySet<string> | null>;
+  readonly presentKeys: () => Promise<ReadonlySet<string> | { readonly blockedBy: string }>;
   readonly rule: string;
 }
 
@@ -29,16 +32,16 @@ export interface ApplyInsertsRequest {
  * bound, identifiers quoted. Any failure rolls the whole round back.
  */
 export async function applyInserts(db: SqlConnection, request: ApplyInsertsRequest): Promise<InsertOutcome> {
-  if (request.orphans.length === 0) return { recovered: [], raced: [] };
+  if (request.orphans.length === 0) return { recovered: [], raced: [], blockedBy: null };
   db.exec('BEGIN IMMEDIATE');
   const recovered: OrphanItem[] = [];
   const raced: OrphanItem[] = [];
   let current: OrphanItem | null = null;
   try {
     const present = await request.presentKeys();
-    if (present === null) {
+    if (!(present instanceof Set)) {
       db.exec('ROLLBACK');
-      return { recovered: [], raced: [] };
+      return { recovered: [], raced: [], blockedBy: (present as { blockedBy: string }).blockedBy };
     }
     const statements = new Map<string, ReturnType<SqlConnection['prepare']>>();
     for (const { item, canonicalPath } of request.orphans) {
@@ -62,7 +65,7 @@ export async function applyInserts(db: SqlConnection, request: ApplyInsertsReque
       recovered.push(item);
     }
     db.exec('COMMIT');
-    return { recovered, raced };
+    return { recovered, raced, blockedBy: null };
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
     const code = (error as { code?: string }).code ?? '';

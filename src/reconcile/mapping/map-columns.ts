@@ -1,7 +1,7 @@
 import type { BoundValue, SkipReason } from '../reconcile-report.js';
 import type { ColumnSource, ReconcileRule } from '../rule/reconcile-rule-format.js';
 import { evaluatePointer } from './json-pointer.js';
-import { parseTemplate } from './template.js';
+import { parseTemplate } from './parse-template.js';
 
 /** What the scanner read for one file a mapping names. */
 export type FileRead =

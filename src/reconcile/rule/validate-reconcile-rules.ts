@@ -1,5 +1,5 @@
 import { findColumn, findTable, nameKey, type Column, type Schema, type Table } from '../../schema/schema-model.js';
-import { parseTemplate, templateColumns } from '../mapping/template.js';
+import { parseTemplate, templateColumns } from '../mapping/parse-template.js';
 import type { ColumnSource, ReconcileRule } from './reconcile-rule-format.js';
 
 /** A problem with one rule, at its config path (`targets[0].reconcile[1].columns.task`). */

@@ -35,7 +35,7 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
     if (rootStat.kind !== 'directory') throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DriftdError('RECONCILE_ROOT_MISSING', `rule "${rule}": root "${root}" ${code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : `cannot be resolved: ${(error as Error).message}`}`, {
+    throw new DriftdError(code === 'ENOENT' ? 'RECONCILE_ROOT_MISSING' : 'RECONCILE_ROOT_UNREADABLE', `rule "${rule}": root "${root}" ${code === 'ENOTDIR' ? 'is not a directory' : code === 'ENOENT' ? 'does not exist' : `cannot be resolved: ${(error as Error).message}`}`, {
       where: { rule, root },
       hint: 'check the rule\'s "root"; it is resolved against the config file\'s directory',
       cause: error,
@@ -45,7 +45,7 @@ export async function scanRoot(fs: ReconcileFs, root: string, rule: string): Pro
   try {
     entries = await fs.readdir(realRoot);
   } catch (error) {
-    throw new DriftdError('RECONCILE_ROOT_MISSING', `rule "${rule}": root "${root}" cannot be listed: ${(error as Error).message}`, {
+    throw new DriftdError('RECONCILE_ROOT_UNREADABLE', `rule "${rule}": root "${root}" cannot be listed: ${(error as Error).message}`, {
       where: { rule, root },
       hint: 'driftd needs read and execute permission on the root',
       cause: error,
