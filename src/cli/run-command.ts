@@ -7,6 +7,7 @@ import type { ReconcileStep } from '../daemon/target-runner.js';
 import { createHttpServer, LOG_LEVELS, registerRoutes, type LogLevel } from '../http/http-server.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { createNotifier } from '../systemd/sd-notify.js';
+import { DriftdError } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 
 /** SIGTERM must end the process within systemd's stop timeout; past this, exit anyway and say so. */
@@ -69,7 +70,16 @@ export function runCommand(deps: RunCommandDeps = {}) {
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,
     });
-    const address = await app.listen({ host: config.http.host, port: config.http.port });
+    let address: string;
+    try {
+      address = await app.listen({ host: config.http.host, port: config.http.port });
+    } catch (error) {
+      throw new DriftdError('HTTP_LISTEN_FAILED', `cannot listen on ${config.http.host}:${config.http.port}: ${(error as Error).message}`, {
+        cause: error,
+        where: { file: configPath },
+        hint: 'another process holds the port (another driftd?); change http.port, or 0 for any free port',
+      });
+    }
     app.log.info({ address, config: configPath }, 'listening');
 
     const notifier = createNotifier(io.env, (error) => app.log.warn({ error: error.message }, 'sd_notify failed'));

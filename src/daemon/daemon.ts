@@ -224,6 +224,7 @@ export class Daemon {
       const report = await runner.run(declared, {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
+        reconcileOnlyAfterChange: reason === 'watch',
       });
       this.record(report);
       reports.push(report);
@@ -269,6 +270,7 @@ export class Daemon {
       metrics.repairApplied(target, step.table, step.kind);
       logger.info({ target, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
     }
+    if (!report.reconciled) return;
     metrics.reconcileRound(
       target,
       report.reconcile.map((rule) => ({ table: rule.table, orphans: Math.max(0, rule.orphans - rule.recovered.length - rule.raced), recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),

@@ -66,7 +66,10 @@ export interface TargetCycleReport {
   readonly checkedAt: string | null;
   /** Repairs applied in this cycle (the fast path applies none). */
   readonly applied: CheckReport['applied'];
+  /** The last reconcile rounds (carried over when this cycle skipped the step). */
   readonly reconcile: readonly ReconcileSummary[];
+  /** The reconcile step ran in this cycle (only then are its counts new). */
+  readonly reconciled: boolean;
 }
 
 export interface TargetRunnerDeps {
@@ -79,6 +82,12 @@ export interface TargetRunnerDeps {
 export interface TargetRunSettings {
   readonly busyTimeoutMs: number;
   readonly backup: { readonly dir: string; readonly keep: number } | null;
+  /**
+   * Skip the reconcile step when the schema step took the fast path. Cycles woken
+   * by a database write use it: an application writing rows every few ms would
+   * otherwise rescan the model directories on every write; the schedule scans them.
+   */
+  readonly reconcileOnlyAfterChange?: boolean;
 }
 
 /**
@@ -99,6 +108,7 @@ export class TargetRunner {
   private lastCheckedAt: string | null = null;
   private lastSuccessMs: number | null = null;
   private lastReport: TargetCycleReport | null = null;
+  private lastReconcile: readonly ReconcileSummary[] = [];
 
   constructor(
     private target: TargetConfig,
@@ -134,7 +144,7 @@ export class TargetRunner {
     let up = false;
     let fastPath = false;
     let applied: CheckReport['applied'] = [];
-    let reconcile: readonly ReconcileSummary[] = [];
+    let reconciled = false;
     let error: TargetCycleReport['error'] = null;
     try {
       const connection = this.open(settings.busyTimeoutMs);
@@ -167,7 +177,10 @@ export class TargetRunner {
         // after the commit (another process may have changed the schema in between).
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
-      reconcile = await this.deps.reconcile(this.target, { busyTimeoutMs: settings.busyTimeoutMs, mode: this.target.repair === 'auto' ? 'apply' : 'dry-run' });
+      if (!(fastPath && settings.reconcileOnlyAfterChange)) {
+        this.lastReconcile = await this.deps.reconcile(this.target, { busyTimeoutMs: settings.busyTimeoutMs, mode: this.target.repair === 'auto' ? 'apply' : 'dry-run' });
+        reconciled = true;
+      }
       this.lastSuccessMs = this.deps.now().getTime();
     } catch (cause) {
       const failure = cause instanceof DriftdError ? cause : withContext(`target "${this.target.name}"`, cause);
@@ -188,7 +201,8 @@ export class TargetRunner {
       check: this.lastCheck,
       checkedAt: this.lastCheckedAt,
       applied,
-      reconcile,
+      reconcile: this.lastReconcile,
+      reconciled,
     };
     return this.lastReport;
   }

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   RECONCILE_NO_RULES: 'the selected targets have no reconcile rules',
   RECONCILE_BLOCKED_BY_DRIFT: 'the reconcile table lacks mapped columns; repair the schema first',
   RECONCILE_INSERT_FAILED: 'inserting recovered rows failed; the round was rolled back',
+  // daemon
+  HTTP_LISTEN_FAILED: 'the HTTP listener could not bind its address',
   // usage
   USAGE: 'the command line is not valid',
   INTERNAL: 'an unexpected internal error',

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** How old the process_ and nodejs_ samples in a served /metrics text may be. */
+export const PROCESS_METRICS_MAX_AGE_MS = 1000;
+
 /** What one target's cycle contributes to the gauges that describe its current state. */
 export interface TargetSnapshot {
   readonly target: string;
@@ -88,6 +91,7 @@ export class DaemonMetrics {
 
   /** Creates every per-target series at zero so dashboards see them before the first event. */
   addTarget(target: string): void {
+    this.invalidate();
     this.checks.inc(this.track(this.checks, { target }), 0);
     this.repairFailures.inc(this.track(this.repairFailures, { target }), 0);
     this.databaseBusy.inc(this.track(this.databaseBusy, { target }), 0);
@@ -95,27 +99,32 @@ export class DaemonMetrics {
 
   /** Drops a target's series (it left the config). */
   removeTarget(target: string): void {
+    this.invalidate();
     for (const { metric, labels } of this.touched.get(target)?.values() ?? []) metric.remove(labels);
     this.touched.delete(target);
     this.stateSeries.delete(target);
   }
 
   checkRan(target: string, seconds: number): void {
+    this.invalidate();
     this.checks.inc(this.track(this.checks, { target }));
     this.checkDuration.observe(this.track(this.checkDuration, { target }), seconds);
   }
 
   checkFailed(target: string, code: string): void {
+    this.invalidate();
     this.checkFailures.inc(this.track(this.checkFailures, { target, code }));
     if (code === 'DB_BUSY') this.databaseBusy.inc(this.track(this.databaseBusy, { target }));
     if (code === 'REPAIR_STEP_FAILED' || code === 'REPAIR_VERIFY_FAILED' || code === 'BACKUP_FAILED') this.repairFailures.inc(this.track(this.repairFailures, { target }));
   }
 
   checkSucceeded(target: string, atSeconds: number): void {
+    this.invalidate();
     this.lastSuccess.set(this.track(this.lastSuccess, { target }), atSeconds);
   }
 
   targetState(snapshot: TargetSnapshot): void {
+    this.invalidate();
     const { target } = snapshot;
     this.targetUp.set(this.track(this.targetUp, { target }), snapshot.up ? 1 : 0);
     if (snapshot.inSync !== null) this.inSync.set(this.track(this.inSync, { target }), snapshot.inSync ? 1 : 0);
@@ -136,10 +145,12 @@ export class DaemonMetrics {
   }
 
   repairApplied(target: string, table: string, kind: string): void {
+    this.invalidate();
     this.repairs.inc(this.track(this.repairs, { target, table, kind }));
   }
 
   reconcileRound(target: string, rules: readonly ReconcileSnapshot[]): void {
+    this.invalidate();
     const series = this.seriesOf(target);
     for (const rule of rules) {
       const labels = { target, table: rule.table };
@@ -152,18 +163,49 @@ export class DaemonMetrics {
   }
 
   cycleSkipped(): void {
+    this.invalidate();
     this.cyclesSkipped.inc();
   }
 
   configLoaded(ok: boolean, atSeconds: number): void {
+    this.invalidate();
     this.reloadSuccessful.set(ok ? 1 : 0);
     if (ok) this.reloadSuccessTimestamp.set(atSeconds);
   }
 
-  /** The exposition text for GET /metrics. */
-  async text(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text for GET /metrics. Every driftd_* change invalidates the
+   * cached text at once; without one, the text is reused for up to
+   * `PROCESS_METRICS_MAX_AGE_MS`, so only the process_ and nodejs_ samples can be
+   * that old. Rendering walks /proc and waits a loop turn for the event-loop
+   * lag, so a burst of scrapes (or a load test) must not render once per
+   * request; scrapes arriving during a render share it.
+   */
+  text(): Promise<string> {
+    const nowMs = performance.now();
+    if (this.cached && nowMs - this.cached.atMs < PROCESS_METRICS_MAX_AGE_MS) return Promise.resolve(this.cached.text);
+    // Share a render only if nothing changed since it started; otherwise this caller must see the change.
+    if (this.rendering && this.rendering.generation === this.generation) return this.rendering.text;
+    const generation = this.generation;
+    const text = this.registry.metrics();
+    const rendering = { generation, text };
+    this.rendering = rendering;
+    text.then(
+      (rendered) => {
+        if (this.rendering === rendering) this.rendering = null;
+        if (generation === this.generation) this.cached = { text: rendered, atMs: nowMs };
+      },
+      () => {
+        if (this.rendering === rendering) this.rendering = null;
+      },
+    );
+    return text;
   }
+
+  private cached: { text: string; atMs: number } | null = null;
+  private rendering: { generation: number; text: Promise<string> } | null = null;
+  /** Bumped by every driftd_* change. */
+  private generation = 0;
 
   get contentType(): string {
     return this.registry.contentType;
@@ -180,6 +222,11 @@ export class DaemonMetrics {
     const key = `${(metric as unknown as { name: string }).name}\u0000${JSON.stringify(labels)}`;
     if (!series.has(key)) series.set(key, { metric, labels });
     return labels;
+  }
+
+  private invalidate(): void {
+    this.cached = null;
+    this.generation++;
   }
 
   private seriesOf(target: string): { drift: Set<string>; extras: Set<string>; tables: Set<string> } {

@@ -73,3 +73,27 @@ describe('TargetRunner fast path', () => {
     runner.close();
   });
 });
+
+describe('TargetRunner reconcile step', () => {
+  it('runs after the schema step on every cycle, except fast-path cycles woken by a database write', async () => {
+    const db = join(tempDir(), 'app.db');
+    createMatchingDatabase(db);
+    const calls: string[] = [];
+    const runner = new TargetRunner(target(db), {
+      ...deps,
+      reconcile: async (config, options) => {
+        calls.push(options.mode);
+        return [{ rule: 'models', table: 'fine_tuned_models', blockedBy: null, orphans: 1, recovered: [{ directory: 'm', path: '/x/m' }], raced: 0, dangling: 0, skipped: [], timings: { scanMs: 0, diffMs: 0, applyMs: 0 } }];
+      },
+    });
+    expect((await runner.run(declared, settings)).reconciled).toBe(true);
+    expect((await runner.run(declared, settings)).reconciled).toBe(true);
+    const woken = await runner.run(declared, { ...settings, reconcileOnlyAfterChange: true });
+    expect(woken).toMatchObject({ fastPath: true, reconciled: false });
+    expect(woken.reconcile).toHaveLength(1);
+    sqlInChild(db, 'DROP INDEX idx_models_name;');
+    expect((await runner.run(declared, { ...settings, reconcileOnlyAfterChange: true })).reconciled).toBe(true);
+    expect(calls).toEqual(['apply', 'apply', 'apply']);
+    runner.close();
+  });
+});

@@ -55,3 +55,17 @@ describe('DaemonMetrics', () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe('DaemonMetrics text', () => {
+  it('shows every driftd change at once, even right after a render', async () => {
+    const metrics = new DaemonMetrics({ version: '0.1.0', nodeVersion: process.version });
+    metrics.addTarget('app');
+    expect(await metrics.text()).toContain('driftd_checks_total{target="app"} 0');
+    metrics.checkRan('app', 0.001);
+    expect(await metrics.text()).toContain('driftd_checks_total{target="app"} 1');
+    const [first, second] = await Promise.all([metrics.text(), metrics.text()]);
+    expect(second).toBe(first);
+    metrics.cycleSkipped();
+    expect(await metrics.text()).toContain('driftd_cycles_skipped_total 1');
+  });
+});
