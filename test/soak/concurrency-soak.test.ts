@@ -6,7 +6,7 @@
 // exactly once, zero daemon crashes, busy events counted, resident memory and open descriptors flat.
 // CI mode: 60 s (SOAK_SECONDS). Longer: `npm run soak` (SOAK_SECONDS=600 by default there).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,7 @@ describe('concurrency soak', () => {
   let daemon: DaemonProcess | undefined;
   afterAll(async () => {
     await daemon?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`${SECONDS} s of app writes, orphan models and schema breakage while the daemon repairs and reconciles`, { timeout: (SECONDS + 120) * 1000 }, async () => {
