@@ -33,7 +33,7 @@ FROM sqlite_schema AS s
 WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
 ORDER BY s.rowid`;
 
-const TABLE_LIST_SQL = `SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`;
+const TABLE_LIST_SQL = `SELECT json_group_array(json_array(name, type, wr, strict)) AS rows FROM pragma_table_list WHERE schema = 'main'`;
 
 const COLUMNS_SQL = `
 SELECT json_group_array(json_array(s.rowid, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden)) AS rows
@@ -47,7 +47,7 @@ JOIN pragma_index_list(s.name) AS l
 JOIN pragma_index_xinfo(l.name) AS x
 WHERE ${USER_TABLES} AND x.key = 1`;
 
-const INDEX_SQL_SQL = `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL`;
+const INDEX_SQL_SQL = `SELECT json_group_array(json_array(name, sql)) AS rows FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL`;
 
 const FOREIGN_KEYS_SQL = `
 SELECT s.name AS tbl, f.id AS id, f.seq AS seq, f."table" AS parent, f."from" AS fromCol, f."to" AS toCol,
@@ -56,7 +56,7 @@ FROM sqlite_schema AS s JOIN pragma_foreign_key_list(s.name) AS f
 WHERE ${USER_TABLES}`;
 
 interface TableRow { rowid: number; name: string; sql: string }
-interface TableListRow { name: string; type: string; wr: number; strict: number }
+type TableListRow = readonly [name: string, type: string, wr: number, strict: number];
 // Rows name their table by sqlite_schema rowid: a number per row instead of a repeated name string.
 type ColumnRow = readonly [tableRowid: number, cid: number, name: string, type: string, isNotNull: number, dflt: string | null, pk: number, hidden: number];
 type IndexRow = readonly [
@@ -79,10 +79,10 @@ function jsonRows<T>(db: SqlConnection, sql: string): T[] {
  */
 export function introspect(db: SqlConnection): Schema {
   const tableRows = db.prepare(TABLES_SQL).all() as TableRow[];
-  const tableList = new Map((db.prepare(TABLE_LIST_SQL).all() as TableListRow[]).map((row) => [row.name, row]));
+  const tableList = new Map(jsonRows<TableListRow>(db, TABLE_LIST_SQL).map((row) => [row[0], row]));
   const columnRows = jsonRows<ColumnRow>(db, COLUMNS_SQL);
   const indexRows = jsonRows<IndexRow>(db, INDEXES_SQL);
-  const indexSql = new Map((db.prepare(INDEX_SQL_SQL).all() as Array<{ name: string; sql: string }>).map((row) => [row.name, row.sql]));
+  const indexSql = new Map(jsonRows<readonly [name: string, sql: string]>(db, INDEX_SQL_SQL));
   const foreignKeyRows = db.prepare(FOREIGN_KEYS_SQL).all() as ForeignKeyRow[];
   const evaluate = defaultEvaluator(db);
 
@@ -94,21 +94,21 @@ export function introspect(db: SqlConnection): Schema {
   for (const row of tableRows) {
     const listed = tableList.get(row.name);
     // Shadow tables belong to a virtual table (vtab.html#xshadowname): internals, like sqlite_%.
-    if (listed === undefined || listed.type === 'shadow') continue;
+    if (listed === undefined || listed[1] === 'shadow') continue;
     const definitions = columnDefinitions(row.sql);
     const clauses = definitions.byName;
     const columns = inOrder(columnsByTable.get(row.rowid) ?? [], (columnRow) => columnRow[1]).map((columnRow) =>
       toColumn(columnRow, clauses.get(nameKey(columnRow[2])), evaluate),
     );
     const indexes = toIndexes(row.name, indexesByTable.get(row.rowid) ?? [], indexSql, columns);
-    const withoutRowid = listed.wr === 1;
+    const withoutRowid = listed[2] === 1;
     const pkColumns = columns.filter((column) => column.primaryKey > 0);
     tables.push({
       name: row.name,
       columns,
       indexes,
       foreignKeys: [],
-      strict: listed.strict === 1,
+      strict: listed[3] === 1,
       withoutRowid,
       autoincrement: definitions.autoincrement,
       // An INTEGER PRIMARY KEY is a rowid alias unless it got an index of its own
