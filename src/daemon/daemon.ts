@@ -167,8 +167,12 @@ export class Daemon {
 
   /** The longest gap between scheduled ticks, for staleness. */
   intervalMs(): number {
-    return scheduleIntervalMs(this.config.schedule);
+    const schedule = this.config.schedule;
+    if (this.interval?.schedule !== schedule) this.interval = { schedule, ms: scheduleIntervalMs(schedule) };
+    return this.interval.ms;
   }
+
+  private interval: { schedule: string; ms: number } | null = null;
 
   health(): HealthReport {
     return assessHealth({

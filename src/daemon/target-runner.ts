@@ -147,14 +147,8 @@ export class TargetRunner {
     let reconciled = false;
     let error: TargetCycleReport['error'] = null;
     try {
-      const connection = this.open(settings.busyTimeoutMs);
+      const version = await this.readSchemaVersion(settings.busyTimeoutMs);
       up = true;
-      let version: number;
-      try {
-        version = schemaVersion(connection);
-      } catch (cause) {
-        throw sqliteError(cause, this.target.database, 'reading schema_version');
-      }
       const key = `${version}\u0000${declared.contentHash}\u0000${this.settingsKey(settings)}`;
       if (key === this.checkedKey && this.lastCheck) {
         fastPath = true;
@@ -184,6 +178,8 @@ export class TargetRunner {
       this.lastSuccessMs = this.deps.now().getTime();
     } catch (cause) {
       const failure = cause instanceof DriftdError ? cause : withContext(`target "${this.target.name}"`, cause);
+      // A locked database is there and opens; it is busy, not down.
+      if (failure.code === 'DB_BUSY') up = true;
       error = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) };
       // A missing, replaced or corrupt file must be reopened from scratch next time.
       if (!up || failure.code !== 'DB_BUSY') this.closeConnection();
@@ -211,7 +207,28 @@ export class TargetRunner {
     this.closeConnection();
   }
 
-  private open(busyTimeoutMs: number): DatabaseHandle {
+  /**
+   * `PRAGMA schema_version` on the kept connection. That connection has no busy
+   * timeout of its own: when another process holds a lock, driftd retries on
+   * timers until `busyTimeoutMs` has passed instead of letting SQLite sleep
+   * inside the call, so a locked database never blocks the event loop (HTTP,
+   * other targets' ticks, the systemd watchdog pings).
+   */
+  private async readSchemaVersion(busyTimeoutMs: number): Promise<number> {
+    const deadline = this.deps.clock() + busyTimeoutMs;
+    for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
+      try {
+        return schemaVersion(this.open());
+      } catch (cause) {
+        const failure = sqliteError(cause, this.target.database, 'reading schema_version');
+        const left = deadline - this.deps.clock();
+        if (failure.code !== 'DB_BUSY' || left <= 0) throw failure;
+        await new Promise((wake) => setTimeout(wake, Math.min(waitMs, left)));
+      }
+    }
+  }
+
+  private open(): DatabaseHandle {
     let identity: string;
     try {
       const stats = statSync(this.target.database);
@@ -219,12 +236,12 @@ export class TargetRunner {
     } catch {
       this.closeConnection();
       // openReadOnly names the problem (missing, permission) with the catalogue's code.
-      openReadOnly(this.target.database, { busyTimeoutMs });
+      openReadOnly(this.target.database, { busyTimeoutMs: 0 });
       throw new DriftdError('DB_OPEN_FAILED', `database "${this.target.database}" cannot be examined`, { where: { file: this.target.database } });
     }
     if (this.connection && identity !== this.identity) this.closeConnection();
     if (!this.connection) {
-      this.connection = openReadOnly(this.target.database, { busyTimeoutMs });
+      this.connection = openReadOnly(this.target.database, { busyTimeoutMs: 0 });
       this.identity = identity;
       this.checkedKey = null;
     }

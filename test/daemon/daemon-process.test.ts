@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,14 @@ describe('driftd run (a real process over real HTTP)', () => {
     await eventually(async () => (await daemon.metric('driftd_config_last_reload_successful')) === 1, 20_000, 'reload gauge back to 1');
   });
 
+  it.skipIf(spawnSync('promtool', ['--version']).status !== 0)('serves /metrics that pass promtool check metrics (skipped without promtool)', async () => {
+    const text = await (await daemon.get('/metrics')).text();
+    expect(text).toContain('driftd_repairs_total{target="app"');
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it('exits 0 on SIGTERM', async () => {
     daemon.signal('SIGTERM');
     expect(await daemon.exit).toBe(0);
@@ -197,8 +205,11 @@ describe('driftd run: reload, tokens, overlap', () => {
     const daemon = await start(fx);
     await eventually(async () => ((await daemon.metric('driftd_cycles_skipped_total')) ?? 0) >= 2, 30_000, 'skipped ticks counted');
     expect(await daemon.metric('driftd_database_busy_total{target="a"}')).toBeGreaterThan(0);
+    // The wait for the lock happens on timers, not inside SQLite: HTTP answers in the middle of a cycle.
+    await eventually(async () => (await daemon.json('/status')).cycles.running === true, 20_000, '/status answered during a cycle');
+    expect((await daemon.json('/status')).targets[0].error?.code ?? 'DB_BUSY').toBe('DB_BUSY');
     holder.kill('SIGKILL');
-    await eventually(async () => (await daemon.metric('driftd_in_sync{target="c"}')) === 1, 30_000, 'checks succeed once the lock is gone');
+    await eventually(async () => (await daemon.metric('driftd_in_sync{target="a"}')) === 1, 30_000, 'checks succeed once the lock is gone');
     expect(await daemon.stop()).toBe(0);
     // Every "cycle started" is followed by its own "cycle finished" before the next one starts.
     const events = daemon.lines.filter((line) => line.msg === 'cycle started' || line.msg === 'cycle finished');
@@ -207,6 +218,22 @@ describe('driftd run: reload, tokens, overlap', () => {
       expect(line.msg).toBe(index % 2 === 0 ? 'cycle started' : 'cycle finished');
       if (index % 2 === 1) expect(line.cycle).toBe(events[index - 1]!.cycle);
     });
+  });
+
+  it('on SIGTERM lets the running cycle finish, then exits 0', async () => {
+    const fx = fixture(() => ({ schedule: '*/30 * * * * *', busyTimeoutMs: 2000, watch: false, http: { port: 0 }, targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql' }] }));
+    const holder = spawn('python3', ['-c', 'import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("BEGIN EXCLUSIVE")\nprint("locked", flush=True)\ntime.sleep(60)', fx.db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(holder);
+    await new Promise<void>((ready) => holder.stdout!.once('data', () => ready()));
+    const daemon = await start(fx);
+    await eventually(async () => (await daemon.json('/status')).cycles.running === true, 20_000, 'a cycle running');
+    daemon.signal('SIGTERM');
+    expect(await daemon.exit).toBe(0);
+    const messages = daemon.lines.map((line) => line.msg);
+    const finished = messages.indexOf('cycle finished');
+    expect(finished).toBeGreaterThan(messages.indexOf('shutting down'));
+    expect(messages.indexOf('daemon stopped')).toBeGreaterThan(finished);
+    expect(daemon.lines.find((line) => line.msg.startsWith('check failed'))).toMatchObject({ code: 'DB_BUSY' });
   });
 
   it('refuses to start on an invalid config: exit 2 listing every problem with its path', async () => {

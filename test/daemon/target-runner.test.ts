@@ -97,3 +97,28 @@ describe('TargetRunner reconcile step', () => {
     runner.close();
   });
 });
+
+describe('TargetRunner on a locked database', () => {
+  it('waits for the lock on timers (the event loop keeps running) and reports DB_BUSY with the target up', async () => {
+    const db = join(tempDir(), 'app.db');
+    createMatchingDatabase(db);
+    const { spawn } = await import('node:child_process');
+    const holder = spawn('python3', ['-c', 'import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("BEGIN EXCLUSIVE")\nprint("locked", flush=True)\ntime.sleep(60)', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((ready) => holder.stdout!.once('data', () => ready()));
+      const runner = new TargetRunner(target(db, 'report'), deps);
+      let timerTicks = 0;
+      const ticker = setInterval(() => timerTicks++, 20);
+      const report = await runner.run(declared, { ...settings, busyTimeoutMs: 400 });
+      clearInterval(ticker);
+      expect(report).toMatchObject({ ok: false, up: true, error: { code: 'DB_BUSY' } });
+      expect(timerTicks).toBeGreaterThan(3);
+      holder.kill('SIGKILL');
+      await new Promise((done) => holder.once('exit', done));
+      expect(await runner.run(declared, settings)).toMatchObject({ ok: true, fastPath: false });
+      runner.close();
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});
