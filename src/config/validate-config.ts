@@ -64,7 +64,9 @@ export function validateConfigFile(path: string, env: Readonly<Record<string, st
   return { ok: true, validated: { config: parsed.config, configHash, declared } };
 }
 
-/** One line per problem, for stderr and logs. */
+/** One line per problem, for stderr and logs; file-level problems carry their catalogue code. */
 export function formatProblems(problems: readonly ConfigProblem[]): string[] {
-  return problems.map((problem) => `${problem.path}: ${problem.message}`);
+  return problems.map((problem) =>
+    problem.code && !problem.message.startsWith(`${problem.code}:`) ? `${problem.path}: ${problem.code}: ${problem.message}` : `${problem.path}: ${problem.message}`,
+  );
 }

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { DriftdError } from '../errors/driftd-error.js';
+import { DriftdError, withContext } from '../errors/driftd-error.js';
 
 export type DatabaseHandle = Database.Database;
 
@@ -28,6 +28,27 @@ function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHa
   // SQLite silently opens a write-protected file read-only and only fails at the
   // first write: say so up front, before a repair starts.
   if (!readonly) assertWritable(path);
+  try {
+    return openAndRead(path, readonly, options);
+  } catch (error) {
+    if (!readonly || !needsWriterRecovery(error)) throw error;
+    // A writer crashed mid-transaction and left a hot rollback journal (or a WAL index that must be
+    // rebuilt). SQLite restores the last committed state the next time a connection that may write
+    // reads the file (https://www.sqlite.org/atomiccommit.html#section_4_2); a read-only connection
+    // cannot and fails with SQLITE_READONLY_ROLLBACK / _RECOVERY until someone does. One read-write
+    // open does exactly what the application's own next open would do — it restores committed data,
+    // it writes nothing of driftd's — and the check then proceeds read-only. Found by the crash torture.
+    try {
+      openAndRead(path, false, options).close();
+    } catch (recoveryError) {
+      throw withContext('a crashed writer left a hot journal; rolling it back needs write access', recoveryError);
+    }
+    return openAndRead(path, true, options);
+  }
+}
+
+/** Opens and reads the schema once; throws `DriftdError` (its `cause` is SQLite's error). */
+function openAndRead(path: string, readonly: boolean, options: OpenOptions): DatabaseHandle {
   let db: DatabaseHandle;
   try {
     db = new Database(path, { readonly, fileMustExist: true, timeout: options.busyTimeoutMs });
@@ -42,6 +63,12 @@ function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHa
     throw sqliteError(error, path, 'reading the schema');
   }
   return db;
+}
+
+/** SQLite's extended codes for "recovery needed, and this read-only connection cannot do it" (rescode.html). */
+function needsWriterRecovery(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY';
 }
 
 export function assertRegularFile(path: string): void {

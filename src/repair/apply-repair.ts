@@ -43,6 +43,10 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
       try {
         db.exec(step.sql);
       } catch (error) {
+        // A file that cannot be written (permissions, read-only directory for the journal) or a lock
+        // is a property of the database, not of this step: let the caller name the file and give the
+        // hint (sqliteError → DB_READONLY / DB_BUSY). The rollback below still runs.
+        if (isDatabaseCondition(error)) throw error;
         throw new DriftdError(
           'REPAIR_STEP_FAILED',
           `step ${index + 1} of ${plan.steps.length} failed, nothing was applied: ${(error as Error).message} in: ${step.sql}`,
@@ -66,4 +70,9 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
     if (db.inTransaction) db.exec('ROLLBACK');
     throw error;
   }
+}
+
+function isDatabaseCondition(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(READONLY|BUSY|LOCKED|CANTOPEN|PERM|FULL|IOERR)/.test(code);
 }

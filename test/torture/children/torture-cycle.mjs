@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// One driftd cycle as the daemon runs it — repair the schema, then reconcile orphan directories —
+// in its own process, so the crash-torture harness can SIGKILL it at any instant.
+// usage: node torture-cycle.mjs CONFIG_FILE
+// Prints "ready <ms>" once everything is loaded (the harness's clock for the kill starts there),
+// then "repaired <ms> <steps>" and "reconciled <ms> <rows>" as each step commits.
+import { writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'dist');
+const { loadConfig } = await import(join(dist, 'config/load-config.js'));
+const { loadDeclaredSchema } = await import(join(dist, 'declared/load-declared-schema.js'));
+const { checkDatabase } = await import(join(dist, 'check/check-database.js'));
+const { reconcileTarget } = await import(join(dist, 'reconcile/reconcile-target.js'));
+
+const loaded = loadConfig(process.argv[2]);
+if (!loaded.ok) {
+  process.stderr.write(JSON.stringify(loaded.problems) + '\n');
+  process.exit(2);
+}
+const target = loaded.config.targets[0];
+const declared = loadDeclaredSchema(target.schema).schema;
+const started = performance.now();
+const say = (line) => writeSync(1, `${line} ${(performance.now() - started).toFixed(3)}\n`);
+
+say('ready');
+const report = await checkDatabase({ dbPath: target.database, declared, mode: 'repair', busyTimeoutMs: 10_000 });
+say(`repaired ${report.applied.length}`);
+const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: 'apply', busyTimeoutMs: 10_000 });
+say(`reconciled ${reports.reduce((sum, r) => sum + r.recovered.length, 0)}`);
