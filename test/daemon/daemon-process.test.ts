@@ -66,7 +66,8 @@ describe('driftd run (a real process over real HTTP)', () => {
   });
 
   it('repairs drift introduced by another process and shows it in /status and /metrics', async () => {
-    sqlInChild(fx.db, 'DROP INDEX idx_models_name; ALTER TABLE fine_tuned_models DROP COLUMN is_custom_base_model;');
+    // One transaction, so the daemon sees both drifts in the same cycle (two autocommits could be checked in between).
+    sqlInChild(fx.db, 'BEGIN; DROP INDEX idx_models_name; ALTER TABLE fine_tuned_models DROP COLUMN is_custom_base_model; COMMIT;');
     const repaired = await daemon.waitForLog((line) => line.msg === 'repair applied' && line.kind === 'missing_column');
     expect(repaired).toMatchObject({ target: 'app', table: 'fine_tuned_models', column: 'is_custom_base_model' });
     await daemon.waitForLog((line) => line.msg === 'repair applied' && line.kind === 'missing_index');
