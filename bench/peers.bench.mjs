@@ -64,15 +64,7 @@ function makeDb(file, sql) {
   db.close();
 }
 
-const LEGACY_SQL = `CREATE TABLE fine_tuned_models (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    model_name TEXT NOT NULL,
-    base_model TEXT NOT NULL,
-    task TEXT NOT NULL,
-    description TEXT,
-    creation_date TEXT NOT NULL,
-    model_path TEXT NOT NULL
-);`;
+const LEGACY_SQL = readFileSync(new URL('../demo/fixtures/modelforge-0.2.0.sql', import.meta.url), 'utf8');
 
 function makeLegacy(file) {
   const db = new Database(file);

@@ -89,15 +89,7 @@ writeFileSync(join(checkpoint, 'trainer_state.json'), JSON.stringify({ global_st
 
 // The database as ModelForge created it before 0.2.1: no is_custom_base_model column.
 const db = new Database(join(data, 'database', 'modelforge.sqlite'));
-db.exec(`CREATE TABLE IF NOT EXISTS fine_tuned_models (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    model_name TEXT NOT NULL,
-    base_model TEXT NOT NULL,
-    task TEXT NOT NULL,
-    description TEXT,
-    creation_date TEXT NOT NULL,
-    model_path TEXT NOT NULL
-)`);
+db.exec(readFileSync(new URL('../demo/fixtures/modelforge-0.2.0.sql', import.meta.url), 'utf8'));
 const insert = db.prepare('INSERT INTO fine_tuned_models (model_name, base_model, task, description, creation_date, model_path) VALUES (?, ?, ?, ?, ?, ?)');
 // An old experiment whose directory was deleted by hand: its row dangles.
 const gone = { name: 'old-experiment_11111111-2222-4333-8444-555555555555', base: 'EleutherAI/gpt-neo-125m', pipelineTask: 'text-generation', at: '2025-04-01T12:00:00.000Z' };

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -17,16 +17,7 @@ const SCHEMA = join(ROOT, 'schemas/modelforge.sql');
 const declared = loadDeclaredSchema(SCHEMA).schema;
 
 // fine_tuned_models before 0.2.1: no is_custom_base_model.
-const LEGACY = `
-CREATE TABLE fine_tuned_models (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    model_name TEXT NOT NULL,
-    base_model TEXT NOT NULL,
-    task TEXT NOT NULL,
-    description TEXT,
-    creation_date TEXT NOT NULL,
-    model_path TEXT NOT NULL
-);
+const LEGACY = `${readFileSync(join(ROOT, 'demo/fixtures/modelforge-0.2.0.sql'), 'utf8')}
 INSERT INTO fine_tuned_models (model_name, base_model, task, description, creation_date, model_path) VALUES
   ('sentiment-v1', 'bert-base-uncased', 'text-classification', 'first run', '2025-01-04T10:00:00', '/models/sentiment-v1'),
   ('summarize-v2', 't5-small', 'summarization', NULL, '2025-02-11T08:30:00', '/models/summarize-v2'),

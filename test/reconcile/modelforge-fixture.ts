@@ -1,19 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ReconcileRule } from '../../src/reconcile/rule/reconcile-rule-format.js';
 
 /** ModelForge's table before 0.2.1: no is_custom_base_model. */
-export const LEGACY_TABLE = `CREATE TABLE fine_tuned_models (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  model_name TEXT NOT NULL,
-  base_model TEXT NOT NULL,
-  task TEXT NOT NULL,
-  description TEXT,
-  creation_date TEXT NOT NULL,
-  model_path TEXT NOT NULL
-)`;
+export const LEGACY_TABLE = readFileSync(new URL('../../demo/fixtures/modelforge-0.2.0.sql', import.meta.url), 'utf8').trim().replace(/;$/, '');
 
 export const CURRENT_TABLE = LEGACY_TABLE.replace(/\n\)$/, ',\n  is_custom_base_model BOOLEAN DEFAULT 0\n)');
 

@@ -17,15 +17,7 @@ const WRITER_CHILD = join(HERE, 'children/app-writer.mjs');
 const DECLARED_SQL = join(HERE, 'fixtures/declared.sql');
 
 /** ModelForge before 0.2.1 — the legacy table of the seed, with rows. */
-const LEGACY_SQL = `CREATE TABLE fine_tuned_models (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  model_name TEXT NOT NULL,
-  base_model TEXT NOT NULL,
-  task TEXT NOT NULL,
-  description TEXT,
-  creation_date TEXT NOT NULL,
-  model_path TEXT NOT NULL
-);`;
+const LEGACY_SQL = readFileSync(new URL('../../demo/fixtures/modelforge-0.2.0.sql', import.meta.url), 'utf8');
 
 /** mulberry32: a tiny seeded PRNG, so a trial's random choices are reproducible from its seed. */
 export function prng(seed: number): () => number {
