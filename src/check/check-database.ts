@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
-import type { Drift, Extra } from '../diff/drift.js';
+import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
@@ -132,7 +133,19 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     writable.close();
   }
   const t3 = clock();
-  const remainingPlan = planRepair(outcome.after.drift, safety);
+  // A UNIQUE index refused for duplicate rows stays in the remaining drift as unsafe, with why.
+  const deferredReasons = new Map(outcome.deferred.map((item) => [driftKey(item.drift), item.reason]));
+  const replanned = planRepair(outcome.after.drift, safety);
+  const remainingPlan: RepairPlan = {
+    steps: replanned.steps.filter((step) => !deferredReasons.has(driftKey(step.drift))),
+    unsafe: [
+      ...replanned.unsafe,
+      ...replanned.steps.flatMap((step) => {
+        const reason = deferredReasons.get(driftKey(step.drift));
+        return reason === undefined ? [] : [{ drift: step.drift, reason }];
+      }),
+    ],
+  };
   return {
     database: request.dbPath,
     inSync: outcome.after.drift.length === 0,
@@ -181,7 +194,9 @@ function appliedStep(step: RepairStep): AppliedStep {
  */
 async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date): Promise<string> {
   const stamp = now().toISOString().replace(/[:.]/g, '-');
-  const prefix = `${basename(dbPath)}.`;
+  // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
+  // /b/app.db) in one backup directory must never rotate each other's copies away.
+  const prefix = `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.`;
   const destination = join(settings.dir, `${prefix}${stamp}.bak`);
   try {
     mkdirSync(settings.dir, { recursive: true });

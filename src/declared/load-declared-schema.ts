@@ -6,7 +6,7 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import { declaredJsonFormat, declaredJsonToSql } from '../schema/declared-json-format.js';
 import type { Schema } from '../schema/schema-model.js';
-import { isWord, tokenize } from '../sql/tokenize.js';
+import { identifierText, isWord, tokenize } from '../sql/tokenize.js';
 
 export interface DeclaredSchema {
   readonly schema: Schema;
@@ -68,7 +68,7 @@ function describePath(path: readonly PropertyKey[]): string {
   return parts.length > 0 ? parts.join(' ') : 'document';
 }
 
-const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE and CREATE [UNIQUE] INDEX';
+const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE and CREATE [UNIQUE] INDEX (main schema, no AS SELECT)';
 
 /**
  * Executes the declaration in a private in-memory SQLite and introspects it
@@ -107,14 +107,31 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
   }
 }
 
+/**
+ * CREATE [UNIQUE] INDEX, CREATE [VIRTUAL] TABLE, in the main schema only: a `temp.` object would
+ * never be compared, and `CREATE TABLE … AS SELECT` declares data, not a schema.
+ */
 function statementKind(tokens: ReturnType<typeof tokenize>): 'table' | 'index' | null {
   if (!isWord(tokens[0], 'CREATE')) return null;
   let i = 1;
+  let kind: 'table' | 'index' | null = null;
   if (isWord(tokens[i], 'UNIQUE')) i++;
-  if (isWord(tokens[i], 'INDEX')) return 'index';
-  if (isWord(tokens[1], 'VIRTUAL') && isWord(tokens[2], 'TABLE')) return 'table';
-  if (isWord(tokens[1], 'TABLE')) return 'table';
-  return null;
+  if (isWord(tokens[i], 'INDEX')) kind = 'index';
+  else if (i === 1 && isWord(tokens[1], 'VIRTUAL') && isWord(tokens[2], 'TABLE')) {
+    kind = 'table';
+    i = 2;
+  } else if (i === 1 && isWord(tokens[1], 'TABLE')) kind = 'table';
+  if (kind === null) return null;
+  i++;
+  if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'NOT') && isWord(tokens[i + 2], 'EXISTS')) i += 3;
+  const name = tokens[i];
+  if (name === undefined) return kind; // SQLite reports the syntax error with its own words.
+  if (tokens[i + 1]?.kind === 'punct' && tokens[i + 1]!.text === '.') {
+    if (identifierText(name).toLowerCase() !== 'main') return null;
+    i += 2;
+  }
+  if (kind === 'table' && isWord(tokens[i + 1], 'AS')) return null;
+  return kind;
 }
 
 interface Statement {

@@ -5,7 +5,7 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
-import { planRepair, type RepairPlan, type RepairStep } from './plan-repair.js';
+import { planRepair, type RepairPlan, type RepairStep, type UnsafeDrift } from './plan-repair.js';
 
 export interface ApplyRepairOptions {
   readonly diff?: DiffOptions;
@@ -16,6 +16,8 @@ export interface RepairOutcome {
   /** The plan that ran: recomputed inside the transaction from the schema as it was then. */
   readonly plan: RepairPlan;
   readonly applied: readonly RepairStep[];
+  /** UNIQUE indexes SQLite refused because existing rows hold duplicates: left out, with the reason. */
+  readonly deferred: readonly UnsafeDrift[];
   /** The comparison after the repair, inside the same transaction. */
   readonly after: DiffResult;
 }
@@ -26,7 +28,10 @@ export interface RepairOutcome {
  * the schema is re-introspected and the plan recomputed under that lock
  * (another process may have changed it since the check), every step runs, the
  * result is verified, and only then does it commit. Any failure rolls back
- * everything. Throws `DriftdError` (REPAIR_STEP_FAILED, REPAIR_VERIFY_FAILED)
+ * everything — with one exception decided inside the transaction: a UNIQUE
+ * index that existing duplicate rows make impossible runs under a SAVEPOINT
+ * and is left out (reported as deferred) instead of blocking every other step
+ * on every cycle; what commits is still all the other steps or none. Throws `DriftdError` (REPAIR_STEP_FAILED, REPAIR_VERIFY_FAILED)
  * or the SQLite error of BEGIN (busy) for the caller to map.
  */
 export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyRepairOptions = {}): RepairOutcome {
@@ -37,10 +42,16 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
     const plan = planRepair(before.drift, safety);
     if (plan.steps.length === 0) {
       db.exec('COMMIT');
-      return { plan, applied: [], after: before };
+      return { plan, applied: [], deferred: [], after: before };
     }
+    const deferred: UnsafeDrift[] = [];
     plan.steps.forEach((step, index) => {
       try {
+        if (isUniqueIndex(step)) {
+          const refusal = tryUniqueIndex(db, step);
+          if (refusal !== null) deferred.push({ drift: step.drift, reason: refusal });
+          return;
+        }
         db.exec(step.sql);
       } catch (error) {
         // A file that cannot be written (permissions, read-only directory for the journal) or a lock
@@ -54,9 +65,10 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
         );
       }
     });
+    const applied = plan.steps.filter((step) => !deferred.some((item) => item.drift === step.drift));
     const after = diff(declared, introspect(db), options.diff);
     const remaining = new Set(after.drift.map(driftKey));
-    const unrepaired = plan.steps.filter((step) => remaining.has(driftKey(step.drift)));
+    const unrepaired = applied.filter((step) => remaining.has(driftKey(step.drift)));
     if (unrepaired.length > 0) {
       throw new DriftdError(
         'REPAIR_VERIFY_FAILED',
@@ -64,10 +76,39 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
       );
     }
     db.exec('COMMIT');
-    return { plan, applied: plan.steps, after };
+    return { plan, applied, deferred, after };
   } catch (error) {
     // SQLite may already have rolled back on its own (e.g. SQLITE_FULL): only roll back an open transaction.
     if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function isUniqueIndex(step: RepairStep): boolean {
+  return step.drift.kind === 'missing_index' && step.drift.declaredIndex.unique;
+}
+
+/**
+ * Runs a CREATE UNIQUE INDEX under a savepoint (lang_savepoint.html): when
+ * existing rows violate it (SQLITE_CONSTRAINT), only the savepoint is rolled
+ * back and the refusal is returned; any other error propagates as usual.
+ */
+function tryUniqueIndex(db: SqlConnection, step: RepairStep): string | null {
+  db.exec('SAVEPOINT driftd_unique_index');
+  try {
+    db.exec(step.sql);
+    db.exec('RELEASE driftd_unique_index');
+    return null;
+  } catch (error) {
+    // SQLite may have rolled the whole transaction back itself (e.g. SQLITE_FULL): then the savepoint is gone too.
+    if (!db.inTransaction) throw error;
+    db.exec('ROLLBACK TO driftd_unique_index');
+    db.exec('RELEASE driftd_unique_index');
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+      const index = step.drift.kind === 'missing_index' ? step.drift.index : '?';
+      return `existing rows hold duplicates for UNIQUE index "${index}" (${(error as Error).message}); it was left out and the rest applied — remove the duplicates and the next repair creates it`;
+    }
     throw error;
   }
 }

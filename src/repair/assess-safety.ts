@@ -36,7 +36,7 @@ export function assessSafety(drift: Drift, context: SafetyContext = DEFAULT_SAFE
       return { safe: true, reason: 'CREATE TABLE as declared; no existing data is involved' };
     case 'missing_index':
       return drift.declaredIndex.unique
-        ? { safe: true, reason: 'CREATE UNIQUE INDEX as declared; if existing rows hold duplicates SQLite refuses it and the whole repair rolls back' }
+        ? { safe: true, reason: 'CREATE UNIQUE INDEX as declared; if existing rows hold duplicates SQLite refuses it, and it is left out and reported while the rest of the repair applies' }
         : { safe: true, reason: 'CREATE INDEX as declared; an index adds no data and changes none' };
     case 'missing_column':
       return assessAddColumn(drift.declaredTable, drift.declaredColumn, context);

@@ -182,3 +182,18 @@ describe('the published JSON Schema', () => {
     expect(readFileSync(join(ROOT, 'schemas/declared-schema.schema.json'), 'utf8')).toBe(script.declaredJsonSchemaText());
   });
 });
+
+describe('declarations that would not be compared', () => {
+  it.each([
+    ['a temp table', 'CREATE TABLE temp.t (a INT);'],
+    ['a table in another schema', 'CREATE TABLE aux.t (a INT);'],
+    ['a table created AS SELECT', 'CREATE TABLE t AS SELECT 1 AS a;'],
+    ['a temp index', 'CREATE TABLE t (a INT); CREATE INDEX temp.i ON t (a);'],
+  ])('rejects %s with SCHEMA_SQL_FORBIDDEN', (_name, sql) => {
+    expect(() => declaredSchemaFromSql(sql, 'x.sql')).toThrow(expect.objectContaining({ code: 'SCHEMA_SQL_FORBIDDEN' }));
+  });
+
+  it('accepts main-qualified names', () => {
+    expect(declaredSchemaFromSql('CREATE TABLE main.t (a INT); CREATE INDEX IF NOT EXISTS main.i ON t (a);', 'x.sql').tables.map((t) => t.name)).toEqual(['t']);
+  });
+});
