@@ -145,8 +145,8 @@ function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, li
     if (declaredCollation !== liveCollation) mismatch('column_collation', declaredCollation, liveCollation, 'collation differs');
   }
 
-  if (declared.hidden !== live.hidden && generatedText(declared) !== generatedText(live)) {
-    mismatch('column_generated', generatedText(declared), generatedText(live), 'generated-column kind differs');
+  if ((declared.hidden !== live.hidden || declared.generatedExpression !== live.generatedExpression) && generatedText(declared) !== generatedText(live)) {
+    mismatch('column_generated', generatedText(declared), generatedText(live), 'generated column differs');
   }
   return found;
 }
@@ -259,7 +259,8 @@ function primaryKeyText(table: Table, column: Column): string {
 }
 
 function generatedText(column: Column): string {
-  return column.hidden === 2 ? 'GENERATED VIRTUAL' : column.hidden === 3 ? 'GENERATED STORED' : 'not generated';
+  const expression = column.generatedExpression === null ? '' : ` AS (${column.generatedExpression})`;
+  return column.hidden === 2 ? `GENERATED VIRTUAL${expression}` : column.hidden === 3 ? `GENERATED STORED${expression}` : 'not generated';
 }
 
 function indexShape(index: Index): string {

@@ -144,6 +144,7 @@ function toColumn(row: ColumnRow, clauses: ColumnClauses | undefined, evaluate: 
     hasCheck: clauses?.hasCheck ?? false,
     unique: clauses?.unique ?? false,
     references: clauses?.references ?? false,
+    generatedExpression: hidden >= 2 ? (clauses?.generatedExpression ?? null) : null,
     definition: clauses?.definition ?? null,
   };
 }

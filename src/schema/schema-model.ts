@@ -44,6 +44,8 @@ export interface Column {
   readonly unique: boolean;
   /** True when the column definition has an inline REFERENCES clause. */
   readonly references: boolean;
+  /** Normalised expression of a generated column (hidden 2 or 3); null otherwise or when unknown. */
+  readonly generatedExpression: string | null;
   /** The column definition as written in CREATE TABLE (used verbatim for ADD COLUMN); null when unknown. */
   readonly definition: string | null;
 }

@@ -1,5 +1,5 @@
 import { memoizeByText } from './memoize-by-text.js';
-import { identifierText, isWord, matchingParen, splitTopLevel, tokenize, type Token } from './tokenize.js';
+import { identifierText, isWord, matchingParen, normalizeExpression, splitTopLevel, tokenize, type Token } from './tokenize.js';
 
 /** What the text of one column definition says beyond what pragma table_xinfo reports. */
 export interface ColumnClauses {
@@ -12,6 +12,8 @@ export interface ColumnClauses {
   readonly autoincrement: boolean;
   /** True when the definition has an inline REFERENCES clause. */
   readonly references: boolean;
+  /** The normalised expression of `[GENERATED ALWAYS] AS (expr)`, null for a stored column. */
+  readonly generatedExpression: string | null;
 }
 
 const TABLE_CONSTRAINT_START = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN'];
@@ -46,14 +48,15 @@ function readColumnDefinitions(createTableSql: string): TableDefinition {
     result.push({
       name: identifierText(first),
       definition: createTableSql.slice(first.start, tokens[to - 1]!.end),
-      ...clausesOf(tokens, from, to),
+      ...clausesOf(tokens, from, to, createTableSql),
     });
   }
   return { columns: result, byName: new Map(result.map((column) => [asciiLower(column.name), column])), autoincrement };
 }
 
 /** The clauses of the column definition `tokens[from..to)`, whose first token is the name. */
-function clausesOf(part: readonly Token[], from: number, to: number): Omit<ColumnClauses, 'name' | 'definition'> {
+function clausesOf(part: readonly Token[], from: number, to: number, sql: string): Omit<ColumnClauses, 'name' | 'definition'> {
+  let generatedExpression: string | null = null;
   let collation: string | null = null;
   let hasCheck = false;
   let unique = false;
@@ -84,9 +87,18 @@ function clausesOf(part: readonly Token[], from: number, to: number): Omit<Colum
       case 'REFERENCES':
         references = true;
         break;
+      case 'AS': {
+        // `AS (expr)` at the top level of a column definition is a generated column (gencol.html).
+        const open = part[i + 1];
+        if (open?.kind === 'punct' && open.text === '(') {
+          const close = matchingParen(part, i + 1);
+          if (close > i + 2) generatedExpression = normalizeExpression(sql.slice(part[i + 2]!.start, part[close - 1]!.end));
+        }
+        break;
+      }
     }
   }
-  return { collation, hasCheck, unique, autoincrement, references };
+  return { collation, hasCheck, unique, autoincrement, references, generatedExpression };
 }
 
 /**

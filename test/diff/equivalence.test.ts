@@ -72,6 +72,7 @@ const EQUIVALENT: ReadonlyArray<readonly [string, string, string]> = [
   ['index COLLATE case', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a COLLATE nocase)', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a collate NOCASE)'],
   ['expression index spelling', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(lower(a))', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t( LOWER( "a" ) )'],
   ['generated column spelling', 'CREATE TABLE t (a INT, b INT GENERATED ALWAYS AS (a * 2) VIRTUAL)', 'CREATE TABLE t (a INT, b INT AS (a*2))'],
+  ['generated expression case and quoting', 'CREATE TABLE t (a INT, b INT AS ("A" + 1) STORED)', 'CREATE TABLE t (a INT, b INT GENERATED ALWAYS AS (a+1) STORED)'],
   ['statement order of tables and indexes', 'CREATE TABLE t (a TEXT); CREATE TABLE u (b TEXT); CREATE INDEX i ON t(a)', 'CREATE TABLE u (b TEXT); CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)'],
 ];
 
@@ -109,6 +110,7 @@ const DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftK
   ['collation NOCASE vs BINARY', 'CREATE TABLE t (a TEXT COLLATE NOCASE)', 'CREATE TABLE t (a TEXT)', ['column_collation'], []],
   ['generated VIRTUAL vs STORED', 'CREATE TABLE t (a INT, b INT AS (a * 2) VIRTUAL)', 'CREATE TABLE t (a INT, b INT AS (a * 2) STORED)', ['column_generated'], []],
   ['generated vs plain column', 'CREATE TABLE t (a INT, b INT AS (a * 2))', 'CREATE TABLE t (a INT, b INT)', ['column_generated'], []],
+  ['generated expression differs', 'CREATE TABLE t (a INT, b INT AS (a + 1))', 'CREATE TABLE t (a INT, b INT AS (a + 2))', ['column_generated'], []],
   ['UNIQUE constraint declared, absent', 'CREATE TABLE t (a TEXT UNIQUE)', 'CREATE TABLE t (a TEXT)', ['unique_constraint'], []],
   ['UNIQUE constraint on other columns', 'CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b))', 'CREATE TABLE t (a TEXT, b TEXT, UNIQUE (b, a))', ['unique_constraint', 'unique_constraint'], []],
   ['index on other columns', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a)', 'CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX i ON t(a, b)', ['index_definition'], []],
