@@ -210,6 +210,36 @@ describe('directories that are skipped, each with its reason', () => {
     expect(report.recovered.map((item) => item.directory)).toEqual(['good_2']);
   });
 
+  it('a directory swapped for a symlink out of the root after the listing is not read through', async () => {
+    const w = open();
+    writeModel(w.models, 'swapped_1');
+    writeModel(w.models, 'good_2');
+    // Outside the root: a model directory whose metadata must never be read.
+    const outside = join(w.dir, 'outside');
+    mkdirSync(outside);
+    writeModel(outside, 'secret_1');
+    const reads: string[] = [];
+    const fs: ReconcileFs = {
+      ...nodeReconcileFs,
+      readdir: async (path) => {
+        const entries = await nodeReconcileFs.readdir(path);
+        if (path === w.models) {
+          rmSync(join(w.models, 'swapped_1'), { recursive: true });
+          symlinkSync(join(outside, 'secret_1'), join(w.models, 'swapped_1'));
+        }
+        return entries;
+      },
+      readFileLimited: async (path, max) => {
+        reads.push(path);
+        return nodeReconcileFs.readFileLimited(path, max);
+      },
+    };
+    const report = await run(w, 'apply', { fs });
+    expect(report.skipped.map((skip) => [skip.directory, skip.reason])).toEqual([['swapped_1', 'symlink-outside-root']]);
+    expect(reads.filter((path) => path.includes('swapped_1') || path.includes('secret_1'))).toEqual([]);
+    expect(report.recovered.map((item) => item.directory)).toEqual(['good_2']);
+  });
+
   it('a FIFO where a metadata file should be is skipped without blocking the scan', async () => {
     const w = open();
     const dir = writeModel(w.models, 'fifo_1', { pipelineTask: null });

@@ -31,6 +31,11 @@ export interface InspectOptions {
  */
 export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirectory, options: InspectOptions): Promise<Inspection> {
   const dir = directory.canonicalPath;
+  // The listing saw a real directory, but it may have been swapped for a symlink since: reading
+  // through `dir/…` would then follow it (O_NOFOLLOW guards only the last component). Resolve it
+  // before and after the reads, and trust the reads only if it stayed where it was.
+  const moved = await movedAway(fs, directory);
+  if (moved !== null) return moved;
   let entries;
   try {
     entries = await fs.readdir(dir);
@@ -95,7 +100,20 @@ export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirecto
     }
     files.set(file, await readJson(fs, path, file));
   }
+  const movedDuringReads = await movedAway(fs, directory);
+  if (movedDuringReads !== null) return movedDuringReads;
   return { kind: 'ready', facts: { name: directory.name, path: directory.path, mtimeMs, files } };
+}
+
+async function movedAway(fs: ReconcileFs, directory: ListedDirectory): Promise<Inspection | null> {
+  let real: string;
+  try {
+    real = await fs.realpath(directory.canonicalPath);
+  } catch (error) {
+    return { kind: 'skipped', reason: 'unreadable', detail: `cannot resolve "${directory.path}": ${errorText(error)}` };
+  }
+  if (real === directory.canonicalPath) return null;
+  return { kind: 'skipped', reason: 'symlink-outside-root', detail: `"${directory.path}" was replaced by a symlink to "${real}" after the listing; not read` };
 }
 
 async function readJson(fs: ReconcileFs, path: string, file: string): Promise<FileRead> {
