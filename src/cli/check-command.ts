@@ -73,7 +73,7 @@ export function checkCommand(kind: 'check' | 'repair') {
         ? results.length === 1
           ? targetJson(results[0]!)
           : { targets: results.map(targetJson) }
-        : reportJson((results[0]!.outcome as { report: CheckReport }).report, mode);
+        : adHocJson(results[0]!, mode);
       io.stdout(`${JSON.stringify(output)}\n`);
     } else {
       for (const result of results) {
@@ -97,6 +97,12 @@ interface TargetResult {
   readonly mode: CheckMode;
   readonly reportOnly: boolean;
   readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: false; readonly error: DriftdError };
+}
+
+/** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
+function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
+  if (!result.outcome.ok) throw result.outcome.error;
+  return reportJson(result.outcome.report, mode);
 }
 
 function parseTimeout(text: string): number {
