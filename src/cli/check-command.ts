@@ -3,7 +3,7 @@ import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
-import { reportJson, reportText } from './format-report.js';
+import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
 
 const OPTIONS = {
@@ -19,7 +19,9 @@ const OPTIONS = {
 
 /**
  * `driftd check` and `driftd repair`. Exit 0 when nothing declared is missing
- * or different (after the repair), 1 when drift is found or left, 2 on error.
+ * or different (after the repair), 1 when drift is found or left, 2 on error:
+ * `--db/--schema` prints one line on stderr; `--config` prints every target's
+ * result first (a failed one with its error) and exits 2 at the end.
  */
 export function checkCommand(kind: 'check' | 'repair') {
   return async (argv: readonly string[], io: CliIo): Promise<ExitCode> => {
@@ -33,12 +35,14 @@ export function checkCommand(kind: 'check' | 'repair') {
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
     const selection = resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
-    const reports: Array<{ name: string; report: CheckReport }> = [];
+    const results: TargetResult[] = [];
     for (const target of selection.targets) {
-      const declared = loadDeclaredSchema(target.schema);
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
-      const targetMode: CheckMode = mode === 'repair' && target.repair === 'report' && selection.config ? 'dry-run' : mode;
+      // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (README "CLI reference").
+      const reportOnly = mode === 'repair' && target.repair === 'report' && selection.config !== null;
+      const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
+        const declared = loadDeclaredSchema(target.schema);
         const report = await checkDatabase({
           dbPath: target.database,
           declared: declared.schema,
@@ -48,25 +52,57 @@ export function checkCommand(kind: 'check' | 'repair') {
           safety: { foreignKeysEnforced: target.foreignKeysEnforced },
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
         });
-        reports.push({ name: target.name, report });
+        results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, report } });
       } catch (error) {
-        if (error instanceof DriftdError) throw withContext(`target "${target.name}"`, error);
-        throw error;
+        // The ad-hoc `--db/--schema` target: one line on stderr, named by its own message, exit 2.
+        if (selection.config === null) throw error;
+        // A config target's failure never hides what the targets before it already repaired:
+        // every result is printed, the failure with its error, and the exit code is 2 at the end.
+        const failure = error instanceof DriftdError ? error : new DriftdError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+        results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: false, error: failure } });
       }
     }
+    const failures = results.flatMap((result) => (result.outcome.ok ? [] : [{ name: result.name, error: result.outcome.error }]));
     if (values.json) {
       // `--db/--schema` prints the report itself; `--config` names each target (README "CLI reference").
+      const targetJson = (result: TargetResult): Record<string, unknown> =>
+        result.outcome.ok
+          ? { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) }
+          : { target: result.name, database: result.database, error: errorJson(result.outcome.error) };
       const output = selection.config
-        ? reports.length === 1
-          ? { target: reports[0]!.name, ...reportJson(reports[0]!.report, mode) }
-          : { targets: reports.map(({ name, report }) => ({ target: name, ...reportJson(report, mode) })) }
-        : reportJson(reports[0]!.report, mode);
+        ? results.length === 1
+          ? targetJson(results[0]!)
+          : { targets: results.map(targetJson) }
+        : adHocJson(results[0]!, mode);
       io.stdout(`${JSON.stringify(output)}\n`);
     } else {
-      for (const { name, report } of reports) io.stdout(reportText(report, mode, name));
+      for (const result of results) {
+        io.stdout(
+          result.outcome.ok
+            ? reportText(result.outcome.report, result.mode, result.name, { reportOnly: result.reportOnly })
+            : targetErrorText(result.name, result.database, result.outcome.error),
+        );
+      }
     }
-    return reports.every(({ report }) => report.inSync) ? EXIT.ok : EXIT.found;
+    for (const { name, error } of failures) io.stderr(`driftd ${kind}: ${withContext(`target "${name}"`, error).toLine()}\n`);
+    if (failures.length > 0) return EXIT.error;
+    return results.every((result) => result.outcome.ok && result.outcome.report.inSync) ? EXIT.ok : EXIT.found;
   };
+}
+
+interface TargetResult {
+  readonly name: string;
+  readonly database: string;
+  /** The mode this target ran in: `dry-run` for a report-only target under `repair --config`. */
+  readonly mode: CheckMode;
+  readonly reportOnly: boolean;
+  readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: false; readonly error: DriftdError };
+}
+
+/** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
+function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
+  if (!result.outcome.ok) throw result.outcome.error;
+  return reportJson(result.outcome.report, mode);
 }
 
 function parseTimeout(text: string): number {

@@ -1,4 +1,5 @@
 import type { CheckReport, ReportedDrift } from '../check/check-database.js';
+import type { DriftdError } from '../errors/driftd-error.js';
 
 /** The `--json` object of check and repair (README "CLI reference"). */
 export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'repair'): Record<string, unknown> {
@@ -15,8 +16,9 @@ export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
 }
 
 /** Readable lines: one per drift item with the SQL that would run, then extras and a summary. */
-export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'repair', targetName: string): string {
+export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'repair', targetName: string, options: { readonly reportOnly?: boolean } = {}): string {
   const lines: string[] = [`${targetName}: ${report.database}`];
+  if (options.reportOnly) lines.push('  report-only target: not repaired (repair: "report"); shown as a dry run');
   if (report.drift.length === 0) lines.push('  no drift: every declared table, column and index matches');
   for (const item of report.drift) {
     lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(18)} ${where(item).padEnd(40)} ${item.detail}`);
@@ -44,4 +46,14 @@ function where(item: ReportedDrift): string {
   if (item.column) return `${item.table}.${item.column}`;
   if (item.index) return `${item.table} index ${item.index}`;
   return item.table;
+}
+
+/** A failed target's error in `--json` output: its catalogue code, message and hint. */
+export function errorJson(error: DriftdError): { code: string; message: string; hint?: string } {
+  return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+}
+
+/** A config target that failed, in its place among the others' reports. */
+export function targetErrorText(targetName: string, database: string, error: DriftdError): string {
+  return `${targetName}: ${database}\n  error: ${error.toLine()}\n  result: failed; nothing changed in this target\n`;
 }

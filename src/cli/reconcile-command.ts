@@ -3,6 +3,7 @@ import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
+import { errorJson } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
 
 const OPTIONS = {
@@ -16,14 +17,18 @@ const OPTIONS = {
 interface TargetResult {
   readonly target: string;
   readonly database: string;
+  /** One per rule; empty when the target failed before any rule ran. */
   readonly reports: readonly ReconcileReport[];
+  /** The target failed as a whole (its database could not be opened or read); null otherwise. */
+  readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
 }
 
 /**
  * `driftd reconcile --config FILE [--target NAME] [--dry-run] [--json]`: runs
  * each target's reconcile rules. Exit 0 when nothing is left to do, 1 when
- * orphans remain (dry run, blocked by drift) or directories were skipped, 2 on
- * error. Dangling rows are reported and do not change the exit code: driftd
+ * orphans remain (dry run, blocked by drift) or directories were skipped, 2 when
+ * a target or a rule failed — after printing every result, the failed ones with
+ * their error. Dangling rows are reported and do not change the exit code: driftd
  * never deletes a row.
  */
 export async function reconcileCommand(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -44,24 +49,44 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   }
   const mode = values['dry-run'] ? 'dry-run' : 'apply';
   const results: TargetResult[] = [];
+  const failures: string[] = [];
   for (const target of targets) {
     try {
       const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode, busyTimeoutMs });
-      results.push({ target: target.name, database: target.database, reports });
+      results.push({ target: target.name, database: target.database, reports, error: null });
+      for (const report of reports) {
+        if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
+      }
     } catch (error) {
-      throw withContext(`target "${target.name}"`, error);
+      // One target's failure never hides what the targets before it already inserted: every result is
+      // printed, the failed one with its error, and the exit code is 2 at the end.
+      const failure = error instanceof DriftdError ? error : new DriftdError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+      results.push({ target: target.name, database: target.database, reports: [], error: errorJson(failure) });
+      failures.push(withContext(`target "${target.name}"`, failure).toLine());
     }
   }
   if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results })}\n`);
   else for (const result of results) io.stdout(reconcileText(result, mode));
+  for (const line of failures) io.stderr(`driftd reconcile: ${line}\n`);
+  if (failures.length > 0) return EXIT.error;
   return results.every((result) => result.reports.every(reconcileSettled)) ? EXIT.ok : EXIT.found;
 }
 
 /** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
 export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
   const lines: string[] = [];
+  if (result.error !== null) {
+    lines.push(`${result.target}: ${result.database}`);
+    lines.push(`  error: ${result.error.code}: ${result.error.message}${result.error.hint ? ` (hint: ${result.error.hint})` : ''}`);
+    lines.push('  result: failed; no rule ran, nothing inserted');
+  }
   for (const report of result.reports) {
     lines.push(`${result.target}: rule "${report.rule}" → table ${report.table} (root ${report.root})`);
+    if (report.error !== null) {
+      lines.push(`  error: ${report.error.code}: ${report.error.message}${report.error.hint ? ` (hint: ${report.error.hint})` : ''}`);
+      lines.push('  result: failed; nothing inserted for this rule');
+      continue;
+    }
     if (report.blockedBy !== null) {
       lines.push(`  blocked by drift: ${report.blockedBy}; nothing scanned or inserted`);
       lines.push('  result: run `driftd repair` first, then reconcile');

@@ -48,20 +48,49 @@ export function validateConfigFile(path: string, env: Readonly<Record<string, st
     }
     return schema;
   };
-  const parsed = parseConfig(bytes.toString('utf8'), { baseDir: dirname(absolute), env, source: absolute, declaredSchema: (schemaPath) => load(schemaPath).schema });
-  if (!parsed.ok) return { ok: false, problems: parsed.problems, configHash };
-  const problems: ConfigProblem[] = [];
+  const baseDir = dirname(absolute);
+  const parsed = parseConfig(bytes.toString('utf8'), { baseDir, env, source: absolute, declaredSchema: (schemaPath) => load(schemaPath).schema });
+  // Every schema file that can be located is loaded even when the config has other problems,
+  // so one run lists them all (a bad schedule does not hide a missing schema file).
+  const problems: ConfigProblem[] = parsed.ok ? [] : [...parsed.problems];
   const declared = new Map<string, DeclaredSchema>();
-  parsed.config.targets.forEach((target, index) => {
+  for (const { index, name, schema } of locateSchemas(parsed.ok ? parsed.config.targets : rawTargets(bytes), baseDir)) {
+    const path = `targets[${index}].schema`;
     try {
-      declared.set(target.name, load(target.schema));
+      const schemaFile = load(schema);
+      if (name !== null) declared.set(name, schemaFile);
     } catch (error) {
       if (!(error instanceof DriftdError)) throw error;
-      problems.push({ path: `targets[${index}].schema`, message: error.toLine(), code: error.code });
+      // parseConfig already reported this file when it checked the target's reconcile rules against it.
+      if (problems.some((problem) => problem.path === path)) continue;
+      problems.push({ path, message: error.toLine(), code: error.code });
     }
-  });
-  if (problems.length > 0) return { ok: false, problems, configHash };
+  }
+  if (!parsed.ok || problems.length > 0) return { ok: false, problems, configHash };
   return { ok: true, validated: { config: parsed.config, configHash, declared } };
+}
+
+/** The `targets` array of config bytes that did not parse as a whole; empty when even that cannot be read. */
+function rawTargets(bytes: Buffer): readonly unknown[] {
+  try {
+    const raw: unknown = JSON.parse(bytes.toString('utf8'));
+    const targets = raw !== null && typeof raw === 'object' ? (raw as { targets?: unknown }).targets : undefined;
+    return Array.isArray(targets) ? targets : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Each target whose `schema` is a string, with its absolute path (relative paths resolve against the config's directory). */
+function locateSchemas(targets: readonly unknown[], baseDir: string): Array<{ index: number; name: string | null; schema: string }> {
+  const located: Array<{ index: number; name: string | null; schema: string }> = [];
+  targets.forEach((target, index) => {
+    if (target === null || typeof target !== 'object') return;
+    const { name, schema } = target as { name?: unknown; schema?: unknown };
+    if (typeof schema !== 'string' || schema === '') return;
+    located.push({ index, name: typeof name === 'string' ? name : null, schema: resolve(baseDir, schema) });
+  });
+  return located;
 }
 
 /** One line per problem, for stderr and logs; file-level problems carry their catalogue code. */

@@ -5,13 +5,15 @@ import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-datab
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
-import { reconcileTarget } from '../reconcile/reconcile-target.js';
+import { reconcileTarget, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
 export interface ReconcileSummary {
   readonly rule: string;
   readonly table: string;
   readonly blockedBy: string | null;
+  /** The rule's round failed (the other rules still ran); the cycle fails with this code. */
+  readonly error?: ReconcileRuleError | null;
   /** Directories without a row this round (recovered or not). */
   readonly orphans: number;
   readonly recovered: readonly { readonly directory: string; readonly path: string }[];
@@ -39,6 +41,7 @@ export const reconcileRules: ReconcileStep = async (target, options) => {
     rule: report.rule,
     table: report.table,
     blockedBy: report.blockedBy,
+    error: report.error,
     orphans: report.orphans.length,
     recovered: report.recovered.map((item) => ({ directory: item.directory, path: item.path })),
     raced: report.raced.length,
@@ -174,6 +177,10 @@ export class TargetRunner {
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
         this.lastReconcile = await this.deps.reconcile(this.target, { busyTimeoutMs: settings.busyTimeoutMs, mode: this.target.repair === 'auto' ? 'apply' : 'dry-run' });
         reconciled = true;
+        // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
+        // the cycle fails with the rule's code as it did when reconcileTarget threw.
+        const failed = this.lastReconcile.find((rule) => rule.error)?.error;
+        if (failed) throw new DriftdError(failed.code, failed.message, failed.hint ? { hint: failed.hint } : {});
       }
       this.lastSuccessMs = this.deps.now().getTime();
     } catch (cause) {

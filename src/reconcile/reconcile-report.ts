@@ -3,6 +3,8 @@
  * CLI prints and the daemon counts into metrics.
  */
 
+import type { ErrorCode } from '../errors/driftd-error.js';
+
 /** A value bound into an INSERT: booleans from JSON are stored as 1/0. */
 export type BoundValue = string | number | null;
 
@@ -42,6 +44,13 @@ export interface SkippedDirectory {
   readonly detail: string;
 }
 
+/** Why a rule's round failed: a catalogue code, a message naming the rule, a hint where the operator can act. */
+export interface ReconcileRuleError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly hint?: string;
+}
+
 export interface ReconcileReport {
   readonly rule: string;
   readonly table: string;
@@ -52,6 +61,12 @@ export interface ReconcileReport {
    * was scanned or inserted; repair the schema first. Says which items.
    */
   readonly blockedBy: string | null;
+  /**
+   * Non-null when this rule's round failed (root missing or unreadable, the
+   * inserts rolled back, a database error): nothing of this rule was inserted.
+   * The other rules of the target still ran, so their inserts are reported.
+   */
+  readonly error: ReconcileRuleError | null;
   /** Directories without a row (markers present, settled, every required column resolved). */
   readonly orphans: readonly OrphanItem[];
   /** The orphans inserted this round (apply mode). */
@@ -75,8 +90,8 @@ export interface ReconcileReport {
   readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
-/** True when nothing is left for driftd to do: no orphan waiting and no directory skipped (dangling rows are reported only). */
+/** True when nothing is left for driftd to do: no failure, no orphan waiting and no directory skipped (dangling rows are reported only). */
 export function reconcileSettled(report: ReconcileReport): boolean {
-  if (report.blockedBy !== null) return false;
+  if (report.error !== null || report.blockedBy !== null) return false;
   return report.orphans.length === report.recovered.length + report.raced.length && report.skipped.length === 0;
 }

@@ -16,7 +16,7 @@ import type { ReconcileFs } from './scan/reconcile-fs.js';
 import { scanRoot } from './scan/scan-root.js';
 
 export type { ReconcileRule } from './rule/reconcile-rule-format.js';
-export type { DanglingRow, OrphanItem, ReconcileReport, SkippedDirectory, SkipReason } from './reconcile-report.js';
+export type { DanglingRow, OrphanItem, ReconcileReport, ReconcileRuleError, SkippedDirectory, SkipReason } from './reconcile-report.js';
 export { reconcileSettled } from './reconcile-report.js';
 
 export interface ReconcileRequest {
@@ -42,8 +42,12 @@ const YIELD_EVERY = 256;
  * mode) insert their rows in one BEGIN IMMEDIATE transaction per rule. A rule
  * whose table or mapped columns are missing from the live database reports
  * `blockedBy` and touches nothing: repair the schema first. Never updates or
- * deletes a row. Throws `DriftdError` (DB_*, RECONCILE_ROOT_MISSING,
- * RECONCILE_INSERT_FAILED) for failures of the whole target.
+ * deletes a row. A rule that fails (RECONCILE_ROOT_MISSING,
+ * RECONCILE_ROOT_UNREADABLE, RECONCILE_INSERT_FAILED, a DB_* error while
+ * scanning or inserting) gets a report with `error` set and the remaining
+ * rules still run: an earlier rule's committed inserts must never go
+ * unreported because a later rule failed. Throws `DriftdError` (DB_*) only
+ * when the database cannot be opened or introspected, before any rule ran.
  */
 export async function reconcileTarget(request: ReconcileRequest): Promise<ReconcileReport[]> {
   const fs = request.fs ?? nodeReconcileFs;
@@ -62,14 +66,40 @@ export async function reconcileTarget(request: ReconcileRequest): Promise<Reconc
       try {
         reports.push(await reconcileRule(readonlyDb, live, rule, request, fs, now));
       } catch (error) {
-        if (error instanceof DriftdError) throw error;
-        throw withContext(`reconcile rule "${rule.name}" on "${request.dbPath}"`, sqliteError(error, request.dbPath, `reconciling rule "${rule.name}"`));
+        const failure =
+          error instanceof DriftdError ? error : withContext(`reconcile rule "${rule.name}" on "${request.dbPath}"`, sqliteError(error, request.dbPath, `reconciling rule "${rule.name}"`));
+        reports.push(failedRule(rule, failure));
       }
     }
   } finally {
     readonlyDb.close();
   }
   return reports;
+}
+
+/** The report of a rule whose round failed: nothing of it was inserted (its transaction, if any, rolled back). */
+function failedRule(rule: ReconcileRule, failure: DriftdError): ReconcileReport {
+  return {
+    ...emptyReport(rule, null),
+    error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) },
+  };
+}
+
+function emptyReport(rule: ReconcileRule, blocked: string | null): ReconcileReport {
+  return {
+    rule: rule.name,
+    table: rule.table,
+    root: rule.root,
+    blockedBy: blocked,
+    error: null,
+    orphans: [],
+    recovered: [],
+    raced: [],
+    dangling: [],
+    skipped: [],
+    counts: { directories: 0, rows: 0, matched: 0, unmarked: 0, elsewhere: 0 },
+    timings: { scanMs: 0, diffMs: 0, applyMs: 0 },
+  };
 }
 
 /**
@@ -113,12 +143,9 @@ async function reconcileRule(
   fs: ReconcileFs,
   now: () => Date,
 ): Promise<ReconcileReport> {
-  const empty = { directories: 0, rows: 0, matched: 0, unmarked: 0, elsewhere: 0 };
   const blocked = blockedBy(live, rule);
   const table = findTable(live, rule.table);
-  if (blocked !== null || !table) {
-    return { rule: rule.name, table: rule.table, root: rule.root, blockedBy: blocked, orphans: [], recovered: [], raced: [], dangling: [], skipped: [], counts: empty, timings: { scanMs: 0, diffMs: 0, applyMs: 0 } };
-  }
+  if (blocked !== null || !table) return emptyReport(rule, blocked);
   const t0 = performance.now();
   const listing = await scanRoot(fs, rule.root, rule.name);
   const parentCache = new Map<string, string>();
@@ -194,6 +221,7 @@ async function reconcileRule(
     table: table.name,
     root: rule.root,
     blockedBy: blockedInTransaction,
+    error: null,
     orphans: orphans.map((orphan) => orphan.item),
     recovered,
     raced,

@@ -24,6 +24,8 @@ function expectOneLineError(result: CliResult, code: string, names: string): voi
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(new RegExp(`^driftd (check|repair): ${code}: `));
   expect(lines[0]).toContain(names);
+  // The ad-hoc `--db/--schema` target has no name of its own to show.
+  expect(lines[0]).not.toContain('target "cli"');
 }
 
 function corruptCopy(): string {

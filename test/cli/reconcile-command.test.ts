@@ -78,3 +78,67 @@ describe('driftd reconcile', () => {
     expect(driftd('reconcile').status).toBe(2);
   });
 });
+
+describe('a failing target or rule never hides the rows already inserted', () => {
+  /** Two targets: the workspace's ModelForge one, then one whose database is missing. */
+  function twoTargets(w: Workspace): string {
+    const { relativeTo: _relativeTo, ...rule } = modelforgeRule('models');
+    const path = join(w.dir, 'driftd.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        targets: [
+          { name: 'modelforge', database: 'database/modelforge.sqlite', schema: SCHEMA, repair: 'auto', reconcile: [rule] },
+          { name: 'broken', database: 'database/missing.sqlite', schema: SCHEMA, repair: 'auto', reconcile: [rule] },
+        ],
+      }),
+    );
+    return path;
+  }
+
+  it('a second target whose database is missing: the first target\'s recovered row is printed, exit 2 at the end', () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'poetry_1');
+    const result = driftd('reconcile', '--config', twoTargets(w));
+    expect(result.status).toBe(2);
+    expect(rowsOf(w.dbPath)).toHaveLength(1);
+    expect(result.stdout).toContain('recovered    poetry_1');
+    expect(result.stdout).toMatch(/broken: .*missing\.sqlite\n  error: DB_NOT_FOUND: /);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^driftd reconcile: DB_NOT_FOUND: target "broken": /);
+  });
+
+  it('--json: every target, the failed one with its error object', () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'poetry_1');
+    const result = driftd('reconcile', '--config', twoTargets(w), '--json');
+    expect(result.status).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      mode: 'apply',
+      targets: [
+        { target: 'modelforge', error: null, reports: [{ rule: 'models', error: null, recovered: [{ directory: 'poetry_1' }] }] },
+        { target: 'broken', reports: [], error: { code: 'DB_NOT_FOUND' } },
+      ],
+    });
+  });
+
+  it('a second rule whose root is missing: the first rule\'s recovered row is printed, the rule\'s error named, exit 2', () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'poetry_1');
+    const { relativeTo: _relativeTo, ...rule } = modelforgeRule('models');
+    const path = join(w.dir, 'driftd.json');
+    writeFileSync(path, JSON.stringify({ targets: [{ name: 'modelforge', database: 'database/modelforge.sqlite', schema: SCHEMA, repair: 'auto', reconcile: [rule, { ...rule, name: 'archived', root: 'archive' }] }] }));
+    const result = driftd('reconcile', '--config', path);
+    expect(result.status).toBe(2);
+    expect(rowsOf(w.dbPath)).toHaveLength(1);
+    expect(result.stdout).toContain('recovered    poetry_1');
+    expect(result.stdout).toMatch(/rule "archived" .*\n  error: RECONCILE_ROOT_MISSING: rule "archived": root ".*archive" does not exist/);
+    expect(result.stderr).toMatch(/^driftd reconcile: RECONCILE_ROOT_MISSING: target "modelforge": rule "archived": /);
+    const json = JSON.parse(driftd('reconcile', '--config', path, '--json').stdout);
+    expect(json.targets[0].reports.map((report: { rule: string; error: { code: string } | null }) => [report.rule, report.error?.code ?? null])).toEqual([
+      ['models', null],
+      ['archived', 'RECONCILE_ROOT_MISSING'],
+    ]);
+  });
+});

@@ -26,6 +26,8 @@ describe('driftd validate', () => {
     ['a bad schedule and a missing token variable', { schedule: '61 * * * * *', http: { token: { fromEnv: 'DRIFTD_NOT_SET_ANYWHERE' } }, targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql' }] }, ['schedule: not a cron expression', 'http.token.fromEnv: environment variable DRIFTD_NOT_SET_ANYWHERE is not set']],
     ['a missing schema file', { targets: [{ name: 'app', database: 'app.db', schema: 'nope.sql' }] }, ['targets[0].schema: SCHEMA_NOT_FOUND']],
     ['an unknown key and a bad repair mode', { targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql', repair: 'always', extra: 1 }] }, ['targets[0].repair', 'targets[0]: Unrecognized key']],
+    ['a bad schedule and a missing schema file', { schedule: '61 * * * * *', targets: [{ name: 'app', database: 'app.db', schema: 'nope.sql' }] }, ['schedule: not a cron expression', 'targets[0].schema: SCHEMA_NOT_FOUND']],
+    ['an unknown key in one target and a missing schema file in another', { targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql', extra: 1 }, { name: 'other', database: 'other.db', schema: 'nope.sql' }] }, ['targets[0]: Unrecognized key', 'targets[1].schema: SCHEMA_NOT_FOUND']],
   ])('exits 2 listing every problem with its path: %s', (_name, config, expected) => {
     const { path } = setup(config);
     const result = spawnSync(process.execPath, [MAIN, 'validate', '--config', path], { encoding: 'utf8' });

@@ -18,6 +18,7 @@ const [dbPath, ruleJson] = process.argv.slice(1);
 process.stdout.write('ready\\n');
 process.stdin.once('data', async () => {
   const [report] = await reconcileTarget({ dbPath, rules: [JSON.parse(ruleJson)], mode: 'apply', busyTimeoutMs: 30000 });
+  if (report.error) throw new Error(report.error.code + ': ' + report.error.message);
   process.stdout.write(JSON.stringify({ recovered: report.recovered.length, raced: report.raced.length, orphans: report.orphans.length }) + '\\n');
   process.exit(0);
 });
@@ -86,6 +87,7 @@ describe('reconcilers racing each other and the application', () => {
       },
     };
     const [report] = await reconcileTarget({ dbPath: w.dbPath, rules: [modelforgeRule(w.models)], mode: 'apply', busyTimeoutMs: 2000, fs });
+    expect(report!.error).toBeNull();
     expect(report!.raced.map((item) => item.directory)).toEqual(['app-wins_1']);
     expect(report!.recovered.map((item) => item.directory)).toEqual(['ours_2']);
     expect(rowsOf(w.dbPath).map((row) => row.model_name).sort()).toEqual(['app-wins_1', 'ours_2']);
@@ -106,6 +108,7 @@ describe('reconcilers racing each other and the application', () => {
       },
     };
     const [report] = await reconcileTarget({ dbPath: w.dbPath, rules: [modelforgeRule(w.models)], mode: 'apply', busyTimeoutMs: 2000, fs });
+    expect(report!.error).toBeNull();
     expect(report!.blockedBy).toBe('missing_column fine_tuned_models.is_custom_base_model');
     expect(report!.recovered).toEqual([]);
     expect(rowsOf(w.dbPath)).toEqual([]);

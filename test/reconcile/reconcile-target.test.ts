@@ -8,6 +8,7 @@ import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.j
 import { reconcileSettled, reconcileTarget } from '../../src/reconcile/reconcile-target.js';
 import { nodeReconcileFs } from '../../src/reconcile/scan/node-reconcile-fs.js';
 import type { ReconcileFs } from '../../src/reconcile/scan/reconcile-fs.js';
+import type { ReconcileRule } from '../../src/reconcile/reconcile-target.js';
 import { CURRENT_TABLE, LEGACY_TABLE, OLD, insertRow, makeWorkspace, modelforgeRule, rowsOf, writeModel, type Workspace } from './modelforge-fixture.js';
 
 let workspace: Workspace | null = null;
@@ -350,7 +351,10 @@ describe('a round is one transaction', () => {
     const w = open(CURRENT_TABLE.replace('model_name TEXT NOT NULL', "model_name TEXT NOT NULL CHECK (model_name NOT LIKE 'bad%')"));
     writeModel(w.models, 'a_good');
     writeModel(w.models, 'bad_1');
-    await expect(run(w)).rejects.toMatchObject({ code: 'RECONCILE_INSERT_FAILED' });
+    const report = await run(w);
+    expect(report.error).toMatchObject({ code: 'RECONCILE_INSERT_FAILED' });
+    expect(report.recovered).toEqual([]);
+    expect(reconcileSettled(report)).toBe(false);
     expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
@@ -360,6 +364,26 @@ describe('a round is one transaction', () => {
   ])('a root that %s is an error naming the rule', async (_label, code, spoil) => {
     const w = open();
     spoil(w);
-    await expect(run(w)).rejects.toMatchObject({ code, message: expect.stringContaining('rule "models"') });
+    const report = await run(w);
+    expect(report.error).toMatchObject({ code, message: expect.stringContaining('rule "models"') });
+    expect(reconcileSettled(report)).toBe(false);
+  });
+});
+
+describe('a failing rule never hides another rule\'s committed inserts', () => {
+  it.each([
+    ['after', (good: ReconcileRule, broken: ReconcileRule) => [good, broken]],
+    ['before', (good: ReconcileRule, broken: ReconcileRule) => [broken, good]],
+  ])('a rule whose root is missing, %s a rule that recovers a row: both are reported, the row is in', async (_order, arrange) => {
+    const w = open();
+    writeModel(w.models, 'poetry_1');
+    const good = modelforgeRule(w.models, { name: 'models' });
+    const broken = modelforgeRule(join(w.dir, 'gone'), { name: 'archived', relativeTo: join(w.dir, 'gone') });
+    const reports = await reconcileTarget({ dbPath: w.dbPath, rules: arrange(good, broken), mode: 'apply', busyTimeoutMs: 2000 });
+    const byRule = new Map(reports.map((report) => [report.rule, report]));
+    expect(reports).toHaveLength(2);
+    expect(byRule.get('models')).toMatchObject({ error: null, recovered: [{ directory: 'poetry_1' }] });
+    expect(byRule.get('archived')).toMatchObject({ error: { code: 'RECONCILE_ROOT_MISSING', message: expect.stringContaining('rule "archived"') }, recovered: [] });
+    expect(rowsOf(w.dbPath)).toHaveLength(1);
   });
 });

@@ -28,4 +28,6 @@ say('ready');
 const report = await checkDatabase({ dbPath: target.database, declared, mode: 'repair', busyTimeoutMs: 10_000 });
 say(`repaired ${report.applied.length}`);
 const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: 'apply', busyTimeoutMs: 10_000 });
+// A failed rule is reported, not thrown: fail as loudly as a thrown error did.
+for (const r of reports) if (r.error) throw new Error(`${r.error.code}: ${r.error.message}`);
 say(`reconciled ${reports.reduce((sum, r) => sum + r.recovered.length, 0)}`);
