@@ -17,6 +17,9 @@ const OPTIONS = {
 interface TargetResult {
   readonly target: string;
   readonly database: string;
+  /** `dry-run` for `--dry-run`, and for a `repair: "report"` target (it only reports, as in the daemon). */
+  readonly mode: 'dry-run' | 'apply';
+  readonly reportOnly: boolean;
   /** One per rule; empty when the target failed before any rule ran. */
   readonly reports: readonly ReconcileReport[];
   /** The target failed as a whole (its database could not be opened or read); null otherwise. */
@@ -51,9 +54,11 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const results: TargetResult[] = [];
   const failures: string[] = [];
   for (const target of targets) {
+    const reportOnly = target.repair === 'report';
+    const targetMode = reportOnly ? 'dry-run' : mode;
     try {
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode, busyTimeoutMs });
-      results.push({ target: target.name, database: target.database, reports, error: null });
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs });
+      results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
       for (const report of reports) {
         if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
       }
@@ -61,12 +66,12 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
       // One target's failure never hides what the targets before it already inserted: every result is
       // printed, the failed one with its error, and the exit code is 2 at the end.
       const failure = error instanceof DriftdError ? error : new DriftdError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
-      results.push({ target: target.name, database: target.database, reports: [], error: errorJson(failure) });
+      results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports: [], error: errorJson(failure) });
       failures.push(withContext(`target "${target.name}"`, failure).toLine());
     }
   }
   if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results })}\n`);
-  else for (const result of results) io.stdout(reconcileText(result, mode));
+  else for (const result of results) io.stdout(reconcileText(result, result.mode));
   for (const line of failures) io.stderr(`driftd reconcile: ${line}\n`);
   if (failures.length > 0) return EXIT.error;
   return results.every((result) => result.reports.every(reconcileSettled)) ? EXIT.ok : EXIT.found;
@@ -82,6 +87,7 @@ export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): 
   }
   for (const report of result.reports) {
     lines.push(`${result.target}: rule "${report.rule}" → table ${report.table} (root ${report.root})`);
+    if (result.reportOnly) lines.push('  report-only target (repair: "report"): nothing inserted; shown as a dry run');
     if (report.error !== null) {
       lines.push(`  error: ${report.error.code}: ${report.error.message}${report.error.hint ? ` (hint: ${report.error.hint})` : ''}`);
       lines.push('  result: failed; nothing inserted for this rule');

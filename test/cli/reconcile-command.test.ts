@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEGACY_TABLE, makeWorkspace, modelforgeRule, rowsOf, writeModel, type Workspace } from '../reconcile/modelforge-fixture.js';
@@ -43,6 +43,19 @@ describe('driftd reconcile', () => {
     const json = driftd('reconcile', '--config', config, '--json');
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ mode: 'apply', targets: [{ target: 'modelforge', reports: [{ rule: 'models', blockedBy: null, orphans: [], counts: { matched: 1 } }] }] });
+  });
+
+  it('a repair: "report" target only reports: nothing inserted, exit 1, said so', () => {
+    const w = (workspace = makeWorkspace());
+    writeModel(w.models, 'poetry_1');
+    const config = writeConfig(w);
+    const parsed = JSON.parse(readFileSync(config, 'utf8')) as { targets: Array<Record<string, unknown>> };
+    writeFileSync(config, JSON.stringify({ ...parsed, targets: parsed.targets.map((target) => ({ ...target, repair: 'report' })) }));
+    const result = driftd('reconcile', '--config', config);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('report-only target');
+    expect(result.stdout).toContain('would insert poetry_1');
+    expect(rowsOf(w.dbPath)).toEqual([]);
   });
 
   it('exit 1 while blocked by drift, with the order to follow', () => {
