@@ -93,6 +93,10 @@ export interface TargetRunSettings {
 /**
  * One target's state between cycles: a kept read-only connection and the
  * (schema_version, declaration hash, target settings) of the last full check.
+ * The target's settings and declaration are not state: each `run()` is handed
+ * the pair from one config snapshot and uses nothing else, so a config switched
+ * while a run is in flight can never pair one config's database with another's
+ * declaration.
  * A tick whose triple is unchanged skips introspection entirely — one PRAGMA
  * read, whatever the database's size. `schema_version` lives in the database
  * header, which SQLite re-reads at the start of every read transaction, so a
@@ -109,15 +113,13 @@ export class TargetRunner {
   private lastSuccessMs: number | null = null;
   private lastReport: TargetCycleReport | null = null;
   private lastReconcile: readonly ReconcileSummary[] = [];
+  /** The database the state above belongs to. */
+  private database: string | null = null;
 
   constructor(
-    private target: TargetConfig,
+    readonly name: string,
     private readonly deps: TargetRunnerDeps,
   ) {}
-
-  get name(): string {
-    return this.target.name;
-  }
 
   get report(): TargetCycleReport | null {
     return this.lastReport;
@@ -127,18 +129,22 @@ export class TargetRunner {
     return this.lastSuccessMs;
   }
 
-  /** Takes a new config for the same target name; a different database file drops the connection and the checked state. */
-  update(target: TargetConfig): void {
-    if (target.database !== this.target.database) {
+  /**
+   * Runs the schema step (fast path or full check) and then the reconcile step
+   * for `target` (settings from one config snapshot) against `declared` (the
+   * declaration loaded with that snapshot). A different database from the last
+   * run's drops the connection and the checked state. Never throws: a failure
+   * is the report.
+   */
+  async run(target: TargetConfig, declared: DeclaredSchema, settings: TargetRunSettings): Promise<TargetCycleReport> {
+    if (target.database !== this.database) {
       this.closeConnection();
+      this.checkedKey = null;
       this.lastCheck = null;
       this.lastCheckedAt = null;
+      this.lastReconcile = [];
+      this.database = target.database;
     }
-    this.target = target;
-  }
-
-  /** Runs the schema step (fast path or full check) and then the reconcile step. Never throws: a failure is the report. */
-  async run(declared: DeclaredSchema, settings: TargetRunSettings): Promise<TargetCycleReport> {
     const startedAt = this.deps.now();
     const t0 = this.deps.clock();
     let up = false;
@@ -147,19 +153,19 @@ export class TargetRunner {
     let reconciled = false;
     let error: TargetCycleReport['error'] = null;
     try {
-      const version = await this.readSchemaVersion(settings.busyTimeoutMs);
+      const version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs);
       up = true;
-      const key = `${version}\u0000${declared.contentHash}\u0000${this.settingsKey(settings)}`;
+      const key = `${version}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}`;
       if (key === this.checkedKey && this.lastCheck) {
         fastPath = true;
       } else {
         const report = await checkDatabase({
-          dbPath: this.target.database,
+          dbPath: target.database,
           declared: declared.schema,
-          mode: this.target.repair === 'auto' ? 'repair' : 'check',
+          mode: target.repair === 'auto' ? 'repair' : 'check',
           busyTimeoutMs: settings.busyTimeoutMs,
-          diff: { ignoreTables: this.target.ignoreTables },
-          safety: { foreignKeysEnforced: this.target.foreignKeysEnforced },
+          diff: { ignoreTables: target.ignoreTables },
+          safety: { foreignKeysEnforced: target.foreignKeysEnforced },
           backup: settings.backup,
           clock: this.deps.clock,
           now: this.deps.now,
@@ -172,12 +178,12 @@ export class TargetRunner {
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await this.deps.reconcile(this.target, { busyTimeoutMs: settings.busyTimeoutMs, mode: this.target.repair === 'auto' ? 'apply' : 'dry-run' });
+        this.lastReconcile = await this.deps.reconcile(target, { busyTimeoutMs: settings.busyTimeoutMs, mode: target.repair === 'auto' ? 'apply' : 'dry-run' });
         reconciled = true;
       }
       this.lastSuccessMs = this.deps.now().getTime();
     } catch (cause) {
-      const failure = cause instanceof DriftdError ? cause : withContext(`target "${this.target.name}"`, cause);
+      const failure = cause instanceof DriftdError ? cause : withContext(`target "${target.name}"`, cause);
       // A locked database is there and opens; it is busy, not down.
       if (failure.code === 'DB_BUSY') up = true;
       error = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) };
@@ -186,8 +192,8 @@ export class TargetRunner {
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
     }
     this.lastReport = {
-      target: this.target.name,
-      database: this.target.database,
+      target: target.name,
+      database: target.database,
       startedAt: startedAt.toISOString(),
       durationMs: this.deps.clock() - t0,
       up,
@@ -214,13 +220,13 @@ export class TargetRunner {
    * inside the call, so a locked database never blocks the event loop (HTTP,
    * other targets' ticks, the systemd watchdog pings).
    */
-  private async readSchemaVersion(busyTimeoutMs: number): Promise<number> {
+  private async readSchemaVersion(database: string, busyTimeoutMs: number): Promise<number> {
     const deadline = this.deps.clock() + busyTimeoutMs;
     for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
       try {
-        return schemaVersion(this.open());
+        return schemaVersion(this.open(database));
       } catch (cause) {
-        const failure = sqliteError(cause, this.target.database, 'reading schema_version');
+        const failure = sqliteError(cause, database, 'reading schema_version');
         const left = deadline - this.deps.clock();
         if (failure.code !== 'DB_BUSY' || left <= 0) throw failure;
         await new Promise((wake) => setTimeout(wake, Math.min(waitMs, left)));
@@ -228,20 +234,20 @@ export class TargetRunner {
     }
   }
 
-  private open(): DatabaseHandle {
+  private open(database: string): DatabaseHandle {
     let identity: string;
     try {
-      const stats = statSync(this.target.database);
+      const stats = statSync(database);
       identity = `${stats.dev}:${stats.ino}`;
     } catch {
       this.closeConnection();
       // openReadOnly names the problem (missing, permission) with the catalogue's code.
-      openReadOnly(this.target.database, { busyTimeoutMs: 0 });
-      throw new DriftdError('DB_OPEN_FAILED', `database "${this.target.database}" cannot be examined`, { where: { file: this.target.database } });
+      openReadOnly(database, { busyTimeoutMs: 0 });
+      throw new DriftdError('DB_OPEN_FAILED', `database "${database}" cannot be examined`, { where: { file: database } });
     }
     if (this.connection && identity !== this.identity) this.closeConnection();
     if (!this.connection) {
-      this.connection = openReadOnly(this.target.database, { busyTimeoutMs: 0 });
+      this.connection = openReadOnly(database, { busyTimeoutMs: 0 });
       this.identity = identity;
       this.checkedKey = null;
     }
@@ -258,7 +264,8 @@ export class TargetRunner {
     this.identity = null;
   }
 
-  private settingsKey(settings: TargetRunSettings): string {
-    return JSON.stringify([this.target.repair, this.target.ignoreTables, this.target.foreignKeysEnforced, settings.backup !== null]);
-  }
+}
+
+function settingsKey(target: TargetConfig, settings: TargetRunSettings): string {
+  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, settings.backup !== null]);
 }
