@@ -1,11 +1,12 @@
 import { statSync } from 'node:fs';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
-import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget } from '../reconcile/reconcile-target.js';
+import { retryWhileBusy, sleep } from './retry-while-busy.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
 export interface ReconcileSummary {
@@ -156,20 +157,27 @@ export class TargetRunner {
       const version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs);
       up = true;
       const key = `${version}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}`;
+      const writes = target.repair === 'auto';
+      // Both steps wait for other connections' locks on timers, never inside SQLite (retry-while-busy.ts).
+      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(writes ? { waitBeforeRetry: this.writeLockWaiter(target.database) } : {}) };
       if (key === this.checkedKey && this.lastCheck) {
         fastPath = true;
       } else {
-        const report = await checkDatabase({
-          dbPath: target.database,
-          declared: declared.schema,
-          mode: target.repair === 'auto' ? 'repair' : 'check',
-          busyTimeoutMs: settings.busyTimeoutMs,
-          diff: { ignoreTables: target.ignoreTables },
-          safety: { foreignKeysEnforced: target.foreignKeysEnforced },
-          backup: settings.backup,
-          clock: this.deps.clock,
-          now: this.deps.now,
-        });
+        const report = await retryWhileBusy(
+          (busyTimeoutMs) =>
+            checkDatabase({
+              dbPath: target.database,
+              declared: declared.schema,
+              mode: writes ? 'repair' : 'check',
+              busyTimeoutMs,
+              diff: { ignoreTables: target.ignoreTables },
+              safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+              backup: settings.backup,
+              clock: this.deps.clock,
+              now: this.deps.now,
+            }),
+          busy,
+        );
         this.lastCheck = report;
         this.lastCheckedAt = startedAt.toISOString();
         applied = report.applied;
@@ -178,7 +186,7 @@ export class TargetRunner {
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await this.deps.reconcile(target, { busyTimeoutMs: settings.busyTimeoutMs, mode: target.repair === 'auto' ? 'apply' : 'dry-run' });
+        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run' }), busy);
         reconciled = true;
       }
       this.lastSuccessMs = this.deps.now().getTime();
@@ -220,18 +228,32 @@ export class TargetRunner {
    * inside the call, so a locked database never blocks the event loop (HTTP,
    * other targets' ticks, the systemd watchdog pings).
    */
-  private async readSchemaVersion(database: string, busyTimeoutMs: number): Promise<number> {
-    const deadline = this.deps.clock() + busyTimeoutMs;
-    for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
-      try {
-        return schemaVersion(this.open(database));
-      } catch (cause) {
-        const failure = sqliteError(cause, database, 'reading schema_version');
-        const left = deadline - this.deps.clock();
-        if (failure.code !== 'DB_BUSY' || left <= 0) throw failure;
-        await new Promise((wake) => setTimeout(wake, Math.min(waitMs, left)));
+  private readSchemaVersion(database: string, busyTimeoutMs: number): Promise<number> {
+    return retryWhileBusy(
+      () => {
+        try {
+          return schemaVersion(this.open(database));
+        } catch (cause) {
+          throw sqliteError(cause, database, 'reading schema_version');
+        }
+      },
+      { budgetMs: busyTimeoutMs, clock: this.deps.clock },
+    );
+  }
+
+  /**
+   * Between busy attempts of a step that may write: sleeps on timers until no
+   * other connection holds the write lock (or the deadline passes), so a repair
+   * waiting for a long transaction does not re-run its check and backup every
+   * few milliseconds (each backup would rotate an older one out).
+   */
+  private writeLockWaiter(database: string): (deadline: number) => Promise<void> {
+    return async (deadline) => {
+      for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
+        await sleep(Math.max(0, Math.min(waitMs, deadline - this.deps.clock())));
+        if (this.deps.clock() >= deadline || !writeLockHeld(database)) return;
       }
-    }
+    };
   }
 
   private open(database: string): DatabaseHandle {
@@ -264,6 +286,26 @@ export class TargetRunner {
     this.identity = null;
   }
 
+}
+
+/**
+ * Whether another connection holds the write lock: `BEGIN IMMEDIATE` with no
+ * busy timeout, then `ROLLBACK` at once. Nothing is written and no journal is
+ * created (a journal is opened by the first page change, not by the lock).
+ * Any other failure answers false: the step's next attempt reports it properly.
+ */
+function writeLockHeld(database: string): boolean {
+  let db: DatabaseHandle | null = null;
+  try {
+    db = openReadWrite(database, { busyTimeoutMs: 0 });
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return false;
+  } catch (cause) {
+    return sqliteError(cause, database, 'waiting for the write lock').code === 'DB_BUSY';
+  } finally {
+    db?.close();
+  }
 }
 
 function settingsKey(target: TargetConfig, settings: TargetRunSettings): string {
