@@ -77,6 +77,25 @@ describe('TargetRunner fast path', () => {
   });
 });
 
+describe('TargetRunner run snapshot', () => {
+  it('uses only the target it is handed: another database for the same name starts over on that database', async () => {
+    const dir = tempDir();
+    const [first, second] = [join(dir, 'a.db'), join(dir, 'b.db')];
+    createMatchingDatabase(first);
+    sqlInChild(second, 'CREATE TABLE fine_tuned_models (id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL);');
+    const runner = new TargetRunner('app', deps);
+    expect(await runner.run(target(first, 'report'), declared, settings)).toMatchObject({ database: first, fastPath: false, ok: true });
+    expect((await runner.run(target(first, 'report'), declared, settings)).fastPath).toBe(true);
+    const moved = await runner.run(target(second, 'report'), declared, settings);
+    expect(moved).toMatchObject({ database: second, fastPath: false, ok: true });
+    expect(moved.check?.database).toBe(second);
+    expect(moved.check?.drift.map((item) => item.kind).sort()).toEqual(['missing_column', 'missing_index']);
+    // And back: the first database's state was not kept for the second.
+    expect(await runner.run(target(first, 'report'), declared, settings)).toMatchObject({ database: first, fastPath: false });
+    runner.close();
+  });
+});
+
 describe('TargetRunner reconcile step', () => {
   it('runs after the schema step on every cycle, except fast-path cycles woken by a database write', async () => {
     const db = join(tempDir(), 'app.db');
