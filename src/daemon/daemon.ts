@@ -61,6 +61,8 @@ export class Daemon {
   private watcher: FileWatcher | null = null;
   private running: Promise<CycleReport> | null = null;
   private queued: Promise<CycleReport> | null = null;
+  /** Config switches requested during a cycle, run when it ends and before any queued cycle starts. */
+  private readonly pendingSwitches: Array<() => void> = [];
   private cycleCount = 0;
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
@@ -140,9 +142,9 @@ export class Daemon {
    * `force` re-reports an unchanged broken file (SIGHUP does).
    */
   async reload(reason: ReloadReason, force = true): Promise<ReloadOutcome> {
-    // Switch only between cycles: a running cycle finishes on the config it started with.
-    if (this.running) await this.running.catch(() => undefined);
-    const outcome = this.switchConfig(reason, force);
+    // Switch only between cycles: a running cycle finishes on the config it started with, and a cycle
+    // queued behind it (POST /check, a watched write) starts on the new one, never halfway through a switch.
+    const outcome = await this.betweenCycles(() => this.switchConfig(reason, force));
     if (outcome.changed && this.state === 'running') {
       await this.armWatcher();
       void this.runCycle('reload');
@@ -207,15 +209,37 @@ export class Daemon {
     const cycle = ++this.cycleCount;
     const run = this.cycleBody(cycle, reason).finally(() => {
       this.running = null;
+      // Runs before a queued cycle's start (that waits on this promise, so it comes after this callback).
+      this.runPendingSwitches();
     });
     this.running = run;
     return run;
   }
 
+  /** Runs `change` now when no cycle is running, else right after the running one ends and before the next starts. */
+  private betweenCycles<T>(change: () => T): Promise<T> {
+    if (!this.running) return Promise.resolve(change());
+    return new Promise<T>((resolve, reject) => {
+      this.pendingSwitches.push(() => {
+        try {
+          resolve(change());
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private runPendingSwitches(): void {
+    for (const change of this.pendingSwitches.splice(0)) change();
+  }
+
   private async cycleBody(cycle: number, reason: CycleReason): Promise<CycleReport> {
     const log = this.options.logger;
+    this.runPendingSwitches();
     // A schema file edited while watching was off (or missed) is noticed by its hash here; config edits by SIGHUP or the watcher.
     if (this.schemaFilesChanged() && this.switchConfig('schema', false).changed && this.state === 'running') await this.armWatcher();
+    // The snapshot this cycle runs on, whole: each target's settings travel with their declaration into the run.
     const active = this.active;
     const startedAt = this.now();
     const t0 = this.clock();
@@ -225,7 +249,7 @@ export class Daemon {
       const runner = this.runners.get(target.name);
       const declared = active.declared.get(target.name);
       if (!runner || !declared) continue;
-      const report = await runner.run(declared, {
+      const report = await runner.run(target, declared, {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
@@ -340,7 +364,7 @@ export class Daemon {
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */
   private syncRunners(): void {
-    const wanted = new Map(this.active.config.targets.map((target) => [target.name, target]));
+    const wanted = new Set(this.active.config.targets.map((target) => target.name));
     for (const [name, runner] of this.runners) {
       if (!wanted.has(name)) {
         runner.close();
@@ -348,11 +372,10 @@ export class Daemon {
         this.options.metrics.removeTarget(name);
       }
     }
-    for (const [name, target] of wanted) {
+    for (const name of wanted) {
       const existing = this.runners.get(name);
-      if (existing) existing.update(target);
-      else {
-        this.runners.set(name, new TargetRunner(target, { reconcile: this.reconcile, clock: this.clock, now: this.now }));
+      if (!existing) {
+        this.runners.set(name, new TargetRunner(name, { reconcile: this.reconcile, clock: this.clock, now: this.now }));
         this.options.metrics.addTarget(name);
       }
     }

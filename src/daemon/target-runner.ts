@@ -1,11 +1,12 @@
 import { statSync } from 'node:fs';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
-import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
+import { retryWhileBusy, sleep } from './retry-while-busy.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
 export interface ReconcileSummary {
@@ -96,6 +97,10 @@ export interface TargetRunSettings {
 /**
  * One target's state between cycles: a kept read-only connection and the
  * (schema_version, declaration hash, target settings) of the last full check.
+ * The target's settings and declaration are not state: each `run()` is handed
+ * the pair from one config snapshot and uses nothing else, so a config switched
+ * while a run is in flight can never pair one config's database with another's
+ * declaration.
  * A tick whose triple is unchanged skips introspection entirely — one PRAGMA
  * read, whatever the database's size. `schema_version` lives in the database
  * header, which SQLite re-reads at the start of every read transaction, so a
@@ -112,15 +117,13 @@ export class TargetRunner {
   private lastSuccessMs: number | null = null;
   private lastReport: TargetCycleReport | null = null;
   private lastReconcile: readonly ReconcileSummary[] = [];
+  /** The database the state above belongs to. */
+  private database: string | null = null;
 
   constructor(
-    private target: TargetConfig,
+    readonly name: string,
     private readonly deps: TargetRunnerDeps,
   ) {}
-
-  get name(): string {
-    return this.target.name;
-  }
 
   get report(): TargetCycleReport | null {
     return this.lastReport;
@@ -130,18 +133,22 @@ export class TargetRunner {
     return this.lastSuccessMs;
   }
 
-  /** Takes a new config for the same target name; a different database file drops the connection and the checked state. */
-  update(target: TargetConfig): void {
-    if (target.database !== this.target.database) {
+  /**
+   * Runs the schema step (fast path or full check) and then the reconcile step
+   * for `target` (settings from one config snapshot) against `declared` (the
+   * declaration loaded with that snapshot). A different database from the last
+   * run's drops the connection and the checked state. Never throws: a failure
+   * is the report.
+   */
+  async run(target: TargetConfig, declared: DeclaredSchema, settings: TargetRunSettings): Promise<TargetCycleReport> {
+    if (target.database !== this.database) {
       this.closeConnection();
+      this.checkedKey = null;
       this.lastCheck = null;
       this.lastCheckedAt = null;
+      this.lastReconcile = [];
+      this.database = target.database;
     }
-    this.target = target;
-  }
-
-  /** Runs the schema step (fast path or full check) and then the reconcile step. Never throws: a failure is the report. */
-  async run(declared: DeclaredSchema, settings: TargetRunSettings): Promise<TargetCycleReport> {
     const startedAt = this.deps.now();
     const t0 = this.deps.clock();
     let up = false;
@@ -150,23 +157,30 @@ export class TargetRunner {
     let reconciled = false;
     let error: TargetCycleReport['error'] = null;
     try {
-      const version = await this.readSchemaVersion(settings.busyTimeoutMs);
+      const version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs);
       up = true;
-      const key = `${version}\u0000${declared.contentHash}\u0000${this.settingsKey(settings)}`;
+      const key = `${version}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}`;
+      const writes = target.repair === 'auto';
+      // Both steps wait for other connections' locks on timers, never inside SQLite (retry-while-busy.ts).
+      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(writes ? { waitBeforeRetry: this.writeLockWaiter(target.database) } : {}) };
       if (key === this.checkedKey && this.lastCheck) {
         fastPath = true;
       } else {
-        const report = await checkDatabase({
-          dbPath: this.target.database,
-          declared: declared.schema,
-          mode: this.target.repair === 'auto' ? 'repair' : 'check',
-          busyTimeoutMs: settings.busyTimeoutMs,
-          diff: { ignoreTables: this.target.ignoreTables },
-          safety: { foreignKeysEnforced: this.target.foreignKeysEnforced },
-          backup: settings.backup,
-          clock: this.deps.clock,
-          now: this.deps.now,
-        });
+        const report = await retryWhileBusy(
+          (busyTimeoutMs) =>
+            checkDatabase({
+              dbPath: target.database,
+              declared: declared.schema,
+              mode: writes ? 'repair' : 'check',
+              busyTimeoutMs,
+              diff: { ignoreTables: target.ignoreTables },
+              safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+              backup: settings.backup,
+              clock: this.deps.clock,
+              now: this.deps.now,
+            }),
+          busy,
+        );
         this.lastCheck = report;
         this.lastCheckedAt = startedAt.toISOString();
         applied = report.applied;
@@ -175,7 +189,7 @@ export class TargetRunner {
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await this.deps.reconcile(this.target, { busyTimeoutMs: settings.busyTimeoutMs, mode: this.target.repair === 'auto' ? 'apply' : 'dry-run' });
+        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run' }), busy);
         reconciled = true;
         // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
         // the cycle fails with the rule's code as it did when reconcileTarget threw.
@@ -184,7 +198,7 @@ export class TargetRunner {
       }
       this.lastSuccessMs = this.deps.now().getTime();
     } catch (cause) {
-      const failure = cause instanceof DriftdError ? cause : withContext(`target "${this.target.name}"`, cause);
+      const failure = cause instanceof DriftdError ? cause : withContext(`target "${target.name}"`, cause);
       // A locked database is there and opens; it is busy, not down.
       if (failure.code === 'DB_BUSY') up = true;
       error = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) };
@@ -193,8 +207,8 @@ export class TargetRunner {
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
     }
     this.lastReport = {
-      target: this.target.name,
-      database: this.target.database,
+      target: target.name,
+      database: target.database,
       startedAt: startedAt.toISOString(),
       durationMs: this.deps.clock() - t0,
       up,
@@ -221,34 +235,48 @@ export class TargetRunner {
    * inside the call, so a locked database never blocks the event loop (HTTP,
    * other targets' ticks, the systemd watchdog pings).
    */
-  private async readSchemaVersion(busyTimeoutMs: number): Promise<number> {
-    const deadline = this.deps.clock() + busyTimeoutMs;
-    for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
-      try {
-        return schemaVersion(this.open());
-      } catch (cause) {
-        const failure = sqliteError(cause, this.target.database, 'reading schema_version');
-        const left = deadline - this.deps.clock();
-        if (failure.code !== 'DB_BUSY' || left <= 0) throw failure;
-        await new Promise((wake) => setTimeout(wake, Math.min(waitMs, left)));
-      }
-    }
+  private readSchemaVersion(database: string, busyTimeoutMs: number): Promise<number> {
+    return retryWhileBusy(
+      () => {
+        try {
+          return schemaVersion(this.open(database));
+        } catch (cause) {
+          throw sqliteError(cause, database, 'reading schema_version');
+        }
+      },
+      { budgetMs: busyTimeoutMs, clock: this.deps.clock },
+    );
   }
 
-  private open(): DatabaseHandle {
+  /**
+   * Between busy attempts of a step that may write: sleeps on timers until no
+   * other connection holds the write lock (or the deadline passes), so a repair
+   * waiting for a long transaction does not re-run its check and backup every
+   * few milliseconds (each backup would rotate an older one out).
+   */
+  private writeLockWaiter(database: string): (deadline: number) => Promise<void> {
+    return async (deadline) => {
+      for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
+        await sleep(Math.max(0, Math.min(waitMs, deadline - this.deps.clock())));
+        if (this.deps.clock() >= deadline || !writeLockHeld(database)) return;
+      }
+    };
+  }
+
+  private open(database: string): DatabaseHandle {
     let identity: string;
     try {
-      const stats = statSync(this.target.database);
+      const stats = statSync(database);
       identity = `${stats.dev}:${stats.ino}`;
     } catch {
       this.closeConnection();
       // openReadOnly names the problem (missing, permission) with the catalogue's code.
-      openReadOnly(this.target.database, { busyTimeoutMs: 0 });
-      throw new DriftdError('DB_OPEN_FAILED', `database "${this.target.database}" cannot be examined`, { where: { file: this.target.database } });
+      openReadOnly(database, { busyTimeoutMs: 0 });
+      throw new DriftdError('DB_OPEN_FAILED', `database "${database}" cannot be examined`, { where: { file: database } });
     }
     if (this.connection && identity !== this.identity) this.closeConnection();
     if (!this.connection) {
-      this.connection = openReadOnly(this.target.database, { busyTimeoutMs: 0 });
+      this.connection = openReadOnly(database, { busyTimeoutMs: 0 });
       this.identity = identity;
       this.checkedKey = null;
     }
@@ -265,7 +293,28 @@ export class TargetRunner {
     this.identity = null;
   }
 
-  private settingsKey(settings: TargetRunSettings): string {
-    return JSON.stringify([this.target.repair, this.target.ignoreTables, this.target.foreignKeysEnforced, settings.backup !== null]);
+}
+
+/**
+ * Whether another connection holds the write lock: `BEGIN IMMEDIATE` with no
+ * busy timeout, then `ROLLBACK` at once. Nothing is written and no journal is
+ * created (a journal is opened by the first page change, not by the lock).
+ * Any other failure answers false: the step's next attempt reports it properly.
+ */
+function writeLockHeld(database: string): boolean {
+  let db: DatabaseHandle | null = null;
+  try {
+    db = openReadWrite(database, { busyTimeoutMs: 0 });
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return false;
+  } catch (cause) {
+    return sqliteError(cause, database, 'waiting for the write lock').code === 'DB_BUSY';
+  } finally {
+    db?.close();
   }
+}
+
+function settingsKey(target: TargetConfig, settings: TargetRunSettings): string {
+  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, settings.backup !== null]);
 }

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonProcess, SCHEMA_SQL, createMatchingDatabase, eventually, sqlInChild, tempDir, writeAtomically } from '../helpers/daemon-process.js';
 
@@ -187,6 +188,63 @@ describe('driftd run: reload, tokens, overlap', () => {
     const daemon = await start(fx);
     const response = await daemon.get('/check', { method: 'POST', headers: { authorization: 'Bearer anything-at-all-here' } });
     expect(response.status).toBe(403);
+    expect(await daemon.stop()).toBe(0);
+  });
+
+  it('keeps answering /livez and /metrics while a repair waits for another process\'s write lock, and repairs once it is released', async () => {
+    const fx = fixture(() => ({
+      schedule: '* * * * * *',
+      busyTimeoutMs: 30_000,
+      watch: false,
+      backup: { enabled: true, dir: 'backups' },
+      http: { port: 0 },
+      targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql', repair: 'auto' }],
+    }));
+    // The application drops an index (committed drift), then holds the write lock until the test says so —
+    // or, as a fallback that only a daemon blocked inside SQLite ever needs, on its own after 15 s.
+    const holder = spawn(
+      'python3',
+      ['-c', 'import sqlite3,sys,select\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("DROP INDEX idx_models_name")\nc.execute("BEGIN IMMEDIATE")\nprint("locked", flush=True)\nselect.select([sys.stdin],[],[],15)\nc.execute("ROLLBACK")\nprint("released", flush=True)', fx.db],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    children.push(holder);
+    const events: string[] = [];
+    let holderOut = '';
+    const locked = new Promise<void>((ready) =>
+      holder.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        holderOut += chunk;
+        if (holderOut.includes('locked')) ready();
+        if (holderOut.includes('released') && !events.includes('released')) events.push('released');
+      }),
+    );
+    await locked;
+    const daemon = await start(fx);
+    // The backup is taken just before BEGIN IMMEDIATE: once it exists, the repair is waiting for the lock.
+    await eventually(() => readdirSync(join(fx.dir, 'backups')).length > 0, 20_000, 'backup taken before the repair');
+    events.push(`livez ${(await daemon.get('/livez')).status}`);
+    const metrics = await daemon.get('/metrics');
+    events.push(`metrics ${metrics.status} ${(await metrics.text()).includes('driftd_build_info')}`);
+    // Both answered while the lock was still held (a daemon blocked inside SQLite answers only after "released").
+    expect(events).toEqual(['livez 200', 'metrics 200 true']);
+    // And the repair was still waiting: the index is missing.
+    const reader = new Database(fx.db, { readonly: true });
+    const indexes = () => (reader.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'idx_models_name'").all() as unknown[]).length;
+    try {
+      expect(indexes()).toBe(0);
+      holder.stdin!.write('\n');
+      await eventually(() => events.includes('released'), 20_000, 'lock holder released');
+      const repaired = await daemon.waitForLog((line) => line.msg === 'repair applied' && line.kind === 'missing_index', 20_000);
+      expect(repaired).toMatchObject({ target: 'app', index: 'idx_models_name' });
+      expect(indexes()).toBe(1);
+    } finally {
+      reader.close();
+    }
+    expect(events).toEqual(['livez 200', 'metrics 200 true', 'released']);
+    // One backup from the attempt that found the lock taken, one from the attempt that repaired: the wait in between
+    // is on the write lock, not a re-run of the check (and its backup, rotating older copies out) every few ms.
+    expect(readdirSync(join(fx.dir, 'backups'))).toHaveLength(2);
+    // Waiting and then succeeding is not a busy failure.
+    expect(await daemon.metric('driftd_database_busy_total{target="app"}')).toBe(0);
     expect(await daemon.stop()).toBe(0);
   });
 

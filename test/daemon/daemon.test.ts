@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfigFile } from '../../src/config/validate-config.js';
@@ -89,4 +90,75 @@ describe('Daemon.runCycle (called directly; nothing started)', () => {
     expect(await metrics.text()).toContain('driftd_config_last_reload_successful 1');
     await daemon.stop();
   });
+  it('switches a reloaded config only between cycles: a cycle queued behind the running one never pairs the new database with the old declaration', async () => {
+    // Target "t" moves from a.sqlite (declared by s1.sql, which has a table only a.sqlite may get) to b.sqlite (s2.sql).
+    const dir = tempDir();
+    writeFileSync(join(dir, 's1.sql'), SCHEMA_SQL + 'CREATE TABLE only_for_a (id INTEGER PRIMARY KEY);\n');
+    writeFileSync(join(dir, 's2.sql'), SCHEMA_SQL);
+    for (const name of ['g.sqlite', 'a.sqlite', 'b.sqlite']) createMatchingDatabase(join(dir, name));
+    const config = join(dir, 'driftd.json');
+    const writeConfig = (database: string, schema: string) =>
+      writeFileSync(
+        config,
+        JSON.stringify({
+          schedule: '*/10 * * * * *',
+          http: { port: 0 },
+          targets: [
+            { name: 'gate', database: 'g.sqlite', schema: 's2.sql', repair: 'auto' },
+            { name: 't', database, schema, repair: 'auto' },
+          ],
+        }),
+      );
+    writeConfig('a.sqlite', 's1.sql');
+    const loaded = validateConfigFile(config, {});
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    // The first target's reconcile step is a gate the test opens, so each cycle can be held in the middle.
+    const holds = [hold(), hold()];
+    const pending = [...holds];
+    const gate: ReconcileStep = async (target) => {
+      const next = target.name === 'gate' ? pending.shift() : undefined;
+      if (next) {
+        next.enter();
+        await next.released;
+      }
+      return [];
+    };
+    const ignore = () => undefined;
+    const daemon = new Daemon({ configPath: config, initial: loaded.validated, env: {}, logger: { debug: ignore, info: ignore, warn: ignore, error: ignore }, metrics: new DaemonMetrics({ version: 'test', nodeVersion: process.version }), reconcile: gate });
+
+    const first = daemon.runCycle('schedule');
+    await holds[0]!.entered;
+    const queued = daemon.runCycle('http'); // POST /check during the cycle: queued behind it
+    writeConfig('b.sqlite', 's2.sql');
+    const reloaded = daemon.reload('sighup');
+    holds[0]!.release();
+    await holds[1]!.entered; // the queued cycle is now in its first target
+    holds[1]!.release();
+    const [firstReport, queuedReport, outcome] = await Promise.all([first, queued, reloaded]);
+    await daemon.runCycle();
+
+    expect(outcome).toMatchObject({ ok: true, changed: true });
+    const tables = (file: string) => {
+      const db = new Database(join(dir, file), { readonly: true });
+      try {
+        return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+      } finally {
+        db.close();
+      }
+    };
+    expect(tables('b.sqlite')).not.toContain('only_for_a');
+    expect(tables('a.sqlite')).toContain('only_for_a');
+    expect(firstReport.targets.find((report) => report.target === 't')?.database).toBe(join(dir, 'a.sqlite'));
+    // The queued cycle starts after the switch, on the new config whole.
+    expect(queuedReport.targets.find((report) => report.target === 't')).toMatchObject({ database: join(dir, 'b.sqlite'), ok: true, applied: [] });
+    await daemon.stop();
+  });
 });
+
+function hold(): { entered: Promise<void>; enter: () => void; released: Promise<void>; release: () => void } {
+  let enter!: () => void;
+  let release!: () => void;
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return { entered, enter, released, release };
+}

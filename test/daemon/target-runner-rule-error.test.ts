@@ -27,8 +27,8 @@ describe('TargetRunner with a failing reconcile rule', () => {
       reconcile: [modelforgeRule(w.models), modelforgeRule(gone, { name: 'archived', relativeTo: gone })],
     };
     const declared = { schema: declaredSchemaFromSql(CURRENT_TABLE, 'schema.sql'), path: 'schema.sql', contentHash: createHash('sha256').update(CURRENT_TABLE).digest('hex') };
-    const runner = new TargetRunner(target, { reconcile: reconcileRules, clock: () => performance.now(), now: () => new Date() });
-    const report = await runner.run(declared, { busyTimeoutMs: 1000, backup: null });
+    const runner = new TargetRunner(target.name, { reconcile: reconcileRules, clock: () => performance.now(), now: () => new Date() });
+    const report = await runner.run(target, declared, { busyTimeoutMs: 1000, backup: null });
     runner.close();
     expect(report).toMatchObject({ ok: false, up: true, reconciled: true, error: { code: 'RECONCILE_ROOT_MISSING', message: expect.stringContaining('rule "archived"') } });
     expect(report.reconcile.find((rule) => rule.rule === 'models')?.recovered).toEqual([{ directory: 'poetry_1', path: join(w.models, 'poetry_1') }]);

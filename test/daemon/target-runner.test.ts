@@ -20,37 +20,39 @@ describe('TargetRunner fast path', () => {
     const db = join(tempDir(), 'app.db');
     createMatchingDatabase(db);
     sqlInChild(db, `PRAGMA journal_mode=${mode};`);
-    const runner = new TargetRunner(target(db, 'report'), deps);
-    const first = await runner.run(declared, settings);
+    const config = target(db, 'report');
+    const runner = new TargetRunner('app', deps);
+    const first = await runner.run(config, declared, settings);
     expect(first).toMatchObject({ ok: true, fastPath: false });
     expect(first.check?.inSync).toBe(true);
-    const second = await runner.run(declared, settings);
+    const second = await runner.run(config, declared, settings);
     expect(second.fastPath).toBe(true);
     expect(second.check).toBe(first.check);
     // Another process changes the schema while our connection stays open.
     sqlInChild(db, 'DROP INDEX idx_models_name;');
-    const third = await runner.run(declared, settings);
+    const third = await runner.run(config, declared, settings);
     expect(third.fastPath).toBe(false);
     expect(third.check?.drift.map((item) => item.kind)).toEqual(['missing_index']);
-    expect((await runner.run(declared, settings)).fastPath).toBe(true);
+    expect((await runner.run(config, declared, settings)).fastPath).toBe(true);
     runner.close();
   });
 
   it('re-checks fully when the declaration changes, and after its own repair', async () => {
     const db = join(tempDir(), 'app.db');
     createMatchingDatabase(db);
-    const runner = new TargetRunner(target(db), deps);
-    await runner.run(declared, settings);
-    expect((await runner.run(declared, settings)).fastPath).toBe(true);
+    const config = target(db);
+    const runner = new TargetRunner('app', deps);
+    await runner.run(config, declared, settings);
+    expect((await runner.run(config, declared, settings)).fastPath).toBe(true);
     const withExtra = SCHEMA_SQL + 'CREATE INDEX idx_models_custom ON fine_tuned_models(is_custom_base_model);';
     const changed = { schema: declaredSchemaFromSql(withExtra, 'schema.sql'), path: 'schema.sql', contentHash: 'other' };
-    const repaired = await runner.run(changed, settings);
+    const repaired = await runner.run(config, changed, settings);
     expect(repaired.fastPath).toBe(false);
     expect(repaired.applied.map((step) => step.kind)).toEqual(['missing_index']);
-    const after = await runner.run(changed, settings);
+    const after = await runner.run(config, changed, settings);
     expect(after.fastPath).toBe(false);
     expect(after.check?.inSync).toBe(true);
-    expect((await runner.run(changed, settings)).fastPath).toBe(true);
+    expect((await runner.run(config, changed, settings)).fastPath).toBe(true);
     runner.close();
   });
 
@@ -58,18 +60,38 @@ describe('TargetRunner fast path', () => {
     const dir = tempDir();
     const db = join(dir, 'app.db');
     createMatchingDatabase(db);
-    const runner = new TargetRunner(target(db, 'report'), deps);
-    await runner.run(declared, settings);
+    const config = target(db, 'report');
+    const runner = new TargetRunner('app', deps);
+    await runner.run(config, declared, settings);
     const replacement = join(dir, 'other.db');
     new Database(replacement).exec('CREATE TABLE fine_tuned_models (id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL);').close();
     const { renameSync, rmSync } = await import('node:fs');
     renameSync(replacement, db);
-    const replaced = await runner.run(declared, settings);
+    const replaced = await runner.run(config, declared, settings);
     expect(replaced.fastPath).toBe(false);
     expect(replaced.check?.drift.map((item) => item.kind).sort()).toEqual(['missing_column', 'missing_index']);
     rmSync(db);
-    const missing = await runner.run(declared, settings);
+    const missing = await runner.run(config, declared, settings);
     expect(missing).toMatchObject({ ok: false, up: false, error: { code: 'DB_NOT_FOUND' } });
+    runner.close();
+  });
+});
+
+describe('TargetRunner run snapshot', () => {
+  it('uses only the target it is handed: another database for the same name starts over on that database', async () => {
+    const dir = tempDir();
+    const [first, second] = [join(dir, 'a.db'), join(dir, 'b.db')];
+    createMatchingDatabase(first);
+    sqlInChild(second, 'CREATE TABLE fine_tuned_models (id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL);');
+    const runner = new TargetRunner('app', deps);
+    expect(await runner.run(target(first, 'report'), declared, settings)).toMatchObject({ database: first, fastPath: false, ok: true });
+    expect((await runner.run(target(first, 'report'), declared, settings)).fastPath).toBe(true);
+    const moved = await runner.run(target(second, 'report'), declared, settings);
+    expect(moved).toMatchObject({ database: second, fastPath: false, ok: true });
+    expect(moved.check?.database).toBe(second);
+    expect(moved.check?.drift.map((item) => item.kind).sort()).toEqual(['missing_column', 'missing_index']);
+    // And back: the first database's state was not kept for the second.
+    expect(await runner.run(target(first, 'report'), declared, settings)).toMatchObject({ database: first, fastPath: false });
     runner.close();
   });
 });
@@ -79,20 +101,21 @@ describe('TargetRunner reconcile step', () => {
     const db = join(tempDir(), 'app.db');
     createMatchingDatabase(db);
     const calls: string[] = [];
-    const runner = new TargetRunner(target(db), {
+    const config = target(db);
+    const runner = new TargetRunner('app', {
       ...deps,
       reconcile: async (config, options) => {
         calls.push(options.mode);
         return [{ rule: 'models', table: 'fine_tuned_models', blockedBy: null, orphans: 1, recovered: [{ directory: 'm', path: '/x/m' }], raced: 0, dangling: 0, skipped: [], timings: { scanMs: 0, diffMs: 0, applyMs: 0 } }];
       },
     });
-    expect((await runner.run(declared, settings)).reconciled).toBe(true);
-    expect((await runner.run(declared, settings)).reconciled).toBe(true);
-    const woken = await runner.run(declared, { ...settings, reconcileOnlyAfterChange: true });
+    expect((await runner.run(config, declared, settings)).reconciled).toBe(true);
+    expect((await runner.run(config, declared, settings)).reconciled).toBe(true);
+    const woken = await runner.run(config, declared, { ...settings, reconcileOnlyAfterChange: true });
     expect(woken).toMatchObject({ fastPath: true, reconciled: false });
     expect(woken.reconcile).toHaveLength(1);
     sqlInChild(db, 'DROP INDEX idx_models_name;');
-    expect((await runner.run(declared, { ...settings, reconcileOnlyAfterChange: true })).reconciled).toBe(true);
+    expect((await runner.run(config, declared, { ...settings, reconcileOnlyAfterChange: true })).reconciled).toBe(true);
     expect(calls).toEqual(['apply', 'apply', 'apply']);
     runner.close();
   });
@@ -106,16 +129,17 @@ describe('TargetRunner on a locked database', () => {
     const holder = spawn('python3', ['-c', 'import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("BEGIN EXCLUSIVE")\nprint("locked", flush=True)\ntime.sleep(60)', db], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((ready) => holder.stdout!.once('data', () => ready()));
-      const runner = new TargetRunner(target(db, 'report'), deps);
+      const config = target(db, 'report');
+      const runner = new TargetRunner('app', deps);
       let timerTicks = 0;
       const ticker = setInterval(() => timerTicks++, 20);
-      const report = await runner.run(declared, { ...settings, busyTimeoutMs: 400 });
+      const report = await runner.run(config, declared, { ...settings, busyTimeoutMs: 400 });
       clearInterval(ticker);
       expect(report).toMatchObject({ ok: false, up: true, error: { code: 'DB_BUSY' } });
       expect(timerTicks).toBeGreaterThan(3);
       holder.kill('SIGKILL');
       await new Promise((done) => holder.once('exit', done));
-      expect(await runner.run(declared, settings)).toMatchObject({ ok: true, fastPath: false });
+      expect(await runner.run(config, declared, settings)).toMatchObject({ ok: true, fastPath: false });
       runner.close();
     } finally {
       holder.kill('SIGKILL');
