@@ -7,7 +7,7 @@
 // Targets: (1) within 3x the floor; (2) the insert transaction under 1 s.
 // BENCH_DIRS / BENCH_ORPHANS / BENCH_RUNS override the sizes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,6 +16,7 @@ import { scanRoot } from '../dist/reconcile/scan/scan-root.js';
 import { nodeReconcileFs } from '../dist/reconcile/scan/node-reconcile-fs.js';
 import { diffDirectories } from '../dist/reconcile/diff/diff-directories.js';
 import { canonicalRowPaths } from '../dist/reconcile/scan/canonical-row-paths.js';
+import { reconcileRuleFormat, resolveRule } from '../dist/reconcile/rule/reconcile-rule-format.js';
 
 const DIRS = Number(process.env.BENCH_DIRS ?? 100_000);
 const ORPHANS = Number(process.env.BENCH_ORPHANS ?? 10_000);
@@ -26,27 +27,10 @@ const TABLE = `CREATE TABLE fine_tuned_models (
   id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL, base_model TEXT NOT NULL, task TEXT NOT NULL,
   description TEXT, creation_date TEXT NOT NULL, model_path TEXT NOT NULL, is_custom_base_model BOOLEAN DEFAULT 0)`;
 
-const rule = (root) => ({
-  name: 'models',
-  table: 'fine_tuned_models',
-  root,
-  markers: ['adapter_config.json'],
-  keyColumn: 'model_path',
-  relativeTo: root,
-  settleSeconds: 60,
-  columns: {
-    model_name: { from: 'directoryName' },
-    base_model: { from: 'json', file: 'adapter_config.json', pointer: '/base_model_name_or_path', unmapped: 'keep' },
-    task: {
-      from: 'json', file: 'modelforge_config.json', pointer: '/pipeline_task', map: { 'question-answering': 'extractive-question-answering' }, unmapped: 'keep',
-      fallback: { from: 'json', file: 'adapter_config.json', pointer: '/task_type', map: { CAUSAL_LM: 'text-generation', SEQ_2_SEQ_LM: 'summarization', QUESTION_ANS: 'extractive-question-answering' }, unmapped: 'fallback' },
-    },
-    description: { from: 'template', template: 'Fine-tuned {base_model} for {task}' },
-    creation_date: { from: 'mtime', format: 'iso8601' },
-    model_path: { from: 'path' },
-    is_custom_base_model: { from: 'constant', value: 0 },
-  },
-});
+// ModelForge's mapping exactly as config.example.json ships it, rooted at the generated tree.
+const SHIPPED_RULE = JSON.parse(readFileSync(new URL('../config.example.json', import.meta.url), 'utf8')).targets[0].reconcile[0];
+const rule = (root) => resolveRule(reconcileRuleFormat.parse(SHIPPED_RULE), () => root, root);
+
 
 const name = (index) => `model-${index}_${index.toString(16).padStart(8, '0')}-4c5d-4e6f-8a9b-0c1d2e3f4a5b`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

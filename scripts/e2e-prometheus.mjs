@@ -7,7 +7,7 @@
 // recovered row and the pending alerts show up. Installs Debian's `prometheus` package when the
 // binary is missing (as root). Exit 0 when every assertion held; 1 otherwise.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SHIPPED_RULE = JSON.parse(readFileSync(join(repo, 'config.example.json'), 'utf8')).targets[0].reconcile[0];
 const main = join(repo, 'dist/cli/main.js');
 const work = mkdtempSync(join(tmpdir(), 'driftd-e2e-prometheus-'));
 const children = [];
@@ -110,22 +111,8 @@ async function run() {
             database: autoDb,
             schema: schemaPath,
             repair: 'auto',
-            reconcile: [
-              {
-                table: 'fine_tuned_models',
-                root: models,
-                markers: ['adapter_config.json'],
-                keyColumn: 'model_path',
-                settleSeconds: 0,
-                columns: {
-                  model_name: { from: 'directoryName' },
-                  base_model: { from: 'json', file: 'adapter_config.json', pointer: '/base_model_name_or_path' },
-                  task: { from: 'constant', value: 'text-generation' },
-                  description: { from: 'template', template: 'Fine-tuned {base_model} for {task}' },
-                  creation_date: { from: 'mtime', format: 'iso8601' },
-                },
-              },
-            ],
+            // ModelForge's mapping exactly as config.example.json ships it, settling at once.
+            reconcile: [{ ...SHIPPED_RULE, root: models, settleSeconds: 0 }],
           },
           { name: 'report', database: reportDb, schema: schemaPath, repair: 'report' },
         ],
@@ -203,7 +190,7 @@ scrape_configs:
   // A model directory appears without a row: reconcile recovers it.
   const model = join(models, 'recovered-model_5d0f3c2a');
   mkdirSync(model);
-  writeFileSync(join(model, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'EleutherAI/gpt-neo-1.3B' }));
+  writeFileSync(join(model, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'EleutherAI/gpt-neo-1.3B', task_type: 'CAUSAL_LM' }));
   const old = new Date(Date.now() - 3600_000);
   utimesSync(join(model, 'adapter_config.json'), old, old);
   utimesSync(model, old, old);

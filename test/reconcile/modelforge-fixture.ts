@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ReconcileRule } from '../../src/reconcile/rule/reconcile-rule-format.js';
+import { reconcileRuleFormat, resolveRule, type ReconcileRule } from '../../src/reconcile/rule/reconcile-rule-format.js';
+import { MODELFORGE_RULE_INPUT } from '../support/modelforge-rule.js';
 
 /** ModelForge's table before 0.2.1: no is_custom_base_model. */
 export const LEGACY_TABLE = readFileSync(new URL('../../demo/fixtures/modelforge-0.2.0.sql', import.meta.url), 'utf8').trim().replace(/;$/, '');
@@ -65,40 +66,9 @@ export function writeModel(models: string, name: string, spec: ModelSpec = {}): 
   return dir;
 }
 
-/** ModelForge's mapping, as config.example.json has it. */
+/** ModelForge's mapping as config.example.json ships it, rooted at `root` (stored relative paths resolve against it too). */
 export function modelforgeRule(root: string, overrides: Partial<ReconcileRule> = {}): ReconcileRule {
-  return {
-    name: 'models',
-    table: 'fine_tuned_models',
-    root,
-    markers: ['adapter_config.json'],
-    keyColumn: 'model_path',
-    relativeTo: root,
-    settleSeconds: 60,
-    columns: {
-      model_name: { from: 'directoryName' },
-      base_model: { from: 'json', file: 'adapter_config.json', pointer: '/base_model_name_or_path', unmapped: 'keep' },
-      task: {
-        from: 'json',
-        file: 'modelforge_config.json',
-        pointer: '/pipeline_task',
-        map: { 'question-answering': 'extractive-question-answering' },
-        unmapped: 'keep',
-        fallback: {
-          from: 'json',
-          file: 'adapter_config.json',
-          pointer: '/task_type',
-          map: { CAUSAL_LM: 'text-generation', SEQ_2_SEQ_LM: 'summarization', QUESTION_ANS: 'extractive-question-answering' },
-          unmapped: 'fallback',
-        },
-      },
-      description: { from: 'template', template: 'Fine-tuned {base_model} for {task}' },
-      creation_date: { from: 'mtime', format: 'iso8601' },
-      model_path: { from: 'path' },
-      is_custom_base_model: { from: 'constant', value: 0 },
-    },
-    ...overrides,
-  };
+  return { ...resolveRule(reconcileRuleFormat.parse(MODELFORGE_RULE_INPUT), () => root, root), ...overrides };
 }
 
 export function rowsOf(dbPath: string): Array<Record<string, unknown>> {

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DaemonProcess, eventually, sqlInChild, tempDir } from '../helpers/daemon-process.js';
+import { modelforgeRuleInput } from '../support/modelforge-rule.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const LONG = SECONDS > 120;
@@ -65,23 +66,7 @@ describe('concurrency soak', () => {
             database: dbPath,
             schema: join(dir, 'schema.sql'),
             repair: 'auto',
-            reconcile: [
-              {
-                table: 'fine_tuned_models',
-                root: models,
-                markers: ['adapter_config.json'],
-                keyColumn: 'model_path',
-                settleSeconds: 0,
-                columns: {
-                  model_name: { from: 'directoryName' },
-                  base_model: { from: 'json', file: 'adapter_config.json', pointer: '/base_model_name_or_path' },
-                  task: { from: 'constant', value: 'text-generation' },
-                  description: { from: 'template', template: 'Fine-tuned {base_model} for {task}' },
-                  creation_date: { from: 'mtime', format: 'iso8601' },
-                  is_custom_base_model: { from: 'constant', value: 0 },
-                },
-              },
-            ],
+            reconcile: [modelforgeRuleInput({ root: models, settleSeconds: 0 })],
           },
         ],
       }),
@@ -104,7 +89,7 @@ describe('concurrency soak', () => {
       // a training job finishes and its INSERT fails: a model directory without a row
       const model = join(models, `model-${tick}_${(tick * 2654435761 >>> 0).toString(16).padStart(8, '0')}`);
       mkdirSync(model);
-      writeFileSync(join(model, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'EleutherAI/gpt-neo-125m' }));
+      writeFileSync(join(model, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'EleutherAI/gpt-neo-125m', task_type: 'CAUSAL_LM' }));
       utimesSync(join(model, 'adapter_config.json'), old, old);
       modelDirs.push(model);
       // every 5 s another process breaks the schema: the declared index disappears

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { modelforgeRuleInput } from '../support/modelforge-rule.js';
 
 export type JournalMode = 'delete' | 'wal';
 
@@ -78,25 +79,8 @@ export function makeFixture(parent: string, name: string, journalMode: JournalMo
             database: 'modelforge.db',
             schema: DECLARED_SQL,
             repair: 'auto',
-            reconcile: [
-              {
-                table: 'fine_tuned_models',
-                root: 'models',
-                markers: ['adapter_config.json'],
-                keyColumn: 'model_path',
-                settleSeconds: 0,
-                columns: {
-                  model_name: { from: 'directoryName' },
-                  base_model: { from: 'json', file: 'adapter_config.json', pointer: '/base_model_name_or_path' },
-                  task: { from: 'json', file: 'modelforge_config.json', pointer: '/pipeline_task', map: { 'question-answering': 'extractive-question-answering' } },
-                  description: { from: 'template', template: 'Fine-tuned {base_model} for {task}' },
-                  creation_date: { from: 'mtime', format: 'iso8601' },
-                  model_path: { from: 'path' },
-                  // mapped so that reconcile waits for the repair: the seed's order
-                  is_custom_base_model: { from: 'constant', value: 0 },
-                },
-              },
-            ],
+            // The shipped mapping maps is_custom_base_model, so reconcile waits for the repair: the seed's order.
+            reconcile: [modelforgeRuleInput({ root: 'models', settleSeconds: 0 })],
           },
         ],
       },
