@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DriftdError } from '../errors/driftd-error.js';
+import { FILE_LIMITS, readRegularFileOrThrow } from '../fs/read-regular-file.js';
 import { introspect } from '../introspect/introspect.js';
 import { declaredJsonFormat, declaredJsonToSql } from '../schema/declared-json-format.js';
 import type { Schema } from '../schema/schema-model.js';
@@ -18,14 +18,8 @@ export interface DeclaredSchema {
 
 /** Reads and validates a `.sql` or `.json` declaration. Throws `DriftdError` naming the file, and the table/column where known. */
 export function loadDeclaredSchema(path: string): DeclaredSchema {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DriftdError('SCHEMA_NOT_FOUND', `schema file "${path}" does not exist`, { where: { file: path } });
-    throw new DriftdError('SCHEMA_UNREADABLE', `schema file "${path}" cannot be read: ${(error as Error).message}`, { where: { file: path }, cause: error });
-  }
+  // A regular file of bounded size, opened without blocking: a FIFO or /dev/zero named as a schema must not hang or exhaust the daemon.
+  const text = readRegularFileOrThrow(path, 'schema file', { missing: 'SCHEMA_NOT_FOUND', notAFile: 'SCHEMA_NOT_A_FILE', tooLarge: 'SCHEMA_TOO_LARGE', unreadable: 'SCHEMA_UNREADABLE' }, { maxBytes: FILE_LIMITS.schema }).bytes.toString('utf8');
   const contentHash = createHash('sha256').update(text).digest('hex');
   const extension = extname(path).toLowerCase();
   if (extension === '.sql') return { schema: declaredSchemaFromSql(text, path), path, contentHash };

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readRegularFile } from '../../fs/read-regular-file.js';
 import type { EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
 
 function kindOf(entry: Dirent | Stats): EntryKind {
@@ -31,33 +32,26 @@ export const nodeReconcileFs: ReconcileFs = {
     return { kind: kindOf(stats), mtimeMs: stats.mtimeMs };
   },
   async readFileLimited(path, maxBytes): Promise<LimitedRead> {
-    let fd: number;
-    try {
-      // O_NOFOLLOW: a symlink swapped in after the listing is refused, not followed.
-      // O_NONBLOCK: opening a FIFO must not hang the scan.
-      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'symlink' };
-      throw error;
-    }
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile()) return { kind: 'not-a-file' };
-      if (stats.size > maxBytes) return { kind: 'too-large', size: stats.size };
-      // Read until EOF but never past maxBytes + 1, so a file growing after fstat is still caught.
-      const chunks: Buffer[] = [];
-      let length = 0;
-      for (;;) {
-        const chunk = Buffer.allocUnsafe(Math.min(Math.max(stats.size - length + 1, 65_536), maxBytes + 1 - length));
-        const bytesRead = readSync(fd, chunk, 0, chunk.length, length);
-        if (bytesRead === 0) break;
-        chunks.push(chunk.subarray(0, bytesRead));
-        length += bytesRead;
-        if (length > maxBytes) return { kind: 'too-large', size: length };
+    // O_NOFOLLOW: a symlink swapped in after the listing is refused, not followed.
+    // O_NONBLOCK: opening a FIFO must not hang the scan.
+    const read = readRegularFile(path, { maxBytes, followSymlinks: false });
+    switch (read.kind) {
+      case 'bytes':
+        return { kind: 'text', text: read.bytes.toString('utf8') };
+      case 'too-large':
+        return { kind: 'too-large', size: read.size };
+      case 'not-a-file':
+        return { kind: 'not-a-file' };
+      case 'symlink':
+        return { kind: 'symlink' };
+      case 'missing':
+        throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+      case 'unreadable':
+        throw read.error;
+      default: {
+        const unreachable: never = read;
+        return unreachable;
       }
-      return { kind: 'text', text: Buffer.concat(chunks, length).toString('utf8') };
-    } finally {
-      closeSync(fd);
     }
   },
 };
