@@ -1,6 +1,6 @@
-import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readRegularFile } from '../../fs/read-regular-file.js';
-import type { EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
+import type { DirectoryHandle, EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
 
 function kindOf(entry: Dirent | Stats): EntryKind {
   if (entry.isDirectory()) return 'directory';
@@ -25,11 +25,14 @@ export const nodeReconcileFs: ReconcileFs = {
   },
   async lstat(path) {
     const stats = lstatSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
   },
   async stat(path) {
     const stats = statSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
+  },
+  async openDirectory(realRoot, relativePath) {
+    return openDirectoryBeneath(realRoot, relativePath);
   },
   async readFileLimited(path, maxBytes): Promise<LimitedRead> {
     // O_NOFOLLOW: a symlink swapped in after the listing is refused, not followed.
@@ -55,3 +58,55 @@ export const nodeReconcileFs: ReconcileFs = {
     }
   },
 };
+
+/** Where the kernel exposes this process's descriptors as magic links (proc(5)): Linux only. */
+const FD_DIR = '/proc/self/fd';
+let fdDirChecked = false;
+
+/**
+ * Node has no openat(2). On Linux, `/proc/self/fd/<fd>/<name>` does the same: the kernel follows
+ * the magic link `/proc/self/fd/<fd>` to the open directory itself (not to a path it re-walks), then
+ * looks `name` up in it; O_NOFOLLOW|O_DIRECTORY refuses a symlink as `name` (ENOTDIR or ELOOP). So
+ * opening each component from the root's descriptor this way yields a handle to a directory that
+ * was, when opened, reached from the root through real directories only — and stays that directory
+ * however the names around it are swapped later (issue 9). openat2(RESOLVE_BENEATH) would be the
+ * one-call form, but Node cannot call it.
+ */
+function openDirectoryBeneath(realRoot: string, relativePath: string): DirectoryHandle {
+  if (!fdDirChecked) {
+    if (!existsSync(`${FD_DIR}/0`) && !existsSync(FD_DIR)) {
+      throw Object.assign(new Error(`${FD_DIR} is not available: model directories can be read safely only on Linux with /proc mounted`), { code: 'ENOSYS' });
+    }
+    fdDirChecked = true;
+  }
+  const components = relativePath === '' ? [] : relativePath.split('/');
+  if (components.some((component) => component === '' || component === '.' || component === '..')) {
+    throw Object.assign(new Error(`"${relativePath}" is not a plain relative path`), { code: 'EINVAL' });
+  }
+  const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  // The root was resolved once by the scan; it is the operator's, not the tree's.
+  let fd = openSync(realRoot, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const component of components) {
+      const next = openSync(`${FD_DIR}/${fd}/${component}`, directoryFlags);
+      closeSync(fd);
+      fd = next;
+    }
+    const stats = fstatSync(fd);
+    const opened = fd;
+    let closed = false;
+    return {
+      path: `${FD_DIR}/${opened}`,
+      dev: stats.dev,
+      ino: stats.ino,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        closeSync(opened);
+      },
+    };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
