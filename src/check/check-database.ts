@@ -33,6 +33,11 @@ export interface CheckRequest {
   readonly clock?: () => number;
   /** Wall-clock time, for backup file names. */
   readonly now?: () => Date;
+  /**
+   * Called in repair mode when there is a plan to apply, before the backup and the write: from here
+   * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
+   */
+  readonly onRepairStart?: () => void;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -112,6 +117,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     };
   }
 
+  request.onRepairStart?.();
   let backupPath: string | null = null;
   try {
     if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()));

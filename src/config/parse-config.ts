@@ -26,7 +26,11 @@ export interface Config {
   readonly busyTimeoutMs: number;
   readonly debounceMs: number;
   readonly watch: boolean;
-  readonly http: { readonly host: string; readonly port: number; readonly token: string | null };
+  readonly http: { readonly host: string; readonly port: number; readonly token: string | null; readonly maxConnections: number; readonly keepAliveTimeoutMs: number };
+  /** A full check (introspect and diff) at least this often per target, even when the fast path says nothing changed. */
+  readonly fullCheck: { readonly everyCycles: number; readonly everySeconds: number };
+  /** Exponential back-off between failed repairs of a target. */
+  readonly repairBackoff: { readonly initialSeconds: number; readonly maxSeconds: number };
   readonly backup: { readonly enabled: boolean; readonly dir: string; readonly keep: number };
   readonly targets: readonly TargetConfig[];
 }
@@ -119,7 +123,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       busyTimeoutMs: data.busyTimeoutMs,
       debounceMs: data.debounceMs,
       watch: data.watch,
-      http: { host: data.http.host, port: data.http.port, token },
+      http: { host: data.http.host, port: data.http.port, token, maxConnections: data.http.maxConnections, keepAliveTimeoutMs: data.http.keepAliveTimeoutMs },
+      fullCheck: data.fullCheck,
+      repairBackoff: data.repairBackoff,
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
       targets: data.targets.map((target, index) => ({
         name: target.name,

@@ -23,7 +23,11 @@ export class CycleRecorder {
     metrics.checkRan(target, report.durationMs / 1000);
     if (report.error) {
       metrics.checkFailed(target, report.error.code);
-      logger.error({ target, code: report.error.code, hint: report.error.hint }, `check failed: ${report.error.message}`);
+      logger.error({ target, code: report.error.code, hint: report.error.hint }, `${report.repairFailed ? 'repair' : 'check'} failed: ${report.error.message}`);
+      if (report.repairFailed) metrics.repairFailed(target);
+      if (report.repairFailed && report.repairBackoff) {
+        logger.warn({ target, failures: report.repairBackoff.failures, retryAt: report.repairBackoff.retryAt, code: report.repairBackoff.lastCode }, 'repairs backed off: drift is checked and reported, not repaired, until the retry time or a schema change');
+      }
     } else {
       metrics.checkSucceeded(target, this.now().getTime() / 1000);
     }

@@ -202,6 +202,8 @@ export class Daemon {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
+        fullCheck: active.config.fullCheck,
+        repairBackoff: active.config.repairBackoff,
       });
       this.recorder.record(report);
       reports.push(report);
