@@ -52,7 +52,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
       return EXIT.error;
     }
     const config = loaded.validated.config;
-    const app = createHttpServer(level);
+    const app = createHttpServer(level, { maxConnections: config.http.maxConnections, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs });
     const metrics = new DaemonMetrics({ version: packageVersion(), nodeVersion: process.version });
     const daemon = new Daemon({ configPath, initial: loaded.validated, env: io.env, logger: app.log, metrics, ...(deps.reconcile ? { reconcile: deps.reconcile } : {}) });
 

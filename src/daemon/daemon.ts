@@ -93,6 +93,7 @@ export class Daemon {
     this.schedule.arm(this.config.schedule);
     void this.armWatcher();
     this.options.logger.info({ schedule: this.config.schedule, watch: this.config.watch, targets: this.config.targets.map((target) => target.name) }, 'daemon started');
+    this.warnSharedDatabases();
   }
 
   /**
@@ -173,6 +174,7 @@ export class Daemon {
         schedule: this.config.schedule,
         watch: this.config.watch,
         lastReload: { ok: lastReload.ok, at: new Date(lastReload.atMs).toISOString(), problems: lastReload.problems },
+        warnings: this.reloader.current.warnings,
       },
       cycles: {
         completed: this.queue.count - (this.queue.isRunning ? 1 : 0),
@@ -223,6 +225,11 @@ export class Daemon {
     if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
       this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
     }
+    this.warnSharedDatabases();
+  }
+
+  private warnSharedDatabases(): void {
+    for (const warning of this.reloader.current.warnings) this.options.logger.warn({ config: this.options.configPath }, warning);
   }
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */
