@@ -6,7 +6,7 @@ import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '.
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, errorFromSummary, summarizeError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
-import { reconcileTarget, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
+import { reconcileTarget, type ReconcileMemory, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
 import { retryWhileBusy, sleep } from './retry-while-busy.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
@@ -31,14 +31,17 @@ export interface ReconcileSummary {
  * directories appear without any schema change). Injected so the daemon does
  * not depend on how rows are recovered; `noReconcile` when a target has no rules.
  */
-export type ReconcileStep = (target: TargetConfig, options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply' }) => Promise<readonly ReconcileSummary[]>;
+export type ReconcileStep = (
+  target: TargetConfig,
+  options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply'; readonly memory?: ReconcileMemory },
+) => Promise<readonly ReconcileSummary[]>;
 
 export const noReconcile: ReconcileStep = async () => [];
 
 /** The real step: `reconcileTarget` over the target's rules (apply for repair "auto", dry-run for "report"). */
 export const reconcileRules: ReconcileStep = async (target, options) => {
   if (target.reconcile.length === 0) return [];
-  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs });
+  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs, ...(options.memory ? { memory: options.memory } : {}) });
   return reports.map((report) => ({
     rule: report.rule,
     table: report.table,
@@ -164,6 +167,8 @@ export class TargetRunner {
   /** Monotonic ms of the last full check. */
   private lastFullCheckClock = 0;
   private backoff: BackoffState | null = null;
+  /** Directories the reconcile step skipped, so unchanged malformed metadata is not re-parsed every cycle. */
+  private readonly reconcileMemory: ReconcileMemory = new Map();
 
   constructor(
     readonly name: string,
@@ -193,6 +198,7 @@ export class TargetRunner {
       this.lastCheckedAt = null;
       this.lastReconcile = [];
       this.backoff = null;
+      this.reconcileMemory.clear();
       this.database = target.database;
     }
     const startedAt = this.deps.now();
@@ -252,7 +258,7 @@ export class TargetRunner {
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run' }), busy);
+        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run', memory: this.reconcileMemory }), busy);
         reconciled = true;
         // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
         // the cycle fails with the rule's code as it did when reconcileTarget threw.

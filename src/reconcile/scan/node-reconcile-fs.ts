@@ -25,11 +25,11 @@ export const nodeReconcileFs: ReconcileFs = {
   },
   async lstat(path) {
     const stats = lstatSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
   },
   async stat(path) {
     const stats = statSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
   },
   async openDirectory(realRoot, relativePath) {
     return openDirectoryBeneath(realRoot, relativePath);
