@@ -42,8 +42,8 @@ export type ReconcileMemory = Map<string, ReadonlyMap<string, RememberedSkip>>;
 
 /** How many orphan directories are inspected at once (matters for an asynchronous `fs`). */
 const INSPECT_CONCURRENCY = 8;
-/** Yield to the event loop after this many directories, so a daemon's HTTP stays responsive. */
-const YIELD_EVERY = 256;
+/** Yield to the event loop after this long of synchronous inspection, so a daemon's HTTP stays responsive. */
+const YIELD_AFTER_MS = 5;
 
 /**
  * The reconcile step the CLI and the daemon share: for each rule, list the
@@ -255,10 +255,14 @@ async function reconcileRule(
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let since = performance.now();
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
-      if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (performance.now() - since > YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
       results[index] = await work(items[index]!);
     }
   };
