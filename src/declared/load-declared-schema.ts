@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import { declaredJsonFormat, declaredJsonToSql } from '../schema/declared-json-format.js';
@@ -77,7 +77,7 @@ const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE and CREATE [UNIQU
  * write files or change settings.
  */
 export function declaredSchemaFromSql(text: string, label: string): Schema {
-  const memory = new Database(':memory:');
+  const memory = openSqlite(':memory:');
   try {
     for (const statement of splitStatements(text)) {
       const tokens = tokenize(statement.text);
