@@ -1,7 +1,7 @@
 import type { CheckReport, ReportedDrift } from '../check/check-database.js';
 import type { DriftdError } from '../errors/driftd-error.js';
 
-/** The `--json` object of check and repair (README "CLI reference"). */
+/** The `--json` object of check and repair (docs/cli.md). */
 export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'repair'): Record<string, unknown> {
   return {
     database: report.database,

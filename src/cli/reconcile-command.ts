@@ -47,7 +47,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
     throw new DriftdError('RECONCILE_NO_RULES', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
-      hint: 'add a "reconcile" array to the target (README "Reconcile")',
+      hint: 'add a "reconcile" array to the target (docs/reconcile.md)',
     });
   }
   const mode = values['dry-run'] ? 'dry-run' : 'apply';
