@@ -20,8 +20,8 @@ export const targetFormat = z.strictObject({
   repairUnderMigrationTool: z
     .boolean()
     .default(false)
-    .describe('repair even when the database carries a migration tool\'s history table (alembic_version, schema_migrations, …); off: such a target is only reported (README "Migration tools")'),
-  reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (README "Reconcile")'),
+    .describe('repair even when the database carries a migration tool\'s history table (alembic_version, schema_migrations, …); off: such a target is only reported (docs/declaring-schemas.md "Migration tools")'),
+  reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (docs/reconcile.md)'),
 });
 
 export const configFormat = z.strictObject({
