@@ -24,8 +24,12 @@ export type StatementAction =
     }
   /** Framing or an internal object that SQLite makes itself: not executed, not compared. */
   | { readonly action: 'skip'; readonly why: string }
-  /** Rows of the user's data: `.dump` output rather than `.schema`. */
-  | { readonly action: 'data'; readonly verb: string }
+  /**
+   * Rows: `.dump` output rather than `.schema`. `table` is the target when it could be read; the
+   * loader skips rows bound for a virtual table's shadow table (the index's own content, which
+   * `.dump` prints even for an empty FTS table) and refuses the rest.
+   */
+  | { readonly action: 'data'; readonly verb: string; readonly table?: string }
   /** Anything else: ATTACH, DROP, temp objects, AS SELECT, other pragmas… */
   | { readonly action: 'forbidden' };
 
@@ -47,7 +51,7 @@ export function isInternalTable(name: string): boolean {
  * - the schema part of `.dump`: `PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; … COMMIT;`, its
  *   `PRAGMA writable_schema=ON/OFF` and `INSERT INTO sqlite_schema(…) VALUES('table',…,'CREATE VIRTUAL TABLE …')`
  *   (how `.dump` declares a virtual table), `ANALYZE sqlite_schema`, and the rows it writes into
- *   sqlite_sequence / sqlite_stat* (SQLite's bookkeeping, not the application's data);
+ *   sqlite_sequence / sqlite_stat* and virtual tables' shadow tables (SQLite's bookkeeping, not the application's data);
  * - generators: `BEGIN;`/`COMMIT;` framing (Django sqlmigrate, drizzle-kit), the version rows a
  *   Rails structure.sql appends to its schema_migrations table (and any known migration tool's
  *   history table).
@@ -109,7 +113,7 @@ function classifyData(tokens: readonly Token[]): StatementAction {
     return { action: 'forbidden' };
   }
   if (verb === 'INSERT' && isMigrationHistoryTable(target.name)) return { action: 'skip', why: 'migration history rows' };
-  return { action: 'data', verb };
+  return { action: 'data', verb, table: target.name };
 }
 
 /**

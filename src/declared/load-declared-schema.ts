@@ -89,11 +89,13 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
   const memory = openSqlite(':memory:');
   try {
     const shadowType = memory.prepare(`SELECT type FROM pragma_table_list(?) WHERE schema = 'main'`).pluck();
+    const isShadow = (name: string): boolean => isKnownShadowName(name, virtualTables) || shadowType.get(name) === 'shadow';
     for (const { statement, action } of statements) {
       switch (action.action) {
         case 'skip':
           continue;
         case 'data':
+          if (action.table !== undefined && isShadow(action.table)) continue;
           throw new DriftdError('SCHEMA_SQL_FORBIDDEN', `${label}:${statement.line}: a declaration holds no rows, found ${action.verb} "${firstWords(statement.text)}"`, {
             where: { file: label, line: statement.line },
             hint: 'use `sqlite3 FILE .schema`, not `.dump`: the schema file declares tables, indexes, views and triggers, not data',
@@ -104,7 +106,7 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
             hint: 'keep ATTACH, DROP, ALTER, temp objects, settings and data out of the schema file',
           });
         case 'create':
-          if (action.kind === 'table' && (isInternalTable(action.name) || isKnownShadowName(action.name, virtualTables) || shadowType.get(action.name) === 'shadow')) continue;
+          if (action.kind === 'table' && (isInternalTable(action.name) || isShadow(action.name))) continue;
           try {
             memory.exec(action.sql ?? statement.text);
           } catch (error) {
