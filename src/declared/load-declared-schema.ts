@@ -116,6 +116,8 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
             });
           }
           continue;
+        default:
+          throw new Error(`unhandled statement action ${(action satisfies never) as string}`);
       }
     }
     const schema = introspect(memory);
