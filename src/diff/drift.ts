@@ -56,23 +56,6 @@ export interface Extra {
   readonly detail: string;
 }
 
-/** Every drift kind, in the order reports list them. */
-export const DRIFT_KINDS: readonly DriftKind[] = [
-  'missing_table',
-  'missing_column',
-  'missing_index',
-  'column_type',
-  'column_not_null',
-  'column_default',
-  'column_primary_key',
-  'column_collation',
-  'column_generated',
-  'unique_constraint',
-  'index_definition',
-  'foreign_key',
-  'table_option',
-];
-
 /** A stable identity of a drift item, for matching before and after a repair. */
 export function driftKey(drift: Drift): string {
   const column = 'column' in drift ? drift.column : '';

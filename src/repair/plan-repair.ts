@@ -1,8 +1,8 @@
 import type { Drift } from '../diff/drift.js';
 import { nameKey } from '../schema/schema-model.js';
-import { quoteIdentifier } from '../sql/quote.js';
 import { identifierText, tokenize } from '../sql/tokenize.js';
 import { assessSafety, DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
+import { ruleOf } from './drift-kind-rules.js';
 
 /** One statement of a repair, with why it runs and the drift it removes. */
 export interface RepairStep {
@@ -22,13 +22,12 @@ export interface RepairPlan {
   readonly unsafe: readonly UnsafeDrift[];
 }
 
-// Tables before columns before indexes: an index may cover a column the plan adds.
-const STEP_ORDER = { missing_table: 0, missing_column: 1, missing_index: 2 } as const;
-
 /**
  * Turns drift into a plan, computed in full before anything runs. Pure.
  * Safe items become steps; the SQL is the declaration's own text (CREATE
  * statements as written, column definitions verbatim), identifiers quoted.
+ * Steps run in the order of their kind's rule ({@link DRIFT_KIND_RULES}), and
+ * in the order found within a kind (the declaration's creation order).
  */
 export function planRepair(drift: readonly Drift[], context: SafetyContext = DEFAULT_SAFETY_CONTEXT): RepairPlan {
   const steps: RepairStep[] = [];
@@ -69,20 +68,12 @@ function indexedNames(index: Extract<Drift, { kind: 'missing_index' }>['declared
 }
 
 function order(drift: Drift): number {
-  return drift.kind in STEP_ORDER ? STEP_ORDER[drift.kind as keyof typeof STEP_ORDER] : 3;
+  const rule = ruleOf(drift);
+  // Only additive kinds become steps; a report-only kind never reaches the sort.
+  return rule.repair === 'additive' ? rule.order : Number.POSITIVE_INFINITY;
 }
 
 function stepSql(drift: Drift): string | null {
-  switch (drift.kind) {
-    case 'missing_table':
-      return `${drift.declaredTable.sql};`;
-    case 'missing_column':
-      return drift.declaredColumn.definition === null
-        ? null
-        : `ALTER TABLE ${quoteIdentifier(drift.table)} ADD COLUMN ${drift.declaredColumn.definition};`;
-    case 'missing_index':
-      return drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql};`;
-    default:
-      return null;
-  }
+  const rule = ruleOf(drift);
+  return rule.repair === 'additive' ? rule.sql(drift) : null;
 }

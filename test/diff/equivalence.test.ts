@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { diff } from '../../src/diff/diff.js';
-import { DRIFT_KINDS, type DriftKind } from '../../src/diff/drift.js';
+import type { DriftKind } from '../../src/diff/drift.js';
+import { DRIFT_KINDS } from '../../src/repair/drift-kind-rules.js';
 import { createDatabase, introspectFile, tempDir } from '../support/temp-db.js';
 
 /**
