@@ -18,14 +18,15 @@ export interface AdditiveRule<D extends Drift> {
   sql(drift: D): string | null;
 }
 
-/** A kind driftd only reports: changing it would mean a rebuild or a drop. */
-export interface ReportOnlyRule {
+/** A kind driftd only reports: changing it would mean a rebuild, a drop or rewriting data. */
+export interface ReportOnlyRule<D extends Drift> {
   readonly label: string;
   readonly repair: 'never';
-  readonly reason: string;
+  /** Why it is left alone (and what the operator can do), fixed or from the item. */
+  readonly reason: string | ((drift: D) => string);
 }
 
-export type DriftKindRule<D extends Drift> = AdditiveRule<D> | ReportOnlyRule;
+export type DriftKindRule<D extends Drift> = AdditiveRule<D> | ReportOnlyRule<D>;
 
 const REBUILD = 'SQLite ALTER TABLE cannot change an existing column, constraint or table option; it needs a table rebuild, which driftd never does automatically';
 
@@ -61,6 +62,25 @@ export const DRIFT_KIND_RULES = {
         : { safe: true, reason: 'CREATE INDEX as declared; an index adds no data and changes none' },
     sql: (drift) => (drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql};`),
   },
+  missing_view: {
+    label: 'missing view',
+    repair: 'additive',
+    // After every table, column and index it may read; views in declared order, so a view follows the views it reads.
+    order: 3,
+    assess: () => ({
+      safe: true,
+      reason: 'CREATE VIEW as declared; a view holds no data; verified inside the transaction by preparing a SELECT from it (left out and reported if it does not compile)',
+    }),
+    sql: (drift) => `${drift.declaredView.sql};`,
+  },
+  missing_trigger: {
+    label: 'missing trigger',
+    repair: 'additive',
+    // Last: a trigger may fire on a view (INSTEAD OF) and name any table or column in its body.
+    order: 4,
+    assess: () => ({ safe: true, reason: 'CREATE TRIGGER as declared; it changes no existing row, it acts only on later writes' }),
+    sql: (drift) => `${drift.declaredTrigger.sql};`,
+  },
   column_type: { label: 'column type differs', repair: 'never', reason: `changing the type of a column: ${REBUILD}; existing values might not convert` },
   column_not_null: { label: 'NOT NULL differs', repair: 'never', reason: `changing NOT NULL: ${REBUILD}; existing NULLs would violate a new NOT NULL` },
   column_default: { label: 'column default differs', repair: 'never', reason: `changing a column default: ${REBUILD}` },
@@ -75,6 +95,22 @@ export const DRIFT_KIND_RULES = {
   },
   foreign_key: { label: 'foreign key differs', repair: 'never', reason: `changing a foreign key: ${REBUILD}; existing rows may violate it` },
   table_option: { label: 'table option differs', repair: 'never', reason: `changing STRICT or WITHOUT ROWID: ${REBUILD}` },
+  view_definition: {
+    label: 'view definition differs',
+    repair: 'never',
+    reason: 'the view exists with another definition; replacing it means dropping it, and driftd never drops',
+  },
+  trigger_definition: {
+    label: 'trigger definition differs',
+    repair: 'never',
+    reason: 'the trigger exists with another definition; replacing it means dropping it, and driftd never drops',
+  },
+  stale_fts_index: {
+    label: 'FTS index misses rows',
+    repair: 'never',
+    reason: (drift) =>
+      `rows written to "${drift.contentTable}" while the sync trigger${drift.triggers.length === 1 ? '' : 's'} ${drift.triggers.map((name) => `"${name}"`).join(', ')} ${drift.triggers.length === 1 ? 'was' : 'were'} missing are not in the full-text index, and re-creating ${drift.triggers.length === 1 ? 'it' : 'them'} does not add them; driftd does not rewrite an index's data: once the trigger${drift.triggers.length === 1 ? ' is' : 's are'} back, run ${drift.rebuild}`,
+  },
 } as const satisfies { readonly [K in DriftKind]: DriftKindRule<DriftOf<K>> };
 
 /** Every drift kind, in the order reports list them (the key order of {@link DRIFT_KIND_RULES}). */
@@ -82,5 +118,5 @@ export const DRIFT_KINDS = Object.keys(DRIFT_KIND_RULES) as readonly DriftKind[]
 
 /** The rule of one drift item's kind. */
 export function ruleOf(drift: Drift): DriftKindRule<Drift> {
-  return DRIFT_KIND_RULES[drift.kind];
+  return DRIFT_KIND_RULES[drift.kind] as DriftKindRule<Drift>;
 }
