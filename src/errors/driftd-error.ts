@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   DB_READONLY: 'the database cannot be written',
   DB_PERMISSION: 'the database file cannot be opened with the current permissions',
   DB_OPEN_FAILED: 'the database could not be opened',
+  SQLITE_COMPAT_MISSING: "driftd's SQLite compatibility extension (dist/native) is missing or cannot be loaded",
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',

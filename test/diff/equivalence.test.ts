@@ -1,11 +1,9 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { diff } from '../../src/diff/diff.js';
 import type { DriftKind } from '../../src/diff/drift.js';
-import { introspect } from '../../src/introspect/introspect.js';
 import { DRIFT_KINDS } from '../../src/repair/drift-kind-rules.js';
-import { createDatabase, introspectFile, tempDir } from '../support/temp-db.js';
+import { createDatabase, createDatabaseWithShell, introspectFile, tempDir } from '../support/temp-db.js';
 
 /**
  * Declarations go through the real loader (executed in an in-memory SQLite and
@@ -140,23 +138,11 @@ describe('non-equivalent declarations produce exactly the right drift', () => {
   });
 });
 
-/**
- * Views and triggers. Until the `.sql` front door accepts CREATE VIEW/TRIGGER,
- * the declaration is executed in an in-memory SQLite and introspected here —
- * exactly what the loader does with the statements it accepts.
- */
-function declareInMemory(sql: string) {
-  const memory = new Database(':memory:');
-  try {
-    memory.exec(sql);
-    return introspect(memory);
-  } finally {
-    memory.close();
-  }
-}
+/** Views and triggers: declarations through the real loader, live databases real files. */
+const declareSql = (sql: string) => declaredSchemaFromSql(sql, 'declared.sql');
 
 function compareObjects(declaredSql: string, liveSql: string) {
-  return diff(declareInMemory(declaredSql), introspectFile(createDatabase(dir, liveSql)));
+  return diff(declareSql(declaredSql), introspectFile(createDatabase(dir, liveSql)));
 }
 
 const T = 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT); CREATE TABLE log (x TEXT, at INT);';
@@ -224,7 +210,7 @@ describe('non-equivalent views and triggers produce exactly the right drift', ()
          CREATE TRIGGER on_seq AFTER INSERT ON _litestream_seq BEGIN DELETE FROM log; END; CREATE VIEW kept AS SELECT 1`,
       ),
     );
-    const result = diff(declareInMemory(T), live, { ignoreTables: ['_litestream_%'] });
+    const result = diff(declareSql(T), live, { ignoreTables: ['_litestream_%'] });
     expect(result.extras.map((item) => [item.kind, item.view ?? item.trigger ?? item.table])).toEqual([['extra_view', 'kept']]);
   });
 });
@@ -233,5 +219,45 @@ describe('every drift kind is covered', () => {
   it('by a non-equivalent pair', () => {
     const covered = new Set([...DIFFERENT, ...OBJECT_DIFFERENT].flatMap(([, , , kinds]) => kinds));
     expect(DRIFT_KINDS.filter((kind) => !covered.has(kind))).toEqual([]);
+  });
+});
+
+/**
+ * Literal spellings (issue 8): stock SQLite reads a double-quoted token that names no column as a
+ * string (quirks.html#dblquote). The live side is built by Debian's sqlite3 shell, the oracle; the
+ * declared side goes through driftd's loader. Equal meaning → no drift, in both directions.
+ */
+function compareWithShell(declaredSql: string, liveSql: string) {
+  const declared = declaredSchemaFromSql(declaredSql, 'declared.sql');
+  const live = introspectFile(createDatabaseWithShell(dir, liveSql));
+  return diff(declared, live);
+}
+
+const LITERAL_EQUIVALENT: ReadonlyArray<readonly [string, string, string]> = [
+  ['CHECK with "x" vs \'x\'', `CREATE TABLE t (s TEXT CHECK (s IN ("open", "closed")))`, `CREATE TABLE t (s TEXT CHECK (s IN ('open', 'closed')))`],
+  ['generated json path "$.v" vs \'$.v\'', `CREATE TABLE t (props TEXT, v INT AS (json_extract(props, "$.version")) STORED)`, `CREATE TABLE t (props TEXT, v INT AS (json_extract(props, '$.version')) STORED)`],
+  ['partial index WHERE state = "done" vs \'done\'', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = "done"`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = 'done'`],
+  ['partial index with a quoted column and a quoted string', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE "state" <> "gone"`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state <> 'gone'`],
+  ['expression index with a "x" literal', `CREATE TABLE t (a TEXT); CREATE INDEX i ON t(coalesce(a, "none"))`, `CREATE TABLE t (a TEXT); CREATE INDEX i ON t(coalesce(a, 'none'))`],
+  ['DEFAULT "draft" vs \'draft\'', `CREATE TABLE t (s TEXT DEFAULT "draft")`, `CREATE TABLE t (s TEXT DEFAULT 'draft')`],
+  ['DEFAULT draft (bare word) vs \'draft\'', `CREATE TABLE t (s TEXT DEFAULT draft)`, `CREATE TABLE t (s TEXT DEFAULT 'draft')`],
+  ['DEFAULT [x] vs "x"', `CREATE TABLE t (s TEXT DEFAULT [x])`, `CREATE TABLE t (s TEXT DEFAULT "x")`],
+  ['"it\'s" vs \'it\'\'s\'', `CREATE TABLE t (a TEXT, b INT AS (a = "it's"))`, `CREATE TABLE t (a TEXT, b INT AS (a = 'it''s'))`],
+];
+
+describe('literal spellings of stock SQLite (live databases made by the sqlite3 shell)', () => {
+  it.each(LITERAL_EQUIVALENT)('%s', (_what, one, other) => {
+    expect(compareWithShell(one, other)).toEqual({ drift: [], extras: [] });
+    expect(compareWithShell(other, one)).toEqual({ drift: [], extras: [] });
+  });
+
+  const LITERAL_DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftKind[]]> = [
+    ['"state" (the column) vs \'state\' (a string) in a partial index', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE "state" = 'x'`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE 'state' = 'x'`, ['index_definition']],
+    ['"a" (the column) vs \'a\' (a string) in a generated column', `CREATE TABLE t (a TEXT, b TEXT AS (upper("a")))`, `CREATE TABLE t (a TEXT, b TEXT AS (upper('a')))`, ['column_generated']],
+    ['"x" vs \'y\' as a default', `CREATE TABLE t (s TEXT DEFAULT "x")`, `CREATE TABLE t (s TEXT DEFAULT 'y')`, ['column_default']],
+    ['"Done" vs \'done\': string case matters', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = "Done"`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = 'done'`, ['index_definition']],
+  ];
+  it.each(LITERAL_DIFFERENT)('%s', (_what, declaredSql, liveSql, kinds) => {
+    expect(compareWithShell(declaredSql, liveSql).drift.map((item) => item.kind)).toEqual(kinds);
   });
 });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { checkDatabase } from '../../src/check/check-database.js';
-import { introspect } from '../../src/introspect/introspect.js';
+import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import type { Schema } from '../../src/schema/schema-model.js';
 import { createDatabase, fileBytes, tempDir } from '../support/temp-db.js';
 
@@ -11,16 +11,7 @@ import { createDatabase, fileBytes, tempDir } from '../support/temp-db.js';
  */
 const dir = tempDir('driftd-views-triggers-');
 
-/** The declaration as the loader builds it: executed in an in-memory SQLite, then introspected. */
-function declare(sql: string): Schema {
-  const memory = new Database(':memory:');
-  try {
-    memory.exec(sql);
-    return introspect(memory);
-  } finally {
-    memory.close();
-  }
-}
+const declare = (sql: string): Schema => declaredSchemaFromSql(sql, 'declared.sql');
 
 function query<T>(path: string, sql: string): T[] {
   const db = new Database(path, { readonly: true });
