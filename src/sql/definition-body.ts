@@ -1,5 +1,5 @@
 import { memoizeByText } from './memoize-by-text.js';
-import { identifierText, isWord, tokenize, type Token } from './tokenize.js';
+import { identifierText, isWord, matchingParen, tokenize, type Token } from './tokenize.js';
 
 /** What a CREATE VIEW or CREATE TRIGGER says after its name, in pieces the diff and the planner need. */
 export interface DefinitionParts {
@@ -30,10 +30,24 @@ function readDefinitionParts(sql: string): DefinitionParts {
   i++; // the name
   if (isPunct(tokens[i], '.')) i += 2; // schema.name: the name follows the dot
   const rest = tokens.slice(i);
-  const body = trigger ? triggerBody(sql, rest) : rest.length === 0 ? '' : sql.slice(rest[0]!.start);
+  const body = trigger ? triggerBody(sql, rest) : viewBody(sql, rest);
   const names = new Set<string>();
   for (const token of rest) if (token.kind === 'word' || token.kind === 'quoted') names.add(fold(identifierText(token)));
   return { body, names, writes: trigger ? writtenTables(rest) : new Set() };
+}
+
+/**
+ * `[(column, …)] AS SELECT …`: the column list holds names only, written here
+ * in backquotes, which are always names (a bare `"n"` there would read as a string to the normaliser).
+ */
+function viewBody(sql: string, tokens: readonly Token[]): string {
+  if (tokens.length === 0) return '';
+  if (!isPunct(tokens[0], '(')) return sql.slice(tokens[0]!.start);
+  const close = matchingParen(tokens, 0);
+  if (close === -1) return sql.slice(tokens[0]!.start);
+  const columns = tokens.slice(1, close).filter((token) => token.kind === 'word' || token.kind === 'quoted');
+  const list = columns.map((token) => `\`${identifierText(token).split('`').join('``')}\``).join(', ');
+  return `(${list}) ${tokens[close + 1] === undefined ? '' : sql.slice(tokens[close + 1]!.start)}`;
 }
 
 /**
