@@ -86,6 +86,17 @@ export interface Extra {
   readonly detail: string;
 }
 
+export type ExtraKind = Extra['kind'];
+
+/** Every extra kind, in report order; the object literal makes the compiler keep the list complete. */
+export const EXTRA_KINDS = Object.keys({
+  extra_table: true,
+  extra_column: true,
+  extra_index: true,
+  extra_view: true,
+  extra_trigger: true,
+} satisfies Record<ExtraKind, true>) as readonly ExtraKind[];
+
 /** A stable identity of a drift item, for matching before and after a repair. */
 export function driftKey(drift: Drift): string {
   const column = 'column' in drift ? drift.column : '';
