@@ -9,7 +9,7 @@ const HELP = `driftd — keeps SQLite databases true to their declared schema
 
 usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
-  driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--json]
+  driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json]
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
   driftd validate --config FILE [--json]

@@ -2,6 +2,7 @@ import type { SqlConnection } from '../db/sql-connection.js';
 import { diff, type DiffOptions, type DiffResult } from '../diff/diff.js';
 import { driftKey, type Drift } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
+import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
@@ -59,7 +60,7 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
         // A file that cannot be written (permissions, read-only directory for the journal) or a lock
         // is a property of the database, not of this step: let the caller name the file and give the
         // hint (sqliteError → DB_READONLY / DB_BUSY). The rollback below still runs.
-        if (isDatabaseCondition(error)) throw error;
+        if (isDatabaseCondition(resultCodeOf(error))) throw error;
         throw new DriftdError(
           'REPAIR_STEP_FAILED',
           `step ${index + 1} of ${plan.steps.length} failed, nothing was applied: ${(error as Error).message} in: ${step.sql}`,
@@ -114,7 +115,7 @@ function tryDeferrable(db: SqlConnection, step: RepairStep): string | null {
     return null;
   } catch (error) {
     // SQLite may have rolled the whole transaction back itself (e.g. SQLITE_FULL): then the savepoint is gone too.
-    if (!db.inTransaction || isDatabaseCondition(error)) throw error;
+    if (!db.inTransaction || isDatabaseCondition(resultCodeOf(error))) throw error;
     db.exec('ROLLBACK TO driftd_step');
     db.exec('RELEASE driftd_step');
     return refusal(step.drift, error as Error);
@@ -122,10 +123,9 @@ function tryDeferrable(db: SqlConnection, step: RepairStep): string | null {
 }
 
 function refusal(drift: Drift, error: Error): string {
-  const code = (error as { code?: unknown }).code;
   switch (drift.kind) {
     case 'missing_index':
-      if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+      if (resultCodeOf(error).startsWith('SQLITE_CONSTRAINT')) {
         return `existing rows hold duplicates for UNIQUE index "${drift.index}" (${error.message}); it was left out and the rest applied — remove the duplicates and the next repair creates it`;
       }
       throw error;
@@ -151,7 +151,3 @@ function withStaleFtsIndexes(after: DiffResult, before: DiffResult, applied: rea
   return { ...after, drift: [...after.drift, ...stale.filter((item) => !present.has(driftKey(item)))] };
 }
 
-function isDatabaseCondition(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^SQLITE_(READONLY|BUSY|LOCKED|CANTOPEN|PERM|FULL|IOERR)/.test(code);
-}
