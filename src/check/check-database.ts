@@ -46,10 +46,14 @@ export interface ReportedDrift {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly safe: boolean;
   readonly detail: string;
   /** Why it is repaired automatically, or why not. */
   readonly reason: string;
+  /** A statement the operator can run to fix what driftd leaves alone (stale_fts_index: the FTS rebuild). */
+  readonly hint?: string;
   /** The statement that repairs it (safe items only). */
   readonly sql?: string;
 }
@@ -59,6 +63,8 @@ export interface AppliedStep {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly sql: string;
 }
 
@@ -193,9 +199,11 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
       table: item.table,
       ...('column' in item ? { column: item.column } : {}),
       ...('index' in item && item.index !== undefined ? { index: item.index } : {}),
+      ...objectNames(item),
       safe: step !== undefined,
       detail: item.detail,
       reason: step?.reason ?? unsafe?.reason ?? '',
+      ...(item.kind === 'stale_fts_index' ? { hint: item.rebuild } : {}),
       ...(step ? { sql: step.sql } : {}),
     };
   });
@@ -208,8 +216,15 @@ function appliedStep(step: RepairStep): AppliedStep {
     table: drift.table,
     ...('column' in drift ? { column: drift.column } : {}),
     ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
+    ...objectNames(drift),
     sql: step.sql,
   };
+}
+
+function objectNames(drift: Drift): { view?: string; trigger?: string } {
+  if ('view' in drift) return { view: drift.view };
+  if ('trigger' in drift) return { trigger: drift.trigger };
+  return {};
 }
 
 /**
