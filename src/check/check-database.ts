@@ -4,6 +4,8 @@ import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '.
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
+import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
+import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
@@ -31,6 +33,11 @@ export interface CheckRequest {
   readonly clock?: () => number;
   /** Wall-clock time, for backup file names. */
   readonly now?: () => Date;
+  /**
+   * Repair even when the database carries a migration tool's history table (the target's
+   * `repairUnderMigrationTool`). Off by default: the tool's pending migrations would then fail.
+   */
+  readonly repairUnderMigrationTool?: boolean;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -67,6 +74,10 @@ export interface CheckReport {
   readonly remaining: readonly ReportedDrift[];
   readonly schemaVersion: number;
   readonly backupPath: string | null;
+  /** Migration tools whose history table the database carries (README "Migration tools"). */
+  readonly migrationTools: readonly FoundMigrationTool[];
+  /** Why safe repairs were held back (a migration tool owns the schema), or null. */
+  readonly repairHeld: string | null;
   readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
@@ -94,8 +105,10 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const plan = planRepair(found.drift, safety);
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
+  const migrationTools = detectMigrationTools(live);
+  const repairHeld = request.mode !== 'check' && plan.steps.length > 0 && migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(migrationTools) : null;
 
-  if (request.mode !== 'repair' || plan.steps.length === 0) {
+  if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     readonlyDb.close();
     return {
       database: request.dbPath,
@@ -106,6 +119,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
       remaining: drift,
       schemaVersion: version,
       backupPath: null,
+      migrationTools,
+      repairHeld,
       timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 },
     };
   }
@@ -123,8 +138,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety });
   } catch (error) {
     // A step refused for lack of access is the database's condition, not the plan's: report it as such.
-    const cause = error instanceof DriftdError ? (error.cause as { code?: unknown } | undefined) : undefined;
-    if (typeof cause?.code === 'string' && /^SQLITE_(READONLY|CANTOPEN|PERM)/.test(cause.code)) {
+    const cause = error instanceof DriftdError ? error.cause : undefined;
+    if (isDatabaseCondition(resultCodeOf(cause))) {
       throw sqliteError(cause, request.dbPath, `repairing, nothing was applied`);
     }
     throw sqliteError(error, request.dbPath, 'repairing');
@@ -154,8 +169,19 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     remaining: reportDrift(outcome.after.drift, remainingPlan),
     schemaVersion: version,
     backupPath,
+    migrationTools,
+    repairHeld: null,
     timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 },
   };
+}
+
+/**
+ * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
+ * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
+ */
+function heldBecause(tools: readonly FoundMigrationTool[]): string {
+  const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
+  return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }
 
 export function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {

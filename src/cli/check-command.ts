@@ -15,6 +15,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
   backup: { type: 'string' },
+  'under-migration-tool': { type: 'boolean', default: false },
 } as const;
 
 /**
@@ -31,7 +32,9 @@ export function checkCommand(kind: 'check' | 'repair') {
     } catch (error) {
       throw usageError(`driftd ${kind}: ${(error as Error).message}`);
     }
-    if (kind === 'check' && (values['dry-run'] || values.backup !== undefined)) throw usageError('driftd check: --dry-run and --backup belong to repair');
+    if (kind === 'check' && (values['dry-run'] || values.backup !== undefined || values['under-migration-tool'])) {
+      throw usageError('driftd check: --dry-run, --backup and --under-migration-tool belong to repair');
+    }
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
     const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
@@ -50,6 +53,8 @@ export function checkCommand(kind: 'check' | 'repair') {
           busyTimeoutMs,
           diff: { ignoreTables: target.ignoreTables },
           safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+          // The command-line flag is the operator's explicit say-so for this run, like the target's key.
+          repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
         });
         results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, report } });

@@ -9,7 +9,7 @@ const usage = (version: string): string => `driftd ${version} — keeps SQLite d
 
 usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
-  driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--json]
+  driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json]
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
   driftd validate --config FILE [--json]

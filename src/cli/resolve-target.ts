@@ -35,6 +35,6 @@ export async function resolveTargets(
   if (values.db === undefined || values.schema === undefined) throw usageError('name the database and the schema: --db FILE --schema FILE (or --config FILE)');
   return {
     config: null,
-    targets: [{ name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] }],
+    targets: [{ name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] }],
   };
 }

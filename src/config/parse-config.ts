@@ -16,6 +16,8 @@ export interface TargetConfig {
   readonly repair: 'auto' | 'report';
   readonly ignoreTables: readonly string[];
   readonly foreignKeysEnforced: boolean;
+  /** Repair even under a migration tool (its history table in the database); false by default. */
+  readonly repairUnderMigrationTool: boolean;
   /** Rules that recover rows from per-row directories; empty when none. */
   readonly reconcile: readonly ReconcileRule[];
 }
@@ -133,6 +135,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
         repair: target.repair,
         ignoreTables: target.ignoreTables,
         foreignKeysEnforced: target.foreignKeysEnforced,
+        repairUnderMigrationTool: target.repairUnderMigrationTool,
         reconcile: rulesOf[index]!,
       })),
     },
