@@ -68,7 +68,7 @@ export function assessSafety(drift: Drift, context: SafetyContext = DEFAULT_SAFE
 }
 
 /** The ADD COLUMN rules, in the order SQLite checks them (alter.c, sqlite3AlterFinishAddColumn). */
-export function assessAddColumn(table: Table, column: Column, context: SafetyContext = DEFAULT_SAFETY_CONTEXT): SafetyVerdict {
+function assessAddColumn(table: Table, column: Column, context: SafetyContext = DEFAULT_SAFETY_CONTEXT): SafetyVerdict {
   const name = `"${table.name}"."${column.name}"`;
   if (column.definition === null) return { safe: false, reason: `the declaration of ${name} has no column text to add` };
   if (column.primaryKey > 0) return { safe: false, reason: `ADD COLUMN cannot add a PRIMARY KEY column (${name}); it needs a table rebuild` };
