@@ -190,7 +190,7 @@ function heldBecause(tools: readonly FoundMigrationTool[]): string {
   return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }
 
-export function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
+function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
   return drift.map((item) => {
     const step = plan.steps.find((candidate) => candidate.drift === item);
     const unsafe = plan.unsafe.find((candidate) => candidate.drift === item);

@@ -78,7 +78,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
 }
 
 /** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
-export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
+function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
   const lines: string[] = [];
   if (result.error !== null) {
     lines.push(`${result.target}: ${result.database}`);

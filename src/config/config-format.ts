@@ -8,9 +8,9 @@ import { reconcileRuleFormat } from '../reconcile/rule/reconcile-rule-format.js'
  */
 
 /** A secret given inline or, better, read from the environment: `{"fromEnv": "DRIFTD_TOKEN"}`. */
-export const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
+const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
 
-export const targetFormat = z.strictObject({
+const targetFormat = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-" (it becomes a metric label)'),
   database: z.string().min(1),
   schema: z.string().min(1),
@@ -47,5 +47,4 @@ export const configFormat = z.strictObject({
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 
-export type ConfigInput = z.input<typeof configFormat>;
 export type ParsedConfigFormat = z.output<typeof configFormat>;

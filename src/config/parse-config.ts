@@ -170,13 +170,6 @@ function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], p
   };
 }
 
-/** The throwing form: one `CONFIG_INVALID` error listing every problem. */
-export function parseConfigOrThrow(text: string, options: ParseConfigOptions): Config {
-  const result = parseConfig(text, options);
-  if (result.ok) return result.config;
-  throw configProblemsError(options.source, result.problems);
-}
-
 export function configProblemsError(source: string, problems: readonly ConfigProblem[]): DriftdError {
   const fileLevel = problems.length === 1 ? problems[0]!.code : undefined;
   return new DriftdError(
@@ -187,7 +180,7 @@ export function configProblemsError(source: string, problems: readonly ConfigPro
 }
 
 /** `['targets', 0, 'name']` → `targets[0].name` */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
   return out === '' ? '(root)' : out;

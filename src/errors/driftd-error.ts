@@ -131,7 +131,3 @@ export function withContext(context: string, error: unknown): DriftdError {
   const message = error instanceof Error ? error.message : String(error);
   return new DriftdError('INTERNAL', `${context}: ${message}`, { cause: error });
 }
-
-export function isDriftdError(error: unknown): error is DriftdError {
-  return error instanceof DriftdError;
-}
