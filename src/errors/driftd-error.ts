@@ -22,7 +22,7 @@ export const ERROR_CODES = {
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',
-  SCHEMA_NOT_A_FILE: 'the schema path is not a regular file (a FIFO, socket, device or directory)',
+  SCHEMA_NOT_A_FILE: 'the schema path is a FIFO, socket or device, not a regular file',
   SCHEMA_TOO_LARGE: 'the schema file is larger than driftd reads',
   SCHEMA_UNSUPPORTED_FORMAT: 'the schema file is neither .sql nor .json',
   SCHEMA_SQL_ERROR: 'the schema SQL does not execute',
@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   // config
   CONFIG_NOT_FOUND: 'the config file does not exist',
   CONFIG_UNREADABLE: 'the config file cannot be read',
-  CONFIG_NOT_A_FILE: 'the config path is not a regular file (a FIFO, socket, device or directory)',
+  CONFIG_NOT_A_FILE: 'the config path is a FIFO, socket or device, not a regular file',
   CONFIG_TOO_LARGE: 'the config file is larger than driftd reads',
   CONFIG_JSON_SYNTAX: 'the config file is not valid JSON',
   CONFIG_INVALID: 'the config does not match the config format',
