@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   DB_READONLY: 'the database cannot be written',
   DB_PERMISSION: 'the database file cannot be opened with the current permissions',
   DB_OPEN_FAILED: 'the database could not be opened',
+  DB_OUTSIDE_ROOT: 'the database path leads outside its fleet root (through a symlink)',
+  // fleets
+  FLEET_ROOT_MISSING: 'the directory a fleet glob starts from does not exist',
+  FLEET_ROOT_UNREADABLE: 'the fleet root (or a directory below it) is not a directory or cannot be listed',
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',
