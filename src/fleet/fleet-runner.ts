@@ -5,7 +5,7 @@ import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeader, type DatabaseHeaderRead } from '../db/database-header.js';
 import { openReadOnly } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
-import { DriftdError } from '../errors/driftd-error.js';
+import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget } from '../reconcile/reconcile-target.js';
 import { bindRules } from './bind-rules.js';
@@ -24,7 +24,7 @@ export const FILE_STATES = ['in_sync', 'drifted', 'repaired', 'error'] as const 
 export type FleetTotals = Readonly<Record<FileState, number>>;
 
 export interface ErrorSummary {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly hint?: string;
 }
@@ -80,8 +80,12 @@ export interface FleetSweepReport {
   /** Files that disappeared (no longer listed, or deleted while the sweep reached them). */
   readonly dropped: number;
   readonly totals: FleetTotals;
-  /** Results of the files fully checked in this sweep: their repairs, recovered rows and drift are new. */
+  /** Results of the files fully checked in this sweep: their repairs and drift are new. */
   readonly fresh: readonly FleetFileResult[];
+  /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
+  readonly repairs: readonly { readonly table: string; readonly kind: string; readonly count: number }[];
+  /** Rows recovered in this sweep, by table. */
+  readonly recovered: readonly { readonly table: string; readonly count: number }[];
 }
 
 /** Runs an attempt with the busy budget it may spend inside SQLite, retrying on timers while the file is locked. */
@@ -113,6 +117,8 @@ interface FileRecord {
   readonly key: string | null;
   /** Declaration and settings the key was recorded under. */
   readonly scope: string;
+  /** The schema step's state, before a reconcile rule's failure is counted. */
+  readonly schemaState: FileState;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -175,7 +181,7 @@ export class FleetRunner {
     const t0 = this.deps.clock();
     const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, settings.mode, settings.backup !== null]);
     this.memo.useScope(scope);
-    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'>): FleetSweepReport => {
+    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'recovered'>>): FleetSweepReport => {
       this.last = {
         target: target.name,
         pattern: target.database,
@@ -183,13 +189,15 @@ export class FleetRunner {
         durationMs: this.deps.clock() - t0,
         files: this.records.size,
         totals: this.totals(),
+        repairs: NONE,
+        recovered: NONE,
         ...fields,
       };
       return this.last;
     };
     const pattern = this.patternOf(target);
     if (pattern === null) {
-      const error = { code: 'CONFIG_INVALID', message: `target "${target.name}" is not a fleet target or its pattern "${target.database}" is invalid` };
+      const error: ErrorSummary = { code: 'CONFIG_INVALID', message: `target "${target.name}" is not a fleet target or its pattern "${target.database}" is invalid` };
       return finish({ error, unlisted: NONE, checked: 0, unchanged: 0, appeared: 0, dropped: 0, fresh: NONE });
     }
     let paths: readonly string[];
@@ -224,6 +232,8 @@ export class FleetRunner {
     const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
     const counts = { checked: 0, unchanged: 0, appeared: 0, dropped };
     const fresh: FleetFileResult[] = [];
+    const repairs = new Map<string, { table: string; kind: string; count: number }>();
+    const recovered = new Map<string, number>();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < paths.length) {
@@ -237,6 +247,13 @@ export class FleetRunner {
         } else {
           this.records.set(path, outcome.record);
           if (!previous) counts.appeared++;
+          const result = outcome.record.result;
+          for (const step of result.unchanged ? NONE : result.applied) {
+            const entry = repairs.get(`${step.table}\u0000${step.kind}`) ?? { table: step.table, kind: step.kind, count: 0 };
+            entry.count++;
+            repairs.set(`${step.table}\u0000${step.kind}`, entry);
+          }
+          if (this.wantsReconcile(context)) for (const rule of result.reconcile ?? NONE) if (rule.recovered > 0) recovered.set(rule.table, (recovered.get(rule.table) ?? 0) + rule.recovered);
           if (outcome.record.result.unchanged) counts.unchanged++;
           else {
             counts.checked++;
@@ -248,7 +265,7 @@ export class FleetRunner {
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
     this.droppedTotal += counts.dropped;
-    return finish({ error: null, unlisted, ...counts, fresh });
+    return finish({ error: null, unlisted, ...counts, fresh, repairs: [...repairs.values()], recovered: [...recovered.entries()].map(([table, count]) => ({ table, count })) });
   }
 
   /** One file: unchanged check, else a full check (and repair) and the reconcile rules. */
@@ -259,10 +276,14 @@ export class FleetRunner {
       key = unchangedKey(path, readDatabaseHeader(path), settings.busyTimeoutMs);
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
-      return { record: { key: null, scope, result: this.failed(path, cause, context) } };
+      return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
     }
     if (previous && previous.key !== null && previous.key === key && previous.scope === scope) {
-      return { record: { ...previous, result: { ...previous.result, sweptAt: context.sweptAt, unchanged: true } } };
+      // The schema step is skipped; the reconcile rules still run (directories appear without any schema change).
+      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : previous.result.reconcile;
+      const failed = reconcile?.find((rule) => rule.error !== null)?.error ?? null;
+      const result: FleetFileResult = { ...previous.result, sweptAt: context.sweptAt, unchanged: true, reconcile, state: failed ? 'error' : previous.schemaState, error: failed };
+      return { record: { ...previous, result } };
     }
     try {
       assertInsideRoot(path, context);
@@ -291,7 +312,7 @@ export class FleetRunner {
       } catch {
         after = null;
       }
-      const reconcile = settings.reconcile === 'none' || context.target.reconcile.length === 0 ? null : await this.reconcileFile(path, context);
+      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : null;
       const state: FileState = !report.inSync ? 'drifted' : report.applied.length > 0 ? 'repaired' : 'in_sync';
       const result: FleetFileResult = {
         path,
@@ -307,11 +328,15 @@ export class FleetRunner {
       };
       // Recorded only when nothing moved while it was checked, and not right after our own repair
       // (our ALTER moved the cookie; the next sweep checks once more rather than trust it).
-      return { record: { key: report.applied.length === 0 && after === key ? key : null, scope, result } };
+      return { record: { key: report.applied.length === 0 && after === key ? key : null, scope, schemaState: state, result } };
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
-      return { record: { key: null, scope, result: this.failed(path, cause, context) } };
+      return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
     }
+  }
+
+  private wantsReconcile(context: SweepContext): boolean {
+    return context.settings.reconcile !== 'none' && context.target.reconcile.length > 0;
   }
 
   private async reconcileFile(path: string, context: SweepContext): Promise<FileReconcileSummary[]> {

@@ -9,7 +9,12 @@ export const FLEET_SCHEMA_SQL = `
 CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan TEXT DEFAULT 'free');
 CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER, body TEXT);
 CREATE INDEX notes_account ON notes(account_id);
+CREATE TABLE uploads (id INTEGER PRIMARY KEY, path TEXT UNIQUE, name TEXT);
 `;
+const UPLOADS = 'CREATE TABLE uploads (id INTEGER PRIMARY KEY, path TEXT UNIQUE, name TEXT);';
+
+/** A reconcile rule for fleet configs: every directory under the tenant's `uploads/` is a row of `uploads`. */
+export const UPLOADS_RULE = { table: 'uploads', root: '{databaseDir}/uploads', keyColumn: 'path', settleSeconds: 0, columns: { name: { from: 'directoryName' } } } as const;
 
 /** The states a fixture file can start in. */
 export const VARIANTS = {
@@ -19,12 +24,14 @@ export const VARIANTS = {
 CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER, body TEXT);
 CREATE INDEX notes_account ON notes(account_id);
+${UPLOADS}
 INSERT INTO accounts (name) VALUES ('a'), ('b');`,
   /** `notes.body` has INTEGER affinity: unsafe, reported and left alone. */
   unsafe: `
 CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan TEXT DEFAULT 'free');
 CREATE TABLE notes (id INTEGER PRIMARY KEY, account_id INTEGER, body INTEGER);
-CREATE INDEX notes_account ON notes(account_id);`,
+CREATE INDEX notes_account ON notes(account_id);
+${UPLOADS}`,
 } as const;
 
 export type Variant = keyof typeof VARIANTS;
