@@ -8,7 +8,7 @@ import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget } from '../reconcile/reconcile-target.js';
-import { bindRules } from './bind-rules.js';
+import { bindRules, isDatabaseDirPath } from './bind-rules.js';
 import { checkFleetFile, VerdictMemo } from './check-fleet-file.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { matchesFleetPattern, parseFleetPattern, type FleetPattern } from './fleet-pattern.js';
@@ -344,6 +344,9 @@ export class FleetRunner {
     const mode = context.settings.reconcile === 'apply' ? 'apply' : 'dry-run';
     try {
       const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now }), context.settings.busyTimeoutMs);
+      // A tenant that never wrote a directory has no `{databaseDir}/…` root yet: nothing to recover, not a failure.
+      const placeholderRoots = new Set(context.target.reconcile.filter((rule) => isDatabaseDirPath(rule.root)).map((rule) => rule.name));
+      const missingRoot = (report: (typeof reports)[number]): boolean => report.error?.code === 'RECONCILE_ROOT_MISSING' && placeholderRoots.has(report.rule);
       return reports.map((report) => ({
         rule: report.rule,
         table: report.table,
@@ -352,7 +355,7 @@ export class FleetRunner {
         dangling: report.dangling.length,
         skipped: report.skipped.length,
         blockedBy: report.blockedBy,
-        error: report.error ? { code: report.error.code, message: report.error.message, ...(report.error.hint ? { hint: report.error.hint } : {}) } : null,
+        error: report.error && !missingRoot(report) ? { code: report.error.code, message: report.error.message, ...(report.error.hint ? { hint: report.error.hint } : {}) } : null,
       }));
     } catch (cause) {
       return [{ rule: '*', table: '*', orphans: 0, recovered: 0, dangling: 0, skipped: 0, blockedBy: null, error: errorSummary(cause) }];
