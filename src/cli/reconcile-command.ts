@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { DriftdError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
@@ -27,7 +27,7 @@ interface TargetResult {
   /** A fleet target's sweep: every file's rounds in its result (`reports` is then empty). */
   readonly fleet?: FleetRun;
   /** The target failed as a whole (its database could not be opened or read); null otherwise. */
-  readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+  readonly error: ErrorSummary | null;
 }
 
 /**

@@ -16,12 +16,17 @@ export const ERROR_CODES = {
   DB_PERMISSION: 'the database file cannot be opened with the current permissions',
   DB_OPEN_FAILED: 'the database could not be opened',
   DB_OUTSIDE_ROOT: 'the database path leads outside its fleet root (through a symlink)',
+  DB_DISK_FULL: 'the disk (or quota) holding the database or its journal is full',
+  DB_IO_ERROR: 'the operating system reported an I/O error on the database or its journal',
+  DB_TOO_MANY_FILES: 'the process or system ran out of file descriptors',
   // fleets
   FLEET_ROOT_MISSING: 'the directory a fleet glob starts from does not exist',
   FLEET_ROOT_UNREADABLE: 'the fleet root (or a directory below it) is not a directory or cannot be listed',
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',
+  SCHEMA_NOT_A_FILE: 'the schema path is not a regular file (a FIFO, socket, device or directory)',
+  SCHEMA_TOO_LARGE: 'the schema file is larger than driftd reads',
   SCHEMA_UNSUPPORTED_FORMAT: 'the schema file is neither .sql nor .json',
   SCHEMA_SQL_ERROR: 'the schema SQL does not execute',
   SCHEMA_SQL_FORBIDDEN: 'the schema SQL contains a statement other than CREATE TABLE/INDEX',
@@ -35,6 +40,8 @@ export const ERROR_CODES = {
   // config
   CONFIG_NOT_FOUND: 'the config file does not exist',
   CONFIG_UNREADABLE: 'the config file cannot be read',
+  CONFIG_NOT_A_FILE: 'the config path is not a regular file (a FIFO, socket, device or directory)',
+  CONFIG_TOO_LARGE: 'the config file is larger than driftd reads',
   CONFIG_JSON_SYNTAX: 'the config file is not valid JSON',
   CONFIG_INVALID: 'the config does not match the config format',
   CONFIG_TARGET_UNKNOWN: 'no target of that name in the config',
@@ -80,6 +87,11 @@ export class DriftdError extends Error {
     return `${this.code}: ${this.message}${this.hint ? ` (hint: ${this.hint})` : ''}`;
   }
 
+  /** The `{code, message, hint}` shape reports carry (see `ErrorSummary`). */
+  summary(): ErrorSummary {
+    return summarizeError(this);
+  }
+
   toJSON(): { code: ErrorCode; message: string; hint?: string; where?: Record<string, string | number> } {
     return {
       code: this.code,
@@ -88,6 +100,25 @@ export class DriftdError extends Error {
       ...(this.where ? { where: { ...this.where } } : {}),
     };
   }
+}
+
+/**
+ * The one shape an error takes inside a report (a target's cycle, a reconcile rule's round, `--json`
+ * output, `/status`): its catalogue code, the message naming what and where, and the hint if any.
+ */
+export interface ErrorSummary {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export function summarizeError(error: DriftdError): ErrorSummary {
+  return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+}
+
+/** The error a summary was made from (without its cause), to rethrow it with its code. */
+export function errorFromSummary(summary: ErrorSummary): DriftdError {
+  return new DriftdError(summary.code, summary.message, summary.hint ? { hint: summary.hint } : {});
 }
 
 /** Prefix context as an error travels up, keeping its code: `introspect "x.db": …`. */

@@ -5,7 +5,7 @@ import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeader, type DatabaseHeaderRead } from '../db/database-header.js';
 import { openReadOnly } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
-import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
+import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget } from '../reconcile/reconcile-target.js';
 import { bindRules, isDatabaseDirPath } from './bind-rules.js';
@@ -23,11 +23,7 @@ export const FILE_STATES = ['in_sync', 'drifted', 'repaired', 'error'] as const 
 
 export type FleetTotals = Readonly<Record<FileState, number>>;
 
-export interface ErrorSummary {
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly hint?: string;
-}
+export type { ErrorSummary } from '../errors/driftd-error.js';
 
 /** One reconcile rule's round on one file. */
 export interface FileReconcileSummary {
@@ -355,7 +351,7 @@ export class FleetRunner {
         dangling: report.dangling.length,
         skipped: report.skipped.length,
         blockedBy: report.blockedBy,
-        error: report.error && !missingRoot(report) ? { code: report.error.code, message: report.error.message, ...(report.error.hint ? { hint: report.error.hint } : {}) } : null,
+        error: report.error && !missingRoot(report) ? report.error : null,
       }));
     } catch (cause) {
       return [{ rule: '*', table: '*', orphans: 0, recovered: 0, dangling: 0, skipped: 0, blockedBy: null, error: errorSummary(cause) }];
@@ -452,6 +448,6 @@ function assertInsideRoot(path: string, context: SweepContext): void {
 }
 
 function errorSummary(cause: unknown): ErrorSummary {
-  if (cause instanceof DriftdError) return { code: cause.code, message: cause.message, ...(cause.hint ? { hint: cause.hint } : {}) };
+  if (cause instanceof DriftdError) return summarizeError(cause);
   return { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) };
 }
