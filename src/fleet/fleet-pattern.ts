@@ -116,3 +116,25 @@ export function closeOverGlobstars(segments: readonly SegmentMatcher[], states: 
   }
   return [...out].sort((a, b) => a - b);
 }
+
+/**
+ * Whether the directory `relative` (below the root, `/`-separated; '' for the
+ * root itself) can contain files the pattern matches: a watcher prunes the rest.
+ */
+export function mayContainMatches(pattern: FleetPattern, relative: string): boolean {
+  if (relative === '') return true;
+  let states = closeOverGlobstars(pattern.segments, [0]);
+  for (const name of relative.split('/')) {
+    if (name === '' || name === '.' || name === '..') return false;
+    const next = new Set<number>();
+    for (const state of states) for (const target of step(pattern.segments, state, name, true).next) next.add(target);
+    states = closeOverGlobstars(pattern.segments, [...next]);
+    if (states.length === 0) return false;
+  }
+  return true;
+}
+
+/** How many directory levels below the root a watcher must see; null when `**` makes it unbounded. */
+export function watchDepth(pattern: FleetPattern): number | null {
+  return pattern.segments.some((segment) => segment.kind === 'globstar') ? null : pattern.segments.length - 1;
+}
