@@ -67,6 +67,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
       metricsContentType: metrics.contentType,
       health: () => daemon.health(),
       status: () => daemon.status(),
+      fleetFiles: (query) => daemon.fleetFiles(query),
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,
     });

@@ -80,8 +80,8 @@ export interface FleetSweepReport {
   readonly fresh: readonly FleetFileResult[];
   /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
   readonly repairs: readonly { readonly table: string; readonly kind: string; readonly count: number }[];
-  /** Rows recovered in this sweep, by table. */
-  readonly recovered: readonly { readonly table: string; readonly count: number }[];
+  /** The reconcile rounds of this sweep summed over the files, by table; empty when the step did not run. */
+  readonly reconcile: readonly { readonly table: string; readonly orphans: number; readonly recovered: number; readonly dangling: number; readonly skipped: number }[];
 }
 
 /** Runs an attempt with the busy budget it may spend inside SQLite, retrying on timers while the file is locked. */
@@ -177,7 +177,7 @@ export class FleetRunner {
     const t0 = this.deps.clock();
     const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, settings.mode, settings.backup !== null]);
     this.memo.useScope(scope);
-    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'recovered'>>): FleetSweepReport => {
+    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile'>>): FleetSweepReport => {
       this.last = {
         target: target.name,
         pattern: target.database,
@@ -186,7 +186,7 @@ export class FleetRunner {
         files: this.records.size,
         totals: this.totals(),
         repairs: NONE,
-        recovered: NONE,
+        reconcile: NONE,
         ...fields,
       };
       return this.last;
@@ -229,7 +229,7 @@ export class FleetRunner {
     const counts = { checked: 0, unchanged: 0, appeared: 0, dropped };
     const fresh: FleetFileResult[] = [];
     const repairs = new Map<string, { table: string; kind: string; count: number }>();
-    const recovered = new Map<string, number>();
+    const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < paths.length) {
@@ -249,7 +249,16 @@ export class FleetRunner {
             entry.count++;
             repairs.set(`${step.table}\u0000${step.kind}`, entry);
           }
-          if (this.wantsReconcile(context)) for (const rule of result.reconcile ?? NONE) if (rule.recovered > 0) recovered.set(rule.table, (recovered.get(rule.table) ?? 0) + rule.recovered);
+          if (this.wantsReconcile(context)) {
+            for (const rule of result.reconcile ?? NONE) {
+              const sum = rounds.get(rule.table) ?? { table: rule.table, orphans: 0, recovered: 0, dangling: 0, skipped: 0 };
+              sum.orphans += rule.orphans - rule.recovered;
+              sum.recovered += rule.recovered;
+              sum.dangling += rule.dangling;
+              sum.skipped += rule.skipped;
+              rounds.set(rule.table, sum);
+            }
+          }
           if (outcome.record.result.unchanged) counts.unchanged++;
           else {
             counts.checked++;
@@ -261,7 +270,7 @@ export class FleetRunner {
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
     this.droppedTotal += counts.dropped;
-    return finish({ error: null, unlisted, ...counts, fresh, repairs: [...repairs.values()], recovered: [...recovered.entries()].map(([table, count]) => ({ table, count })) });
+    return finish({ error: null, unlisted, ...counts, fresh, repairs: [...repairs.values()], reconcile: [...rounds.values()] });
   }
 
   /** One file: unchanged check, else a full check (and repair) and the reconcile rules. */
@@ -302,12 +311,9 @@ export class FleetRunner {
       );
       // A directory swapped for a symlink while the check ran: say so rather than report on another file.
       assertInsideRoot(path, context);
-      let after: string | null = null;
-      try {
-        after = unchangedKey(path, readDatabaseHeader(path), settings.busyTimeoutMs);
-      } catch {
-        after = null;
-      }
+      // The key read before the check describes what was checked only if the schema the check saw has the
+      // same version: a schema change in between leaves the file unrecorded, to be checked again.
+      const consistent = key !== null && keyVersion(key) === report.schemaVersion;
       const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : null;
       const state: FileState = !report.inSync ? 'drifted' : report.applied.length > 0 ? 'repaired' : 'in_sync';
       const result: FleetFileResult = {
@@ -324,7 +330,7 @@ export class FleetRunner {
       };
       // Recorded only when nothing moved while it was checked, and not right after our own repair
       // (our ALTER moved the cookie; the next sweep checks once more rather than trust it).
-      return { record: { key: report.applied.length === 0 && after === key ? key : null, scope, schemaState: state, result } };
+      return { record: { key: report.applied.length === 0 && consistent ? key : null, scope, schemaState: state, result } };
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
       return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
@@ -398,6 +404,12 @@ export function emptyTotals(): Record<FileState, number> {
  * version is read through a connection, which sees the WAL. dev:ino catches a
  * file replaced by another.
  */
+/** The schema version (cookie) a key was made from. */
+function keyVersion(key: string): number {
+  // `h:dev:ino:cookie:counter` or `w:dev:ino:version`
+  return Number(key.split(':')[3]);
+}
+
 function unchangedKey(path: string, read: DatabaseHeaderRead, busyTimeoutMs: number): string | null {
   if (read.header === undefined) return null;
   const identity = `${read.dev}:${read.ino}`;
