@@ -1,11 +1,11 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
+import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
@@ -33,6 +33,11 @@ export interface CheckRequest {
   readonly clock?: () => number;
   /** Wall-clock time, for backup file names. */
   readonly now?: () => Date;
+  /**
+   * Repair even when the database carries a migration tool's history table (the target's
+   * `repairUnderMigrationTool`). Off by default: the tool's pending migrations would then fail.
+   */
+  readonly repairUnderMigrationTool?: boolean;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -69,6 +74,10 @@ export interface CheckReport {
   readonly remaining: readonly ReportedDrift[];
   readonly schemaVersion: number;
   readonly backupPath: string | null;
+  /** Migration tools whose history table the database carries (README "Migration tools"). */
+  readonly migrationTools: readonly FoundMigrationTool[];
+  /** Why safe repairs were held back (a migration tool owns the schema), or null. */
+  readonly repairHeld: string | null;
   readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
@@ -96,8 +105,10 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const plan = planRepair(found.drift, safety);
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
+  const migrationTools = detectMigrationTools(live);
+  const repairHeld = request.mode !== 'check' && plan.steps.length > 0 && migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(migrationTools) : null;
 
-  if (request.mode !== 'repair' || plan.steps.length === 0) {
+  if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     readonlyDb.close();
     return {
       database: request.dbPath,
@@ -108,6 +119,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
       remaining: drift,
       schemaVersion: version,
       backupPath: null,
+      migrationTools,
+      repairHeld,
       timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 },
     };
   }
@@ -156,8 +169,20 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     remaining: reportDrift(outcome.after.drift, remainingPlan),
     schemaVersion: version,
     backupPath,
+    migrationTools,
+    repairHeld: null,
     timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 },
   };
+}
+
+/**
+ * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
+ * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
+ */
+/** Why a repair is held for a database a migration tool manages (shared with fleet checks). */
+export function heldBecause(tools: readonly FoundMigrationTool[]): string {
+  const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
+  return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }
 
 export function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
@@ -197,6 +222,8 @@ async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: Back
   const stamp = now().toISOString().replace(/[:.]/g, '-');
   // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
   // /b/app.db) in one backup directory must never rotate each other's copies away.
+  // node:crypto is imported here, not at the top: loading it costs a one-shot `check` ~7 ms of start-up.
+  const { createHash } = await import('node:crypto');
   const prefix = `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.`;
   const destination = join(settings.dir, `${prefix}${stamp}.bak`);
   try {

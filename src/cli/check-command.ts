@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
-import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
+import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
@@ -16,6 +16,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
   backup: { type: 'string' },
+  'under-migration-tool': { type: 'boolean', default: false },
 } as const;
 
 /**
@@ -32,18 +33,20 @@ export function checkCommand(kind: 'check' | 'repair') {
     } catch (error) {
       throw usageError(`driftd ${kind}: ${(error as Error).message}`);
     }
-    if (kind === 'check' && (values['dry-run'] || values.backup !== undefined)) throw usageError('driftd check: --dry-run and --backup belong to repair');
+    if (kind === 'check' && (values['dry-run'] || values.backup !== undefined || values['under-migration-tool'])) {
+      throw usageError('driftd check: --dry-run, --backup and --under-migration-tool belong to repair');
+    }
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
-    const selection = resolveTargets(values, io.env);
+    const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
     for (const target of selection.targets) {
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
-      // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (README "CLI reference").
+      // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
       const reportOnly = mode === 'repair' && target.repair === 'report' && selection.config !== null;
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
-        const declared = loadDeclaredSchema(target.schema);
+        const declared = await loadDeclaredSchemaOnDemand(target.schema);
         if (target.fleet) {
           // A fleet: one line per target, then the files that drift or fail (README "Fleets").
           const run = await runFleetOnce(target, declared, {
@@ -63,6 +66,8 @@ export function checkCommand(kind: 'check' | 'repair') {
           busyTimeoutMs,
           diff: { ignoreTables: target.ignoreTables },
           safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+          // The command-line flag is the operator's explicit say-so for this run, like the target's key.
+          repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
         });
         results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, report } });
@@ -82,7 +87,7 @@ export function checkCommand(kind: 'check' | 'repair') {
       return failed ? [{ name: result.name, error: new DriftdError(failed.code, failed.message) }] : [];
     });
     if (values.json) {
-      // `--db/--schema` prints the report itself; `--config` names each target (README "CLI reference").
+      // `--db/--schema` prints the report itself; `--config` names each target (docs/cli.md).
       const targetJson = (result: TargetResult): Record<string, unknown> =>
         !result.outcome.ok
           ? { target: result.name, database: result.database, error: errorJson(result.outcome.error) }

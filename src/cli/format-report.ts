@@ -1,7 +1,7 @@
 import type { CheckReport, ReportedDrift } from '../check/check-database.js';
 import { summarizeError, type DriftdError, type ErrorSummary } from '../errors/driftd-error.js';
 
-/** The `--json` object of check and repair (README "CLI reference"). */
+/** The `--json` object of check and repair (docs/cli.md). */
 export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'repair'): Record<string, unknown> {
   return {
     database: report.database,
@@ -10,6 +10,8 @@ export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
     extras: report.extras,
     ...(mode === 'check' ? {} : { applied: report.applied, remaining: report.remaining }),
     ...(report.backupPath ? { backup: report.backupPath } : {}),
+    ...(report.migrationTools.length > 0 ? { migrationTools: report.migrationTools } : {}),
+    ...(report.repairHeld !== null ? { repairHeld: report.repairHeld } : {}),
     schemaVersion: report.schemaVersion,
     timings: report.timings,
   };
@@ -19,6 +21,8 @@ export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
 export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'repair', targetName: string, options: { readonly reportOnly?: boolean } = {}): string {
   const lines: string[] = [`${targetName}: ${report.database}`];
   if (options.reportOnly) lines.push('  report-only target: not repaired (repair: "report"); shown as a dry run');
+  for (const tool of report.migrationTools) lines.push(`  migration tool: ${tool.name} (history table "${tool.table}")`);
+  if (report.repairHeld !== null) lines.push(`  repair held: ${report.repairHeld}`);
   if (report.drift.length === 0) lines.push('  no drift: every declared table, column and index matches');
   for (const item of report.drift) {
     lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(18)} ${where(item).padEnd(40)} ${item.detail}`);

@@ -46,12 +46,12 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
     throw usageError(`driftd reconcile: ${(error as Error).message}`);
   }
   if (values.config === undefined) throw usageError('driftd reconcile: name the config: --config FILE (the rules live there)');
-  const selection = resolveTargets({ config: values.config, target: values.target }, io.env);
+  const selection = await resolveTargets({ config: values.config, target: values.target }, io.env);
   const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
     throw new DriftdError('RECONCILE_NO_RULES', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
-      hint: 'add a "reconcile" array to the target (README "Reconcile")',
+      hint: 'add a "reconcile" array to the target (docs/reconcile.md)',
     });
   }
   const mode = values['dry-run'] ? 'dry-run' : 'apply';

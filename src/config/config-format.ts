@@ -22,7 +22,11 @@ export const targetFormat = z.strictObject({
   repair: z.enum(['auto', 'report']).default('report'),
   ignoreTables: z.array(z.string().min(1)).default([]),
   foreignKeysEnforced: z.boolean().default(true).describe('whether the application enforces foreign keys; decides if REFERENCES columns with defaults can be added'),
-  reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (README "Reconcile")'),
+  repairUnderMigrationTool: z
+    .boolean()
+    .default(false)
+    .describe('repair even when the database carries a migration tool\'s history table (alembic_version, schema_migrations, …); off: such a target is only reported (docs/declaring-schemas.md "Migration tools")'),
+  reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (docs/reconcile.md)'),
 });
 
 export const configFormat = z.strictObject({

@@ -51,6 +51,8 @@ export interface FleetFileResult {
   /** Repair steps the last full check applied. */
   readonly applied: readonly AppliedStep[];
   readonly extras: number;
+  /** Safe drift left unrepaired because a migration tool manages the file (and why); null otherwise. */
+  readonly repairHeld: string | null;
   readonly error: ErrorSummary | null;
   /** The reconcile rounds of the last sweep that ran them; null when none did. */
   readonly reconcile: readonly FileReconcileSummary[] | null;
@@ -172,10 +174,10 @@ export class FleetRunner {
     return matchesFleetPattern(pattern, path.slice(pattern.root === '/' ? 1 : pattern.root.length + 1));
   }
 
-  async sweep(target: TargetConfig, declared: DeclaredSchema, settings: FleetSweepSettings): Promise<FleetSweepReport> {
+  async sweep(target: TargetConfig, declared: FleetDeclaration, settings: FleetSweepSettings): Promise<FleetSweepReport> {
     const startedAt = this.deps.now();
     const t0 = this.deps.clock();
-    const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, settings.mode, settings.backup !== null]);
+    const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool === true, settings.mode, settings.backup !== null]);
     this.memo.useScope(scope);
     const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile'>>): FleetSweepReport => {
       this.last = {
@@ -303,6 +305,7 @@ export class FleetRunner {
             diff: { ignoreTables: context.target.ignoreTables },
             safety: { foreignKeysEnforced: context.target.foreignKeysEnforced },
             backup: settings.backup,
+            repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,
             memo: this.memo,
             clock: this.deps.clock,
             now: this.deps.now,
@@ -325,6 +328,7 @@ export class FleetRunner {
         drift: report.remaining.length === 0 ? NONE : report.remaining,
         applied: report.applied.length === 0 ? NONE : report.applied,
         extras: report.extras.length,
+        repairHeld: report.repairHeld,
         error: reconcile?.find((rule) => rule.error !== null)?.error ?? null,
         reconcile,
       };
@@ -365,7 +369,7 @@ export class FleetRunner {
   }
 
   private failed(path: string, cause: unknown, context: SweepContext): FleetFileResult {
-    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, error: errorSummary(cause), reconcile: null };
+    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: errorSummary(cause), reconcile: null };
   }
 
   private patternOf(target: TargetConfig): FleetPattern | null {
@@ -379,9 +383,12 @@ export class FleetRunner {
   }
 }
 
+/** The declaration a sweep checks against; `contentHash` ties recorded results to it. */
+export type FleetDeclaration = Pick<DeclaredSchema, 'schema' | 'contentHash'>;
+
 interface SweepContext {
   readonly target: TargetConfig;
-  readonly declared: DeclaredSchema;
+  readonly declared: FleetDeclaration;
   readonly settings: FleetSweepSettings;
   readonly scope: string;
   readonly pattern: FleetPattern;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { diff } from '../../src/diff/diff.js';
 import { DRIFT_KINDS, type DriftKind } from '../../src/diff/drift.js';
-import { createDatabase, introspectFile, tempDir } from '../support/temp-db.js';
+import { createDatabase, createDatabaseWithShell, introspectFile, tempDir } from '../support/temp-db.js';
 
 /**
  * Declarations go through the real loader (executed in an in-memory SQLite and
@@ -139,5 +139,45 @@ describe('non-equivalent declarations produce exactly the right drift', () => {
   it('covers every drift kind', () => {
     const covered = new Set(DIFFERENT.flatMap(([, , , kinds]) => kinds));
     expect(DRIFT_KINDS.filter((kind) => !covered.has(kind))).toEqual([]);
+  });
+});
+
+/**
+ * Literal spellings (issue 8): stock SQLite reads a double-quoted token that names no column as a
+ * string (quirks.html#dblquote). The live side is built by Debian's sqlite3 shell, the oracle; the
+ * declared side goes through driftd's loader. Equal meaning → no drift, in both directions.
+ */
+function compareWithShell(declaredSql: string, liveSql: string) {
+  const declared = declaredSchemaFromSql(declaredSql, 'declared.sql');
+  const live = introspectFile(createDatabaseWithShell(dir, liveSql));
+  return diff(declared, live);
+}
+
+const LITERAL_EQUIVALENT: ReadonlyArray<readonly [string, string, string]> = [
+  ['CHECK with "x" vs \'x\'', `CREATE TABLE t (s TEXT CHECK (s IN ("open", "closed")))`, `CREATE TABLE t (s TEXT CHECK (s IN ('open', 'closed')))`],
+  ['generated json path "$.v" vs \'$.v\'', `CREATE TABLE t (props TEXT, v INT AS (json_extract(props, "$.version")) STORED)`, `CREATE TABLE t (props TEXT, v INT AS (json_extract(props, '$.version')) STORED)`],
+  ['partial index WHERE state = "done" vs \'done\'', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = "done"`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = 'done'`],
+  ['partial index with a quoted column and a quoted string', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE "state" <> "gone"`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state <> 'gone'`],
+  ['expression index with a "x" literal', `CREATE TABLE t (a TEXT); CREATE INDEX i ON t(coalesce(a, "none"))`, `CREATE TABLE t (a TEXT); CREATE INDEX i ON t(coalesce(a, 'none'))`],
+  ['DEFAULT "draft" vs \'draft\'', `CREATE TABLE t (s TEXT DEFAULT "draft")`, `CREATE TABLE t (s TEXT DEFAULT 'draft')`],
+  ['DEFAULT draft (bare word) vs \'draft\'', `CREATE TABLE t (s TEXT DEFAULT draft)`, `CREATE TABLE t (s TEXT DEFAULT 'draft')`],
+  ['DEFAULT [x] vs "x"', `CREATE TABLE t (s TEXT DEFAULT [x])`, `CREATE TABLE t (s TEXT DEFAULT "x")`],
+  ['"it\'s" vs \'it\'\'s\'', `CREATE TABLE t (a TEXT, b INT AS (a = "it's"))`, `CREATE TABLE t (a TEXT, b INT AS (a = 'it''s'))`],
+];
+
+describe('literal spellings of stock SQLite (live databases made by the sqlite3 shell)', () => {
+  it.each(LITERAL_EQUIVALENT)('%s', (_what, one, other) => {
+    expect(compareWithShell(one, other)).toEqual({ drift: [], extras: [] });
+    expect(compareWithShell(other, one)).toEqual({ drift: [], extras: [] });
+  });
+
+  const LITERAL_DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftKind[]]> = [
+    ['"state" (the column) vs \'state\' (a string) in a partial index', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE "state" = 'x'`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE 'state' = 'x'`, ['index_definition']],
+    ['"a" (the column) vs \'a\' (a string) in a generated column', `CREATE TABLE t (a TEXT, b TEXT AS (upper("a")))`, `CREATE TABLE t (a TEXT, b TEXT AS (upper('a')))`, ['column_generated']],
+    ['"x" vs \'y\' as a default', `CREATE TABLE t (s TEXT DEFAULT "x")`, `CREATE TABLE t (s TEXT DEFAULT 'y')`, ['column_default']],
+    ['"Done" vs \'done\': string case matters', `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = "Done"`, `CREATE TABLE t (state TEXT); CREATE INDEX i ON t(state) WHERE state = 'done'`, ['index_definition']],
+  ];
+  it.each(LITERAL_DIFFERENT)('%s', (_what, declaredSql, liveSql, kinds) => {
+    expect(compareWithShell(declaredSql, liveSql).drift.map((item) => item.kind)).toEqual(kinds);
   });
 });
