@@ -5,7 +5,11 @@ import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
-import { fleetAttentionLines, fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
+import type { FleetRun } from './run-fleet.js';
+
+/** Fleet support, loaded only when a config has a fleet target (`check --db` must not pay for it). */
+type FleetCli = typeof import('./run-fleet.js');
+let fleetCli: FleetCli | null = null;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -49,7 +53,8 @@ export function checkCommand(kind: 'check' | 'repair') {
         const declared = await loadDeclaredSchemaOnDemand(target.schema);
         if (target.fleet) {
           // A fleet: one line per target, then the files that drift or fail (README "Fleets").
-          const run = await runFleetOnce(target, declared, {
+          fleetCli ??= await import('./run-fleet.js');
+          const run = await fleetCli.runFleetOnce(target, declared, {
             mode: targetMode,
             reconcile: 'none',
             busyTimeoutMs,
@@ -83,7 +88,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     const failures = results.flatMap((result) => {
       if (!result.outcome.ok) return [{ name: result.name, error: result.outcome.error }];
       if (!('fleet' in result.outcome)) return [];
-      const failed = fleetFailure(result.outcome.fleet);
+      const failed = fleetCli!.fleetFailure(result.outcome.fleet);
       return failed ? [{ name: result.name, error: new DriftdError(failed.code, failed.message) }] : [];
     });
     if (values.json) {
@@ -92,7 +97,7 @@ export function checkCommand(kind: 'check' | 'repair') {
         !result.outcome.ok
           ? { target: result.name, database: result.database, error: errorJson(result.outcome.error) }
           : 'fleet' in result.outcome
-            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetJson(result.outcome.fleet) }
+            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetCli!.fleetJson(result.outcome.fleet) }
             : { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) };
       const output = selection.config
         ? results.length === 1
@@ -103,7 +108,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     } else {
       for (const result of results) {
         if (result.outcome.ok && 'fleet' in result.outcome) {
-          const lines = [fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetAttentionLines(result.outcome.fleet)];
+          const lines = [fleetCli!.fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli!.fleetAttentionLines(result.outcome.fleet)];
           io.stdout(`${lines.join('\n')}\n`);
           continue;
         }
@@ -134,7 +139,7 @@ interface TargetResult {
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
 function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
   if (!result.outcome.ok) throw result.outcome.error;
-  if ('fleet' in result.outcome) return fleetJson(result.outcome.fleet);
+  if ('fleet' in result.outcome) return fleetCli!.fleetJson(result.outcome.fleet);
   return reportJson(result.outcome.report, mode);
 }
 
