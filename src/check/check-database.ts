@@ -185,12 +185,13 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
  * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
  * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
  */
-function heldBecause(tools: readonly FoundMigrationTool[]): string {
+/** Why a repair is held for a database a migration tool manages (shared with fleet checks). */
+export function heldBecause(tools: readonly FoundMigrationTool[]): string {
   const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
   return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }
 
-function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
+export function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
   return drift.map((item) => {
     const step = plan.steps.find((candidate) => candidate.drift === item);
     const unsafe = plan.unsafe.find((candidate) => candidate.drift === item);

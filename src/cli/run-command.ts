@@ -59,7 +59,8 @@ export function runCommand(deps: RunCommandDeps = {}) {
     if (values.once) {
       const report = await daemon.runCycle('manual');
       await daemon.stop();
-      return report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
+      const fleetsFine = report.fleets.every((fleet) => fleet.error === null && fleet.totals.drifted === 0 && fleet.totals.error === 0);
+      return fleetsFine && report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
     }
 
     registerRoutes(app, {
@@ -67,6 +68,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
       metricsContentType: metrics.contentType,
       health: () => daemon.health(),
       status: () => daemon.status(),
+      fleetFiles: (query) => daemon.fleetFiles(query),
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,
     });

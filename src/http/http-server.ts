@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HealthReport } from '../health/assess-health.js';
+import { parseStatusQuery, type FleetFilesQuery } from './status-query.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -12,6 +13,8 @@ export interface HttpApi {
   readonly metricsContentType: string;
   health(): HealthReport;
   status(): unknown;
+  /** One fleet target's files, filtered and paged; null when no fleet target has that name. */
+  fleetFiles(query: FleetFilesQuery): unknown;
   /** Runs a cycle now (after the running one, if any) and returns its report. */
   checkNow(): Promise<unknown>;
   /** The configured token, read per request so a reload can change it; null disables POST /check. */
@@ -45,7 +48,14 @@ export function registerRoutes(app: FastifyInstance, api: HttpApi): void {
   };
   app.get('/readyz', ready);
   app.get('/healthz', ready);
-  app.get('/status', async () => api.status());
+  app.get('/status', async (request, reply) => {
+    const parsed = parseStatusQuery(request.query as Record<string, unknown>);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.message });
+    if (parsed.query === null) return api.status();
+    const files = api.fleetFiles(parsed.query);
+    if (files === null) return reply.code(404).send({ error: `no fleet target "${parsed.query.target}"` });
+    return files;
+  });
   app.post('/check', async (request, reply) => {
     const token = api.token();
     if (token === null) {
