@@ -13,6 +13,7 @@ usage:
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
   driftd validate --config FILE [--json]
+  driftd history [--config FILE] [--target NAME] [--since TIME] [--limit N] [--json]
   driftd help
 
 exit codes: 0 in sync / nothing to do, 1 drift found or left (reconcile: orphans left or directories skipped), 2 error
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   // Loaded on demand: fastify, prom-client and chokidar cost startup time the one-shot commands should not pay.
   run: async (argv, io) => (await import('./run-command.js')).runCommand()(argv, io),
   validate: validateCommand,
+  history: async (argv, io) => (await import('./history-command.js')).historyCommand(argv, io),
 };
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

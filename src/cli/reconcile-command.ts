@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
+import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
@@ -53,11 +54,13 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const mode = values['dry-run'] ? 'dry-run' : 'apply';
   const results: TargetResult[] = [];
   const failures: string[] = [];
+  const journal = mode === 'apply' ? journalForWriting(selection.config, io.env) : null;
   for (const target of targets) {
     const reportOnly = target.repair === 'report';
     const targetMode = reportOnly ? 'dry-run' : mode;
     try {
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs });
+      const audit = journal && targetMode === 'apply' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, ...audit });
       results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
       for (const report of reports) {
         if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
