@@ -1,18 +1,21 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import cron, { type ScheduledTask } from 'node-cron';
-import { formatProblems, validateConfigFile, type ValidatedConfig } from '../config/validate-config.js';
 import type { Config } from '../config/parse-config.js';
+import type { ValidatedConfig } from '../config/validate-config.js';
 import { assessHealth, type HealthReport } from '../health/assess-health.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { ConfigReloader, type ReloadOutcome, type ReloadReason } from './config-reloader.js';
+import { watchConfig } from './config-watcher.js';
+import { CycleQueue } from './cycle-queue.js';
+import { CycleRecorder } from './cycle-recorder.js';
+import { CycleSchedule } from './cycle-schedule.js';
 import type { DaemonLogger } from './daemon-logger.js';
-import { watchFiles, type FileWatcher } from './file-watcher.js';
+import type { FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
 import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
 
-export type CycleReason = 'schedule' | 'watch' | 'http' | 'reload' | 'start' | 'manual';
+export type { ReloadOutcome, ReloadReason } from './config-reloader.js';
+export { scheduleIntervalMs } from './cycle-schedule.js';
 
-export type ReloadReason = 'sighup' | 'watch' | 'schema' | 'http';
+export type CycleReason = 'schedule' | 'watch' | 'http' | 'reload' | 'start' | 'manual';
 
 export interface CycleReport {
   readonly cycle: number;
@@ -20,13 +23,6 @@ export interface CycleReport {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly targets: readonly TargetCycleReport[];
-}
-
-export interface ReloadOutcome {
-  readonly ok: boolean;
-  /** The config differed from the running one and was switched to. */
-  readonly changed: boolean;
-  readonly problems: readonly string[];
 }
 
 export interface DaemonOptions {
@@ -43,9 +39,11 @@ export interface DaemonOptions {
 }
 
 /**
- * The service loop around one callable step, `runCycle()`. The constructor
- * starts nothing; `start()` arms the node-cron schedule and the chokidar
- * watchers; tests call `runCycle()` directly.
+ * The service loop around one callable step, `runCycle()`: the composition of
+ * its four jobs — scheduling (`CycleSchedule`), queueing (`CycleQueue`), reload
+ * (`ConfigReloader`, `watchConfig`) and recording (`CycleRecorder`) — around one
+ * `TargetRunner` per target. The constructor starts nothing; `start()` arms the
+ * node-cron schedule and the chokidar watchers; tests call `runCycle()` directly.
  *
  * Cycles never overlap: a scheduled tick that finds one running is skipped and
  * counted (`driftd_cycles_skipped_total`); a file change or POST /check during
@@ -55,33 +53,29 @@ export interface DaemonOptions {
  */
 export class Daemon {
   private state: LifecycleState = 'created';
-  private active: ValidatedConfig;
   private readonly runners = new Map<string, TargetRunner>();
-  private task: ScheduledTask | null = null;
   private watcher: FileWatcher | null = null;
-  private running: Promise<CycleReport> | null = null;
-  private queued: Promise<CycleReport> | null = null;
-  /** Config switches requested during a cycle, run when it ends and before any queued cycle starts. */
-  private readonly pendingSwitches: Array<() => void> = [];
-  private cycleCount = 0;
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
-  /** The last failed reload (file hash and problems), so the same broken file is not re-reported on every tick. */
-  private lastAttempt: string | null = null;
-  private lastReload: { ok: boolean; atMs: number; problems: readonly string[] };
   private readonly now: () => Date;
   private readonly clock: () => number;
   private readonly reconcile: ReconcileStep;
-  private readonly loggedDrift = new Map<string, Set<string>>();
-  private readonly loggedSkips = new Set<string>();
+  private readonly queue: CycleQueue<CycleReason, CycleReport>;
+  private readonly schedule: CycleSchedule;
+  private readonly reloader: ConfigReloader;
+  private readonly recorder: CycleRecorder;
 
   constructor(private readonly options: DaemonOptions) {
     this.now = options.now ?? (() => new Date());
     this.clock = options.clock ?? (() => performance.now());
     this.reconcile = options.reconcile ?? reconcileRules;
-    this.active = options.initial;
-    this.lastReload = { ok: true, atMs: this.now().getTime(), problems: [] };
-    options.metrics.configLoaded(true, this.lastReload.atMs / 1000);
+    this.queue = new CycleQueue((cycle, reason) => this.cycleBody(cycle, reason));
+    this.schedule = new CycleSchedule(options.logger, () => this.tick());
+    this.recorder = new CycleRecorder(options.metrics, options.logger, this.now);
+    this.reloader = new ConfigReloader(
+      { configPath: options.configPath, env: options.env, logger: options.logger, metrics: options.metrics, now: this.now, onSwitch: (before, next) => this.switched(before, next) },
+      options.initial,
+    );
     this.syncRunners();
   }
 
@@ -90,14 +84,14 @@ export class Daemon {
   }
 
   get config(): Config {
-    return this.active.config;
+    return this.reloader.current.config;
   }
 
   /** Arms the schedule and the watchers. */
   start(): void {
     this.state = transition(this.state, 'running');
-    this.armSchedule();
-    this.armWatcher();
+    this.schedule.arm(this.config.schedule);
+    void this.armWatcher();
     this.options.logger.info({ schedule: this.config.schedule, watch: this.config.watch, targets: this.config.targets.map((target) => target.name) }, 'daemon started');
   }
 
@@ -107,32 +101,16 @@ export class Daemon {
    * running, waits for it and runs one more (coalesced with other waiters).
    */
   runCycle(reason: CycleReason = 'manual'): Promise<CycleReport> {
-    if (this.state === 'stopping' || this.state === 'stopped') return this.running ?? Promise.resolve(this.lastCycle ?? this.emptyCycle(reason));
-    if (!this.running) return this.startCycle(reason);
-    if (!this.queued) {
-      this.queued = this.running.then(
-        () => {
-          this.queued = null;
-          return this.startCycle(reason);
-        },
-        () => {
-          this.queued = null;
-          return this.startCycle(reason);
-        },
-      );
-    }
-    return this.queued;
+    if (this.state === 'stopping' || this.state === 'stopped') return this.queue.current ?? Promise.resolve(this.lastCycle ?? this.emptyCycle(reason));
+    return this.queue.run(reason);
   }
 
   /** A scheduled tick: skipped and counted when a cycle is still running. */
   tick(): void {
-    if (this.running) {
-      this.skippedTicks++;
-      this.options.metrics.cycleSkipped();
-      this.options.logger.debug({ skipped: this.skippedTicks }, 'tick skipped: a cycle is still running');
-      return;
-    }
-    void this.startCycle('schedule');
+    if (this.queue.tryStart('schedule')) return;
+    this.skippedTicks++;
+    this.options.metrics.cycleSkipped();
+    this.options.logger.debug({ skipped: this.skippedTicks }, 'tick skipped: a cycle is still running');
   }
 
   /**
@@ -144,7 +122,7 @@ export class Daemon {
   async reload(reason: ReloadReason, force = true): Promise<ReloadOutcome> {
     // Switch only between cycles: a running cycle finishes on the config it started with, and a cycle
     // queued behind it (POST /check, a watched write) starts on the new one, never halfway through a switch.
-    const outcome = await this.betweenCycles(() => this.switchConfig(reason, force));
+    const outcome = await this.queue.betweenCycles(() => this.reloader.load(reason, force));
     if (outcome.changed && this.state === 'running') {
       await this.armWatcher();
       void this.runCycle('reload');
@@ -156,32 +134,26 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = transition(this.state, this.state === 'created' ? 'stopped' : 'stopping');
-    this.task?.destroy();
-    this.task = null;
+    this.schedule.stop();
     await this.watcher?.close();
     this.watcher = null;
-    await this.running?.catch(() => undefined);
-    await this.queued?.catch(() => undefined);
+    await this.queue.settle();
     for (const runner of this.runners.values()) runner.close();
     if (this.state === 'stopping') this.state = transition(this.state, 'stopped');
-    this.options.logger.info({ cycles: this.cycleCount }, 'daemon stopped');
+    this.options.logger.info({ cycles: this.queue.count }, 'daemon stopped');
   }
 
   /** The longest gap between scheduled ticks, for staleness. */
   intervalMs(): number {
-    const schedule = this.config.schedule;
-    if (this.interval?.schedule !== schedule) this.interval = { schedule, ms: scheduleIntervalMs(schedule) };
-    return this.interval.ms;
+    return this.schedule.intervalMs(this.config.schedule);
   }
-
-  private interval: { schedule: string; ms: number } | null = null;
 
   health(): HealthReport {
     return assessHealth({
       nowMs: this.now().getTime(),
       intervalMs: this.intervalMs(),
       configLoaded: true,
-      lastReload: this.lastReload,
+      lastReload: this.reloader.lastReload,
       targets: this.config.targets.map((target) => {
         const runner = this.runners.get(target.name);
         const report = runner?.report ?? null;
@@ -192,55 +164,32 @@ export class Daemon {
 
   /** GET /status: the daemon's state and each target's last report. */
   status(): Record<string, unknown> {
+    const lastReload = this.reloader.lastReload;
+    const lastCycle = this.lastCycle;
     return {
       state: this.state,
       config: {
         source: this.options.configPath,
         schedule: this.config.schedule,
         watch: this.config.watch,
-        lastReload: { ok: this.lastReload.ok, at: new Date(this.lastReload.atMs).toISOString(), problems: this.lastReload.problems },
+        lastReload: { ok: lastReload.ok, at: new Date(lastReload.atMs).toISOString(), problems: lastReload.problems },
       },
-      cycles: { completed: this.cycleCount - (this.running ? 1 : 0), skippedTicks: this.skippedTicks, running: this.running !== null, last: this.lastCycle ? { cycle: this.lastCycle.cycle, reason: this.lastCycle.reason, startedAt: this.lastCycle.startedAt, durationMs: this.lastCycle.durationMs } : null },
+      cycles: {
+        completed: this.queue.count - (this.queue.isRunning ? 1 : 0),
+        skippedTicks: this.skippedTicks,
+        running: this.queue.isRunning,
+        last: lastCycle ? { cycle: lastCycle.cycle, reason: lastCycle.reason, startedAt: lastCycle.startedAt, durationMs: lastCycle.durationMs } : null,
+      },
       targets: this.config.targets.map((target) => this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true }),
     };
   }
 
-  private startCycle(reason: CycleReason): Promise<CycleReport> {
-    const cycle = ++this.cycleCount;
-    const run = this.cycleBody(cycle, reason).finally(() => {
-      this.running = null;
-      // Runs before a queued cycle's start (that waits on this promise, so it comes after this callback).
-      this.runPendingSwitches();
-    });
-    this.running = run;
-    return run;
-  }
-
-  /** Runs `change` now when no cycle is running, else right after the running one ends and before the next starts. */
-  private betweenCycles<T>(change: () => T): Promise<T> {
-    if (!this.running) return Promise.resolve(change());
-    return new Promise<T>((resolve, reject) => {
-      this.pendingSwitches.push(() => {
-        try {
-          resolve(change());
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-  }
-
-  private runPendingSwitches(): void {
-    for (const change of this.pendingSwitches.splice(0)) change();
-  }
-
   private async cycleBody(cycle: number, reason: CycleReason): Promise<CycleReport> {
     const log = this.options.logger;
-    this.runPendingSwitches();
     // A schema file edited while watching was off (or missed) is noticed by its hash here; config edits by SIGHUP or the watcher.
-    if (this.schemaFilesChanged() && this.switchConfig('schema', false).changed && this.state === 'running') await this.armWatcher();
+    if (this.reloader.schemaFilesChanged() && this.reloader.load('schema', false).changed && this.state === 'running') await this.armWatcher();
     // The snapshot this cycle runs on, whole: each target's settings travel with their declaration into the run.
-    const active = this.active;
+    const active = this.reloader.current;
     const startedAt = this.now();
     const t0 = this.clock();
     log.debug({ cycle, reason }, 'cycle started');
@@ -254,7 +203,7 @@ export class Daemon {
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
       });
-      this.record(report);
+      this.recorder.record(report);
       reports.push(report);
       // Yield between targets so HTTP requests and ticks are served during a long cycle.
       await new Promise((resolve) => setImmediate(resolve));
@@ -265,106 +214,18 @@ export class Daemon {
     return result;
   }
 
-  /** Metrics and log lines for one target's cycle: one line per drift found, repair applied, row recovered. */
-  private record(report: TargetCycleReport): void {
-    const { metrics, logger } = this.options;
-    const target = report.target;
-    metrics.checkRan(target, report.durationMs / 1000);
-    if (report.error) {
-      metrics.checkFailed(target, report.error.code);
-      logger.error({ target, code: report.error.code, hint: report.error.hint }, `check failed: ${report.error.message}`);
-    } else {
-      metrics.checkSucceeded(target, this.now().getTime() / 1000);
+  /** A changed config became active: runners follow its targets, the schedule its expression. */
+  private switched(before: Config, next: ValidatedConfig): void {
+    this.syncRunners();
+    if (this.state === 'running' && before.schedule !== next.config.schedule) this.schedule.arm(next.config.schedule);
+    if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
+      this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
     }
-    const check = report.check;
-    metrics.targetState({
-      target,
-      up: report.up,
-      inSync: check ? check.inSync : null,
-      drift: (check?.remaining ?? []).map((item) => ({ table: item.table, kind: item.kind, safe: item.safe })),
-      extras: check?.extras ?? [],
-    });
-    if (check && !report.fastPath && report.checkedAt === report.startedAt) {
-      // One line per drift item when it is first found, not again on every later full check.
-      const seen = this.loggedDrift.get(target) ?? new Set<string>();
-      const current = new Set(check.drift.map(driftLogKey));
-      this.loggedDrift.set(target, current);
-      for (const item of check.drift) {
-        if (seen.has(driftLogKey(item))) continue;
-        logger.warn({ target, table: item.table, column: item.column, index: item.index, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason }, `drift found: ${item.detail}`);
-      }
-    }
-    for (const step of report.applied) {
-      metrics.repairApplied(target, step.table, step.kind);
-      logger.info({ target, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
-    }
-    if (!report.reconciled) return;
-    metrics.reconcileRound(
-      target,
-      report.reconcile.map((rule) => ({ table: rule.table, orphans: Math.max(0, rule.orphans - rule.recovered.length - rule.raced), recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),
-    );
-    for (const rule of report.reconcile) {
-      if (rule.blockedBy) logger.warn({ target, rule: rule.rule, table: rule.table }, `reconcile blocked: ${rule.blockedBy}`);
-      for (const row of rule.recovered) logger.info({ target, rule: rule.rule, table: rule.table, directory: row.directory, path: row.path }, 'row recovered');
-      for (const skipped of rule.skipped) {
-        // A directory still being written is normal; anything else the operator should see — once, not every cycle.
-        const key = `${target}\u0000${rule.rule}\u0000${skipped.directory}\u0000${skipped.reason}`;
-        const first = !this.loggedSkips.has(key);
-        this.loggedSkips.add(key);
-        const fields = { target, rule: rule.rule, table: rule.table, directory: skipped.directory, reason: skipped.reason };
-        if (first && skipped.reason !== 'settling') logger.warn(fields, `directory skipped: ${skipped.detail}`);
-        else logger.debug(fields, `directory skipped: ${skipped.detail}`);
-      }
-    }
-  }
-
-  private schemaFilesChanged(): boolean {
-    for (const target of this.active.config.targets) {
-      const declared = this.active.declared.get(target.name);
-      if (declared && fileHash(target.schema) !== declared.contentHash) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Validates the config file and every schema file, and switches to them when
-   * valid. Synchronous, so no cycle can start halfway through a switch.
-   */
-  private switchConfig(reason: ReloadReason, force: boolean): ReloadOutcome {
-    const result = validateConfigFile(this.options.configPath, this.options.env);
-    const nowMs = this.now().getTime();
-    if (!result.ok) {
-      const problems = formatProblems(result.problems);
-      const attempt = `${result.configHash}\u0000${problems.join('\n')}`;
-      // The same broken file seen again (every tick, every write of a half-saved file) is reported once.
-      if (!force && attempt === this.lastAttempt && !this.lastReload.ok) return { ok: false, changed: false, problems };
-      this.lastAttempt = attempt;
-      this.lastReload = { ok: false, atMs: nowMs, problems };
-      this.options.metrics.configLoaded(false, nowMs / 1000);
-      this.options.logger.error({ reason, config: this.options.configPath, problems }, 'config reload failed; keeping the last good config');
-      return { ok: false, changed: false, problems };
-    }
-    const next = result.validated;
-    this.lastAttempt = null;
-    const changed = next.configHash !== this.active.configHash || schemaHashes(next) !== schemaHashes(this.active);
-    const before = this.active.config;
-    this.lastReload = { ok: true, atMs: nowMs, problems: [] };
-    this.options.metrics.configLoaded(true, nowMs / 1000);
-    if (changed) {
-      this.active = next;
-      this.syncRunners();
-      if (this.state === 'running' && before.schedule !== next.config.schedule) this.armSchedule();
-      if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
-        this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
-      }
-    }
-    this.options.logger.info({ reason, config: this.options.configPath, changed, targets: next.config.targets.map((target) => target.name) }, 'config reloaded');
-    return { ok: true, changed, problems: [] };
   }
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */
   private syncRunners(): void {
-    const wanted = new Set(this.active.config.targets.map((target) => target.name));
+    const wanted = new Set(this.config.targets.map((target) => target.name));
     for (const [name, runner] of this.runners) {
       if (!wanted.has(name)) {
         runner.close();
@@ -373,83 +234,34 @@ export class Daemon {
       }
     }
     for (const name of wanted) {
-      const existing = this.runners.get(name);
-      if (!existing) {
+      if (!this.runners.has(name)) {
         this.runners.set(name, new TargetRunner(name, { reconcile: this.reconcile, clock: this.clock, now: this.now }));
         this.options.metrics.addTarget(name);
       }
     }
   }
 
-  private armSchedule(): void {
-    this.task?.destroy();
-    const logger = this.options.logger;
-    this.task = cron.createTask(this.config.schedule, () => this.tick(), {
-      name: 'driftd-cycle',
-      // Overlap is ours to decide and count (tick()); node-cron's own warnings go to our log.
-      suppressMissedWarning: true,
-      logger: {
-        info: (message) => logger.debug({ source: 'node-cron' }, String(message)),
-        warn: (message) => logger.warn({ source: 'node-cron' }, String(message)),
-        error: (message) => logger.error({ source: 'node-cron' }, String(message)),
-        debug: (message) => logger.debug({ source: 'node-cron' }, String(message)),
-      },
-    });
-    void this.task.start();
-  }
-
   private async armWatcher(): Promise<void> {
     const previous = this.watcher;
     this.watcher = null;
     await previous?.close();
-    if (!this.config.watch) return;
-    const config = this.config;
-    const configFiles = new Set([this.options.configPath, ...config.targets.map((target) => target.schema)]);
-    const databaseFiles = config.targets.flatMap((target) => [target.database, `${target.database}-wal`]);
-    this.watcher = watchFiles(
-      [...configFiles, ...databaseFiles],
-      config.debounceMs,
-      (changed) => {
+    const logger = this.options.logger;
+    this.watcher = watchConfig(this.options.configPath, this.config, {
+      onConfigChange: (changed) => {
         if (this.state !== 'running') return;
-        const configTouched = [...changed].some((path) => configFiles.has(path));
-        this.options.logger.debug({ changed: [...changed] }, 'files changed');
-        if (configTouched) void this.reload('watch', false);
-        else void this.runCycle('watch');
+        logger.debug({ changed: [...changed] }, 'files changed');
+        void this.reload('watch', false);
       },
-      (error) => this.options.logger.warn({ error: String(error) }, 'file watcher error'),
-    );
+      onDatabaseChange: (changed) => {
+        if (this.state !== 'running') return;
+        logger.debug({ changed: [...changed] }, 'files changed');
+        void this.runCycle('watch');
+      },
+      onError: (error) => logger.warn({ error: String(error) }, 'file watcher error'),
+    });
   }
 
   private emptyCycle(reason: CycleReason): CycleReport {
-    return { cycle: this.cycleCount, reason, startedAt: this.now().toISOString(), durationMs: 0, targets: [] };
-  }
-}
-
-function driftLogKey(item: { kind: string; table: string; column?: string; index?: string; detail: string }): string {
-  return [item.kind, item.table, item.column ?? '', item.index ?? '', item.detail].join('\u0000');
-}
-
-function schemaHashes(validated: ValidatedConfig): string {
-  return [...validated.declared.entries()].map(([name, declared]) => `${name}=${declared.contentHash}`).join(',');
-}
-
-function fileHash(path: string): string | null {
-  try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
-  } catch {
-    return null;
-  }
-}
-
-/** The longest gap between the next few runs of a cron expression (irregular schedules take their worst case). */
-export function scheduleIntervalMs(expression: string): number {
-  const task = cron.createTask(expression, () => undefined);
-  try {
-    const runs = task.getNextRuns(6).map((date) => date.getTime());
-    let longest = 0;
-    for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]! - runs[i - 1]!);
-    return longest > 0 ? longest : 30_000;
-  } finally {
-    void task.destroy();
+    return { cycle: this.queue.count, reason, startedAt: this.now().toISOString(), durationMs: 0, targets: [] };
   }
 }

@@ -1,0 +1,75 @@
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import type { DaemonLogger } from './daemon-logger.js';
+import type { TargetCycleReport } from './target-runner.js';
+
+/**
+ * Recording: turns one target's cycle report into metrics and log lines — one
+ * line per drift item when first found, per repair applied, per row recovered,
+ * per skipped directory (once). Remembers only what it has already logged.
+ */
+export class CycleRecorder {
+  private readonly loggedDrift = new Map<string, Set<string>>();
+  private readonly loggedSkips = new Set<string>();
+
+  constructor(
+    private readonly metrics: DaemonMetrics,
+    private readonly logger: DaemonLogger,
+    private readonly now: () => Date,
+  ) {}
+
+  record(report: TargetCycleReport): void {
+    const { metrics, logger } = this;
+    const target = report.target;
+    metrics.checkRan(target, report.durationMs / 1000);
+    if (report.error) {
+      metrics.checkFailed(target, report.error.code);
+      logger.error({ target, code: report.error.code, hint: report.error.hint }, `check failed: ${report.error.message}`);
+    } else {
+      metrics.checkSucceeded(target, this.now().getTime() / 1000);
+    }
+    const check = report.check;
+    metrics.targetState({
+      target,
+      up: report.up,
+      inSync: check ? check.inSync : null,
+      drift: (check?.remaining ?? []).map((item) => ({ table: item.table, kind: item.kind, safe: item.safe })),
+      extras: check?.extras ?? [],
+    });
+    if (check && !report.fastPath && report.checkedAt === report.startedAt) {
+      // One line per drift item when it is first found, not again on every later full check.
+      const seen = this.loggedDrift.get(target) ?? new Set<string>();
+      const current = new Set(check.drift.map(driftLogKey));
+      this.loggedDrift.set(target, current);
+      for (const item of check.drift) {
+        if (seen.has(driftLogKey(item))) continue;
+        logger.warn({ target, table: item.table, column: item.column, index: item.index, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason }, `drift found: ${item.detail}`);
+      }
+    }
+    for (const step of report.applied) {
+      metrics.repairApplied(target, step.table, step.kind);
+      logger.info({ target, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
+    }
+    if (!report.reconciled) return;
+    metrics.reconcileRound(
+      target,
+      report.reconcile.map((rule) => ({ table: rule.table, orphans: Math.max(0, rule.orphans - rule.recovered.length - rule.raced), recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),
+    );
+    for (const rule of report.reconcile) {
+      if (rule.blockedBy) logger.warn({ target, rule: rule.rule, table: rule.table }, `reconcile blocked: ${rule.blockedBy}`);
+      for (const row of rule.recovered) logger.info({ target, rule: rule.rule, table: rule.table, directory: row.directory, path: row.path }, 'row recovered');
+      for (const skipped of rule.skipped) {
+        // A directory still being written is normal; anything else the operator should see — once, not every cycle.
+        const key = `${target}\u0000${rule.rule}\u0000${skipped.directory}\u0000${skipped.reason}`;
+        const first = !this.loggedSkips.has(key);
+        this.loggedSkips.add(key);
+        const fields = { target, rule: rule.rule, table: rule.table, directory: skipped.directory, reason: skipped.reason };
+        if (first && skipped.reason !== 'settling') logger.warn(fields, `directory skipped: ${skipped.detail}`);
+        else logger.debug(fields, `directory skipped: ${skipped.detail}`);
+      }
+    }
+  }
+}
+
+function driftLogKey(item: { kind: string; table: string; column?: string; index?: string; detail: string }): string {
+  return [item.kind, item.table, item.column ?? '', item.index ?? '', item.detail].join('\u0000');
+}
