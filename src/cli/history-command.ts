@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AuditEntry } from '../audit/audit-record.js';
+import { parseSince, SINCE_FORMS } from '../audit/parse-since.js';
 import { loadConfig } from '../config/load-config.js';
 import { configProblemsError } from '../config/parse-config.js';
 import { resolve } from 'node:path';
@@ -31,7 +32,7 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
   } catch (error) {
     throw usageError(`driftd history: ${(error as Error).message}`);
   }
-  const since = values.since === undefined ? undefined : parseSince(values.since, new Date());
+  const since = values.since === undefined ? undefined : sinceOption(values.since, new Date());
   const limit = values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit);
   let config = null;
   if (values.config !== undefined) {
@@ -77,16 +78,11 @@ export function entryText(entry: AuditEntry): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** An ISO 8601 instant, or a duration back from now: `90s`, `30m`, `12h`, `7d`. */
-export function parseSince(text: string, now: Date): Date {
-  const relative = /^(\d+)([smhd])$/.exec(text);
-  if (relative) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
-    return new Date(now.getTime() - Number(relative[1]) * unit);
-  }
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw usageError(`--since takes an ISO 8601 time (2026-11-29T13:00:00Z) or a duration back from now (30m, 12h, 7d), got "${text}"`);
-  return new Date(ms);
+/** --since: see parseSince (audit/parse-since.ts). */
+export function sinceOption(text: string, now: Date): Date {
+  const since = parseSince(text, now);
+  if (since === null) throw usageError(`--since takes ${SINCE_FORMS}, got "${text}"`);
+  return since;
 }
 
 function parseLimit(text: string): number {

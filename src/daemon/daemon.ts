@@ -1,3 +1,4 @@
+import type { AuditJournal } from '../audit/audit-journal.js';
 import type { Config } from '../config/parse-config.js';
 import type { ValidatedConfig } from '../config/validate-config.js';
 import { assessHealth, type HealthReport } from '../health/assess-health.js';
@@ -25,6 +26,31 @@ export interface CycleReport {
   readonly targets: readonly TargetCycleReport[];
 }
 
+/** One cycle as the status page lists it. */
+export interface CycleSummary {
+  readonly cycle: number;
+  readonly reason: CycleReason;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly targets: readonly { readonly target: string; readonly ok: boolean; readonly durationMs: number }[];
+}
+
+const RECENT_CYCLES = 10;
+
+/** GET /status. */
+export interface DaemonStatus {
+  readonly state: LifecycleState;
+  readonly config: { readonly source: string; readonly schedule: string; readonly watch: boolean; readonly lastReload: { readonly ok: boolean; readonly at: string; readonly problems: readonly string[] } };
+  readonly cycles: {
+    readonly completed: number;
+    readonly skippedTicks: number;
+    readonly running: boolean;
+    readonly last: Omit<CycleSummary, 'targets'> | null;
+    readonly recent: readonly CycleSummary[];
+  };
+  readonly targets: readonly (TargetCycleReport | { readonly target: string; readonly database: string; readonly pending: true })[];
+}
+
 export interface DaemonOptions {
   readonly configPath: string;
   /** The config validated at startup (the CLI refuses to start without one). */
@@ -33,6 +59,8 @@ export interface DaemonOptions {
   readonly logger: DaemonLogger;
   readonly metrics: DaemonMetrics;
   readonly reconcile?: ReconcileStep;
+  /** Where every change to a database is recorded (audit trail); its directory is fixed until restart. */
+  readonly audit?: AuditJournal;
   readonly now?: () => Date;
   /** Monotonic milliseconds. */
   readonly clock?: () => number;
@@ -57,6 +85,8 @@ export class Daemon {
   private watcher: FileWatcher | null = null;
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
+  /** The last cycles, newest last, for the status page. */
+  private readonly recentCycles: CycleSummary[] = [];
   private readonly now: () => Date;
   private readonly clock: () => number;
   private readonly reconcile: ReconcileStep;
@@ -162,8 +192,8 @@ export class Daemon {
     });
   }
 
-  /** GET /status: the daemon's state and each target's last report. */
-  status(): Record<string, unknown> {
+  /** GET /status (and the page at /): the daemon's state and each target's last report. */
+  status(): DaemonStatus {
     const lastReload = this.reloader.lastReload;
     const lastCycle = this.lastCycle;
     return {
@@ -179,8 +209,9 @@ export class Daemon {
         skippedTicks: this.skippedTicks,
         running: this.queue.isRunning,
         last: lastCycle ? { cycle: lastCycle.cycle, reason: lastCycle.reason, startedAt: lastCycle.startedAt, durationMs: lastCycle.durationMs } : null,
+        recent: [...this.recentCycles],
       },
-      targets: this.config.targets.map((target) => this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true }),
+      targets: this.config.targets.map((target) => this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true as const }),
     };
   }
 
@@ -202,6 +233,7 @@ export class Daemon {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
+        ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
       });
       this.recorder.record(report);
       reports.push(report);
@@ -210,6 +242,8 @@ export class Daemon {
     }
     const result: CycleReport = { cycle, reason, startedAt: startedAt.toISOString(), durationMs: this.clock() - t0, targets: reports };
     this.lastCycle = result;
+    this.recentCycles.push({ cycle, reason, startedAt: result.startedAt, durationMs: result.durationMs, targets: reports.map((report) => ({ target: report.target, ok: report.ok, durationMs: report.durationMs })) });
+    if (this.recentCycles.length > RECENT_CYCLES) this.recentCycles.shift();
     log.debug({ cycle, reason, durationMs: result.durationMs }, 'cycle finished');
     return result;
   }

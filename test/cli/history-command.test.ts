@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSince } from '../../src/cli/history-command.js';
+import { sinceOption as parseSince } from '../../src/cli/history-command.js';
 import { LEGACY_TABLE, makeWorkspace, modelforgeRule, rowsOf, writeModel, type Workspace } from '../reconcile/modelforge-fixture.js';
 
 const MAIN = resolve(__dirname, '../../dist/cli/main.js');
