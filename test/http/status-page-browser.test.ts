@@ -19,12 +19,12 @@ const LEGACY_SQL = readFileSync(resolve(REPO, 'demo/fixtures/modelforge-0.2.0.sq
 
 const haveChromium = existsSync(CHROMIUM);
 /** Debian's chromium, never a downloaded browser; a fresh profile per launch (the user data dir argument). */
-const LAUNCH = {
+const LAUNCH: { executablePath: string; headless: boolean; args: string[]; viewport: { width: number; height: number } } = {
   executablePath: CHROMIUM,
   headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   viewport: { width: 1200, height: 900 },
-} as const;
+};
 if (!haveChromium && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
 
 /** A model directory as ModelForge writes it, finished long ago; `corrupt` cuts adapter_config.json short. */
@@ -105,12 +105,11 @@ describe.skipIf(!haveChromium)('status page in chromium against a real daemon', 
     page.on('request', (request) => requests.push(request.url()));
     // A flag any executed payload would set (alert is what the hostile name calls), and CSP violations:
     // a clean page has none — markup that slipped through escaping would show up here even though CSP blocks it.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __executed: string[]; __violations: string[] };
-      w.__executed = [];
-      w.__violations = [];
-      window.alert = (message?: unknown) => void w.__executed.push(String(message));
-      document.addEventListener('securitypolicyviolation', (event) => void w.__violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+    // (A string: the test's tsconfig has no DOM types.)
+    await page.addInitScript({
+      content: `window.__executed = []; window.__violations = [];
+        window.alert = function (message) { window.__executed.push(String(message)); };
+        document.addEventListener('securitypolicyviolation', function (event) { window.__violations.push(event.violatedDirective + ' ' + event.blockedURI); });`,
     });
     const before = (await daemon.json('/status')).cycles.completed;
     const response = await page.goto(`${daemon.address}/`, { waitUntil: 'load' });
@@ -142,8 +141,8 @@ describe.skipIf(!haveChromium)('status page in chromium against a real daemon', 
       expect(text).toContain(expected);
     }
     expect(await page.locator('img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __executed: string[] }).__executed)).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
+    expect(await page.evaluate('window.__executed')).toEqual([]);
+    expect(await page.evaluate('window.__violations')).toEqual([]);
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(consoleMessages.filter((line) => !line.includes('favicon'))).toEqual([]);

@@ -4,10 +4,11 @@
 // row the writer saw committed still there, and no recovered model present twice. Then the cycle is
 // run to completion and must converge. Everything is real: files, processes, SQLite, signals.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { AuditJournal } from '../../src/audit/audit-journal.js';
 import { modelforgeRuleInput } from '../support/modelforge-rule.js';
 
 export type JournalMode = 'delete' | 'wal';
@@ -237,8 +238,38 @@ export interface TrialResult {
   readonly hotJournal: boolean;
   readonly writerCommitted: number;
   readonly writerSevenColumn: number;
+  /** Audit intents the next cycle's start answered from the database: the change had committed / had not. */
+  readonly resolvedAtStart: { readonly applied: number; readonly notApplied: number };
   /** Every violated invariant; empty when the trial passed. */
   readonly problems: readonly string[];
+}
+
+/**
+ * The audit trail after the next cycle: nothing pending, and every committed change — the repair's
+ * statements, each recovered row, each backup on disk — has exactly one applied entry, and nothing
+ * that did not land has one.
+ */
+function auditProblems(fixture: Fixture, final: DatabaseFacts): { problems: string[]; resolved: { applied: number; notApplied: number } } {
+  const problems: string[] = [];
+  const entries = new AuditJournal({ dir: join(fixture.dir, 'audit'), maxBytes: 8 << 20, keep: 5 }).entries();
+  const pending = entries.filter((entry) => entry.outcome === 'pending');
+  if (pending.length > 0) problems.push(`audit: ${pending.length} entries still pending after the next cycle's start`);
+  const applied = entries.filter((entry) => entry.outcome === 'applied');
+  const repairs = applied.filter((entry) => entry.kind === 'repair').map((entry) => `${entry.table}.${entry.column ?? entry.index}`);
+  if (repairs.length !== 1 || repairs[0] !== 'fine_tuned_models.is_custom_base_model') problems.push(`audit: the repair's one statement should have one applied entry, found [${repairs.join(', ')}]`);
+  const rowCounts = new Map<string, number>();
+  for (const entry of applied.filter((item) => item.kind === 'recover')) rowCounts.set(String(entry.key), (rowCounts.get(String(entry.key)) ?? 0) + 1);
+  const badRows = fixture.modelDirs.filter((dir) => rowCounts.get(dir) !== 1);
+  if (badRows.length > 0) problems.push(`audit: ${badRows.length} recovered rows without exactly one applied entry (${badRows.slice(0, 3).map((dir) => `${dir}: ${rowCounts.get(dir) ?? 0}`).join(', ')})`);
+  const strays = [...rowCounts.keys()].filter((key) => !final.modelPaths.has(key));
+  if (strays.length > 0) problems.push(`audit: applied entries for rows not in the database: ${strays.slice(0, 3).join(', ')}`);
+  const backupDir = join(fixture.dir, 'backups');
+  const onDisk = existsSync(backupDir) ? readdirSync(backupDir).filter((name) => name.endsWith('.bak')).map((name) => join(backupDir, name)) : [];
+  const backupEntries = applied.filter((entry) => entry.kind === 'backup').map((entry) => entry.path!);
+  for (const file of onDisk) if (backupEntries.filter((path) => path === file).length !== 1) problems.push(`audit: backup ${file} on disk without exactly one applied entry`);
+  for (const path of backupEntries) if (!onDisk.includes(path)) problems.push(`audit: applied backup entry for ${path}, which is not on disk`);
+  const resolved = entries.filter((entry) => entry.resolved === 'at-start' && entry.item === 0);
+  return { problems, resolved: { applied: resolved.filter((entry) => entry.outcome === 'applied').length, notApplied: resolved.filter((entry) => entry.outcome === 'not-applied').length } };
 }
 
 interface DatabaseFacts {
@@ -356,6 +387,7 @@ export async function runTrial(parent: string, trial: number, seed: number, jour
   if (recoveredAtKill > 0 && state !== 'after') problems.push('rows were recovered but the schema is not repaired');
 
   // The next cycle must converge: repaired schema, every orphan exactly once, nothing lost.
+  let resolvedAtStart = { applied: 0, notApplied: 0 };
   try {
     await runCycleToEnd(fixture.configPath);
     const final = databaseFacts(fixture.dbPath);
@@ -366,6 +398,9 @@ export async function runTrial(parent: string, trial: number, seed: number, jour
     if (final.duplicatePaths.length > 0) problems.push(`rows duplicated after the next cycle: ${final.duplicatePaths.slice(0, 5).join(', ')}`);
     const lostLater = committed.ids.filter((id) => !final.ids.has(id));
     if (lostLater.length > 0) problems.push(`${lostLater.length} committed writer rows missing after the next cycle`);
+    const audit = auditProblems(fixture, final);
+    problems.push(...audit.problems);
+    resolvedAtStart = audit.resolved;
   } catch (error) {
     problems.push(`the next cycle failed: ${(error as Error).message}`);
   }
@@ -384,6 +419,7 @@ export async function runTrial(parent: string, trial: number, seed: number, jour
     hotJournal,
     writerCommitted: committed.ids.length,
     writerSevenColumn: committed.seven,
+    resolvedAtStart,
     problems,
   };
 }
