@@ -4,7 +4,7 @@
 // row the writer saw committed still there, and no recovered model present twice. Then the cycle is
 // run to completion and must converge. Everything is real: files, processes, SQLite, signals.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -246,8 +246,10 @@ export interface TrialResult {
 
 /**
  * The audit trail after the next cycle: nothing pending, and every committed change — the repair's
- * statements, each recovered row, each backup on disk — has exactly one applied entry, and nothing
- * that did not land has one.
+ * statements, each recovered row — has exactly one applied entry, and nothing that did not land has
+ * one. (No backups here: SQLite's online backup restarts whenever the writer commits, which would
+ * stretch the repair window from ~20 ms to seconds and move the kills away from the commit; backup
+ * entries are proven in test/audit and through the CLI and the daemon.)
  */
 function auditProblems(fixture: Fixture, final: DatabaseFacts): { problems: string[]; resolved: { applied: number; notApplied: number } } {
   const problems: string[] = [];
@@ -255,19 +257,18 @@ function auditProblems(fixture: Fixture, final: DatabaseFacts): { problems: stri
   const pending = entries.filter((entry) => entry.outcome === 'pending');
   if (pending.length > 0) problems.push(`audit: ${pending.length} entries still pending after the next cycle's start`);
   const applied = entries.filter((entry) => entry.outcome === 'applied');
-  const repairs = applied.filter((entry) => entry.kind === 'repair').map((entry) => `${entry.table}.${entry.column ?? entry.index}`);
-  if (repairs.length !== 1 || repairs[0] !== 'fine_tuned_models.is_custom_base_model') problems.push(`audit: the repair's one statement should have one applied entry, found [${repairs.join(', ')}]`);
+  // The repair runs once (the kill either let it commit or rolled it back, and then the next cycle ran it): each of its
+  // statements has exactly one applied entry.
+  const statements = new Map<string, number>();
+  for (const entry of applied.filter((item) => item.kind === 'repair')) statements.set(entry.sql!, (statements.get(entry.sql!) ?? 0) + 1);
+  if (statements.size === 0 || !statements.has('ALTER TABLE "fine_tuned_models" ADD COLUMN is_custom_base_model BOOLEAN DEFAULT 0;')) problems.push(`audit: no applied entry for the repair's ALTER TABLE (found: ${[...statements.keys()].join(' | ')})`);
+  for (const [sql, count] of statements) if (count !== 1) problems.push(`audit: repair statement applied ${count} times in the journal: ${sql}`);
   const rowCounts = new Map<string, number>();
   for (const entry of applied.filter((item) => item.kind === 'recover')) rowCounts.set(String(entry.key), (rowCounts.get(String(entry.key)) ?? 0) + 1);
   const badRows = fixture.modelDirs.filter((dir) => rowCounts.get(dir) !== 1);
   if (badRows.length > 0) problems.push(`audit: ${badRows.length} recovered rows without exactly one applied entry (${badRows.slice(0, 3).map((dir) => `${dir}: ${rowCounts.get(dir) ?? 0}`).join(', ')})`);
   const strays = [...rowCounts.keys()].filter((key) => !final.modelPaths.has(key));
   if (strays.length > 0) problems.push(`audit: applied entries for rows not in the database: ${strays.slice(0, 3).join(', ')}`);
-  const backupDir = join(fixture.dir, 'backups');
-  const onDisk = existsSync(backupDir) ? readdirSync(backupDir).filter((name) => name.endsWith('.bak')).map((name) => join(backupDir, name)) : [];
-  const backupEntries = applied.filter((entry) => entry.kind === 'backup').map((entry) => entry.path!);
-  for (const file of onDisk) if (backupEntries.filter((path) => path === file).length !== 1) problems.push(`audit: backup ${file} on disk without exactly one applied entry`);
-  for (const path of backupEntries) if (!onDisk.includes(path)) problems.push(`audit: applied backup entry for ${path}, which is not on disk`);
   const resolved = entries.filter((entry) => entry.resolved === 'at-start' && entry.item === 0);
   return { problems, resolved: { applied: resolved.filter((entry) => entry.outcome === 'applied').length, notApplied: resolved.filter((entry) => entry.outcome === 'not-applied').length } };
 }

@@ -27,12 +27,11 @@ const declared = loadDeclaredSchema(target.schema).schema;
 const journal = new AuditJournal(loaded.config.audit);
 resolvePending(journal);
 const audit = journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' });
-const backup = { dir: join(dirname(resolve(process.argv[2])), 'backups'), keep: 3 };
 const started = performance.now();
 const say = (line) => writeSync(1, `${line} ${(performance.now() - started).toFixed(3)}\n`);
 
 say('ready');
-const report = await checkDatabase({ dbPath: target.database, declared, mode: 'repair', busyTimeoutMs: 10_000, backup, audit });
+const report = await checkDatabase({ dbPath: target.database, declared, mode: 'repair', busyTimeoutMs: 10_000, audit });
 say(`repaired ${report.applied.length}`);
 const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: 'apply', busyTimeoutMs: 10_000, audit });
 // A failed rule is reported, not thrown: fail as loudly as a thrown error did.
