@@ -6,6 +6,7 @@ import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '.
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
+import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
@@ -127,8 +128,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
   } catch (error) {
     // A step refused for lack of access is the database's condition, not the plan's: report it as such.
-    const cause = error instanceof DriftdError ? (error.cause as { code?: unknown } | undefined) : undefined;
-    if (typeof cause?.code === 'string' && /^SQLITE_(READONLY|CANTOPEN|PERM)/.test(cause.code)) {
+    const cause = error instanceof DriftdError ? error.cause : undefined;
+    if (isDatabaseCondition(resultCodeOf(cause))) {
       throw sqliteError(cause, request.dbPath, `repairing, nothing was applied`);
     }
     throw sqliteError(error, request.dbPath, 'repairing');

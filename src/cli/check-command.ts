@@ -41,7 +41,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     const journal = mode === 'repair' ? journalForWriting(selection.config, io.env) : null;
     for (const target of selection.targets) {
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
-      // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (README "CLI reference").
+      // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
       const reportOnly = mode === 'repair' && target.repair === 'report' && selection.config !== null;
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
@@ -68,7 +68,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     }
     const failures = results.flatMap((result) => (result.outcome.ok ? [] : [{ name: result.name, error: result.outcome.error }]));
     if (values.json) {
-      // `--db/--schema` prints the report itself; `--config` names each target (README "CLI reference").
+      // `--db/--schema` prints the report itself; `--config` names each target (docs/cli.md).
       const targetJson = (result: TargetResult): Record<string, unknown> =>
         result.outcome.ok
           ? { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) }

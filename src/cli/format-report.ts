@@ -1,7 +1,7 @@
 import type { CheckReport, ReportedDrift } from '../check/check-database.js';
-import type { DriftdError } from '../errors/driftd-error.js';
+import { summarizeError, type DriftdError, type ErrorSummary } from '../errors/driftd-error.js';
 
-/** The `--json` object of check and repair (README "CLI reference"). */
+/** The `--json` object of check and repair (docs/cli.md). */
 export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'repair'): Record<string, unknown> {
   return {
     database: report.database,
@@ -49,8 +49,8 @@ function where(item: ReportedDrift): string {
 }
 
 /** A failed target's error in `--json` output: its catalogue code, message and hint. */
-export function errorJson(error: DriftdError): { code: string; message: string; hint?: string } {
-  return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+export function errorJson(error: DriftdError): ErrorSummary {
+  return summarizeError(error);
 }
 
 /** A config target that failed, in its place among the others' reports. */

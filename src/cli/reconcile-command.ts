@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { DriftdError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
 import { journalForWriting } from './cli-journal.js';
@@ -24,7 +24,7 @@ interface TargetResult {
   /** One per rule; empty when the target failed before any rule ran. */
   readonly reports: readonly ReconcileReport[];
   /** The target failed as a whole (its database could not be opened or read); null otherwise. */
-  readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+  readonly error: ErrorSummary | null;
 }
 
 /**
@@ -48,7 +48,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
     throw new DriftdError('RECONCILE_NO_RULES', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
-      hint: 'add a "reconcile" array to the target (README "Reconcile")',
+      hint: 'add a "reconcile" array to the target (docs/reconcile.md)',
     });
   }
   const mode = values['dry-run'] ? 'dry-run' : 'apply';

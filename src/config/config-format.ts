@@ -17,7 +17,7 @@ export const targetFormat = z.strictObject({
   repair: z.enum(['auto', 'report']).default('report'),
   ignoreTables: z.array(z.string().min(1)).default([]),
   foreignKeysEnforced: z.boolean().default(true).describe('whether the application enforces foreign keys; decides if REFERENCES columns with defaults can be added'),
-  reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (README "Reconcile")'),
+  reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (docs/reconcile.md)'),
 });
 
 export const configFormat = z.strictObject({

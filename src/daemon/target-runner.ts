@@ -4,7 +4,7 @@ import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
-import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { DriftdError, errorFromSummary, summarizeError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
 import { retryWhileBusy, sleep } from './retry-while-busy.js';
@@ -73,7 +73,7 @@ export interface TargetCycleReport {
   readonly ok: boolean;
   /** The schema step was skipped: schema_version and the declaration were unchanged since the last full check. */
   readonly fastPath: boolean;
-  readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+  readonly error: ErrorSummary | null;
   /** The last full check (carried over on the fast path); null before the first one. */
   readonly check: CheckReport | null;
   /** When `check` ran. */
@@ -207,14 +207,14 @@ export class TargetRunner {
         // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
         // the cycle fails with the rule's code as it did when reconcileTarget threw.
         const failed = this.lastReconcile.find((rule) => rule.error)?.error;
-        if (failed) throw new DriftdError(failed.code, failed.message, failed.hint ? { hint: failed.hint } : {});
+        if (failed) throw errorFromSummary(failed);
       }
       this.lastSuccessMs = this.deps.now().getTime();
     } catch (cause) {
       const failure = cause instanceof DriftdError ? cause : withContext(`target "${target.name}"`, cause);
       // A locked database is there and opens; it is busy, not down.
       if (failure.code === 'DB_BUSY') up = true;
-      error = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) };
+      error = summarizeError(failure);
       // A missing, replaced or corrupt file must be reopened from scratch next time.
       if (!up || failure.code !== 'DB_BUSY') this.closeConnection();
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;

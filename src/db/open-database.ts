@@ -1,6 +1,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { sqliteError } from './sqlite-error.js';
+
+export { sqliteError } from './sqlite-error.js';
 
 export type DatabaseHandle = Database.Database;
 
@@ -83,8 +86,7 @@ export function assertRegularFile(path: string): void {
         where: { file: path },
       });
     }
-    if (code === 'EACCES') throw new DriftdError('DB_PERMISSION', `database "${path}" cannot be reached: permission denied`, { where: { file: path }, cause: error });
-    throw new DriftdError('DB_OPEN_FAILED', `database "${path}" cannot be examined: ${(error as Error).message}`, { where: { file: path }, cause: error });
+    throw sqliteError(error, path, 'examining the path');
   }
   if (stats.isDirectory()) {
     throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
@@ -103,31 +105,5 @@ function assertWritable(path: string): void {
       cause: error,
       hint: 'run driftd as the user that owns the database, or use `driftd check` / `repair --dry-run`',
     });
-  }
-}
-
-/** Maps an SQLite error to the catalogue, naming the file and what driftd was doing. */
-export function sqliteError(error: unknown, path: string, doing: string): DriftdError {
-  if (error instanceof DriftdError) return error;
-  const code = (error as { code?: string }).code ?? '';
-  const message = error instanceof Error ? error.message : String(error);
-  const where = { file: path };
-  const base = code.replace(/_.*$/, '').startsWith('SQLITE') ? code.split('_').slice(0, 2).join('_') : code;
-  switch (base) {
-    case 'SQLITE_NOTADB':
-      return new DriftdError('DB_NOT_SQLITE', `"${path}" is not an SQLite database (${doing}): ${message}`, { where, cause: error, hint: 'check that the path names the application database, not another file' });
-    case 'SQLITE_CORRUPT':
-      return new DriftdError('DB_CORRUPT', `database "${path}" is corrupt (${doing}): ${message}`, { where, cause: error, hint: 'restore it from a backup; run `sqlite3 FILE "PRAGMA integrity_check"` for details' });
-    case 'SQLITE_BUSY':
-    case 'SQLITE_LOCKED':
-      return new DriftdError('DB_BUSY', `database "${path}" stayed locked by another connection (${doing}): ${message}`, { where, cause: error, hint: 'retry later, or raise busyTimeoutMs' });
-    case 'SQLITE_READONLY':
-      return new DriftdError('DB_READONLY', `database "${path}" cannot be written (${doing}): ${message}`, { where, cause: error, hint: 'driftd needs write access to the file and its directory (for the -journal/-wal files)' });
-    case 'SQLITE_CANTOPEN':
-    case 'SQLITE_PERM':
-    case 'SQLITE_AUTH':
-      return new DriftdError('DB_PERMISSION', `database "${path}" cannot be opened (${doing}): ${message}`, { where, cause: error, hint: 'check the permissions of the file and its directory' });
-    default:
-      return new DriftdError('DB_OPEN_FAILED', `database "${path}" failed (${doing}): ${message}`, { where, cause: error });
   }
 }

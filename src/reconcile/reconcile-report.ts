@@ -3,7 +3,7 @@
  * CLI prints and the daemon counts into metrics.
  */
 
-import type { ErrorCode } from '../errors/driftd-error.js';
+import type { ErrorSummary } from '../errors/driftd-error.js';
 
 /** A value bound into an INSERT: booleans from JSON are stored as 1/0. */
 export type BoundValue = string | number | null;
@@ -45,11 +45,7 @@ export interface SkippedDirectory {
 }
 
 /** Why a rule's round failed: a catalogue code, a message naming the rule, a hint where the operator can act. */
-export interface ReconcileRuleError {
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly hint?: string;
-}
+export type ReconcileRuleError = ErrorSummary;
 
 export interface ReconcileReport {
   readonly rule: string;

@@ -1,6 +1,6 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
-import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { DriftdError, summarizeError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import { findColumn, findTable, nameKey, type Schema, type Table } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
@@ -84,7 +84,7 @@ export async function reconcileTarget(request: ReconcileRequest): Promise<Reconc
 function failedRule(rule: ReconcileRule, failure: DriftdError): ReconcileReport {
   return {
     ...emptyReport(rule, null),
-    error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) },
+    error: summarizeError(failure),
   };
 }
 

@@ -4,6 +4,7 @@ import type { SqlConnection } from '../db/sql-connection.js';
 import { diff, type DiffOptions, type DiffResult } from '../diff/diff.js';
 import { driftKey } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
+import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
@@ -65,7 +66,7 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
         // A file that cannot be written (permissions, read-only directory for the journal) or a lock
         // is a property of the database, not of this step: let the caller name the file and give the
         // hint (sqliteError → DB_READONLY / DB_BUSY). The rollback below still runs.
-        if (isDatabaseCondition(error)) throw error;
+        if (isDatabaseCondition(resultCodeOf(error))) throw error;
         throw new DriftdError(
           'REPAIR_STEP_FAILED',
           `step ${index + 1} of ${plan.steps.length} failed, nothing was applied: ${(error as Error).message} in: ${step.sql}`,
@@ -137,9 +138,4 @@ function tryUniqueIndex(db: SqlConnection, step: RepairStep): string | null {
     }
     throw error;
   }
-}
-
-function isDatabaseCondition(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^SQLITE_(READONLY|BUSY|LOCKED|CANTOPEN|PERM|FULL|IOERR)/.test(code);
 }

@@ -1,6 +1,7 @@
 import type { AuditSink, AuditTicket } from '../../audit/audit-sink.js';
 import type { SqlConnection } from '../../db/sql-connection.js';
 import { DriftdError } from '../../errors/driftd-error.js';
+import { isDatabaseCondition, resultCodeOf } from '../../errors/result-codes.js';
 import { quoteIdentifier } from '../../sql/quote.js';
 import type { OrphanItem } from '../reconcile-report.js';
 
@@ -85,8 +86,8 @@ export async function applyInserts(db: SqlConnection, request: ApplyInsertsReque
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
     if (ticket) request.audit!.sink.settle(ticket, { status: 'not-applied', reason: `rolled back: ${(error as Error).message}` });
-    const code = (error as { code?: string }).code ?? '';
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_READONLY') || error instanceof DriftdError) throw error;
+    // The database's own condition (locked, read-only, disk full, I/O error) keeps its code; a row the table refuses is the rule's.
+    if (isDatabaseCondition(resultCodeOf(error)) || error instanceof DriftdError) throw error;
     throw new DriftdError(
       'RECONCILE_INSERT_FAILED',
       `rule "${request.rule}": inserting into "${request.table}"${current ? ` the row for "${current.directory}"` : ''} failed, the round was rolled back: ${(error as Error).message}`,
