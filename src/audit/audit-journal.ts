@@ -80,30 +80,48 @@ export class AuditJournal {
   /** Every record of every kept file, oldest first; torn lines (cut by a kill) are skipped. */
   read(): JournalRecord[] {
     const records: JournalRecord[] = [];
-    for (let index = this.options.keep; index >= 0; index--) {
-      let file;
-      try {
-        file = readJournalFile(this.fileAt(index), READ_LIMIT_BYTES);
-      } catch (error) {
-        throw new DriftdError('AUDIT_UNREADABLE', `the audit journal "${this.fileAt(index)}" cannot be read: ${(error as Error).message}`, {
-          cause: error,
-          where: { file: this.fileAt(index) },
-          hint: 'the journal files must be regular files readable by driftd',
-        });
-      }
-      if (file === null) continue;
-      for (const line of file.text.split('\n')) {
-        if (line === '') continue;
-        const record = parseRecord(line);
-        if (record) records.push(record);
-      }
-    }
+    for (let index = this.options.keep; index >= 0; index--) records.push(...this.readFile(index));
     return records;
   }
 
-  /** The entries (one per statement, row, backup), oldest first. */
+  /**
+   * The entries (one per statement, row, backup), oldest first. Files are read
+   * newest first and reading stops once the newest `limit` entries (or every
+   * entry since `since`) are in hand: the status page, reloaded every few
+   * seconds, never parses the whole rotated history. An outcome is always in
+   * the same file as its intent or a newer one, so no entry read is missing it.
+   */
   entries(filter: EntryFilter = {}): AuditEntry[] {
-    return filterEntries(journalEntries(this.read()), filter);
+    let records: JournalRecord[] = [];
+    for (let index = 0; index <= this.options.keep; index++) {
+      const file = this.readFile(index);
+      records = [...file, ...records];
+      const oldest = file.find((record) => record.type === 'intent');
+      if (filter.since && oldest && Date.parse(oldest.time) < filter.since.getTime()) break;
+      if (filter.limit !== undefined && filterEntries(journalEntries(records), { ...filter, limit: undefined }).length >= filter.limit) break;
+    }
+    return filterEntries(journalEntries(records), filter);
+  }
+
+  private readFile(index: number): JournalRecord[] {
+    let file;
+    try {
+      file = readJournalFile(this.fileAt(index), READ_LIMIT_BYTES);
+    } catch (error) {
+      throw new DriftdError('AUDIT_UNREADABLE', `the audit journal "${this.fileAt(index)}" cannot be read: ${(error as Error).message}`, {
+        cause: error,
+        where: { file: this.fileAt(index) },
+        hint: 'the journal files must be regular files readable by driftd',
+      });
+    }
+    if (file === null) return [];
+    const records: JournalRecord[] = [];
+    for (const line of file.text.split('\n')) {
+      if (line === '') continue;
+      const record = parseRecord(line);
+      if (record) records.push(record);
+    }
+    return records;
   }
 
   private fileAt(index: number): string {

@@ -180,7 +180,7 @@ export interface EntryFilter {
   readonly target?: string;
   /** ISO instant: entries whose intent was written at or after it. */
   readonly since?: Date;
-  readonly limit?: number;
+  readonly limit?: number | undefined;
 }
 
 export function filterEntries(entries: readonly AuditEntry[], filter: EntryFilter): AuditEntry[] {

@@ -255,6 +255,9 @@ export class Daemon {
     if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
       this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
     }
+    if (JSON.stringify(before.audit) !== JSON.stringify(next.config.audit)) {
+      this.options.logger.warn({ audit: next.config.audit }, 'audit journal settings take effect on restart only');
+    }
   }
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,11 @@ describe('AuditJournal', () => {
     expect(entries.every((entry) => entry.outcome === 'applied')).toBe(true);
     const paths = entries.map((entry) => Number(/\/(\d+)\.bak/.exec(entry.path!)![1]));
     expect(paths).toEqual([...paths].sort((a, b) => a - b));
+    // The newest few are read from the newest file only: an unreadable oldest file does not matter to them.
+    rmSync(join(journal.options.dir, 'audit.2.jsonl'));
+    symlinkSync('/etc/passwd', join(journal.options.dir, 'audit.2.jsonl'));
+    expect(journal.entries({ limit: 2 }).map((entry) => entry.path)).toEqual(['/b/10.bak', '/b/11.bak']);
+    expect(() => journal.entries()).toThrow(/audit\.2\.jsonl/);
   });
 
   it('a line torn by a kill is skipped, and the next record starts on a line of its own', () => {
