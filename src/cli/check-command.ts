@@ -6,6 +6,7 @@ import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
+import { fleetAttentionLines, fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -46,6 +47,19 @@ export function checkCommand(kind: 'check' | 'repair') {
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
         const declared = loadDeclaredSchema(target.schema);
+        if (target.fleet) {
+          // A fleet: one line per target, then the files that drift or fail (README "Fleets").
+          const run = await runFleetOnce(target, declared, {
+            mode: targetMode,
+            reconcile: 'none',
+            busyTimeoutMs,
+            backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
+            poolSize: selection.config?.poolSize ?? 4,
+            ...(journal && targetMode === 'repair' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
+          });
+          results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, fleet: run } });
+          continue;
+        }
         const report = await checkDatabase({
           dbPath: target.database,
           declared: declared.schema,
@@ -66,13 +80,20 @@ export function checkCommand(kind: 'check' | 'repair') {
         results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: false, error: failure } });
       }
     }
-    const failures = results.flatMap((result) => (result.outcome.ok ? [] : [{ name: result.name, error: result.outcome.error }]));
+    const failures = results.flatMap((result) => {
+      if (!result.outcome.ok) return [{ name: result.name, error: result.outcome.error }];
+      if (!('fleet' in result.outcome)) return [];
+      const failed = fleetFailure(result.outcome.fleet);
+      return failed ? [{ name: result.name, error: new DriftdError(failed.code, failed.message) }] : [];
+    });
     if (values.json) {
       // `--db/--schema` prints the report itself; `--config` names each target (docs/cli.md).
       const targetJson = (result: TargetResult): Record<string, unknown> =>
-        result.outcome.ok
-          ? { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) }
-          : { target: result.name, database: result.database, error: errorJson(result.outcome.error) };
+        !result.outcome.ok
+          ? { target: result.name, database: result.database, error: errorJson(result.outcome.error) }
+          : 'fleet' in result.outcome
+            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetJson(result.outcome.fleet) }
+            : { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) };
       const output = selection.config
         ? results.length === 1
           ? targetJson(results[0]!)
@@ -81,6 +102,11 @@ export function checkCommand(kind: 'check' | 'repair') {
       io.stdout(`${JSON.stringify(output)}\n`);
     } else {
       for (const result of results) {
+        if (result.outcome.ok && 'fleet' in result.outcome) {
+          const lines = [fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetAttentionLines(result.outcome.fleet)];
+          io.stdout(`${lines.join('\n')}\n`);
+          continue;
+        }
         io.stdout(
           result.outcome.ok
             ? reportText(result.outcome.report, result.mode, result.name, { reportOnly: result.reportOnly })
@@ -90,7 +116,9 @@ export function checkCommand(kind: 'check' | 'repair') {
     }
     for (const { name, error } of failures) io.stderr(`driftd ${kind}: ${withContext(`target "${name}"`, error).toLine()}\n`);
     if (failures.length > 0) return EXIT.error;
-    return results.every((result) => result.outcome.ok && result.outcome.report.inSync) ? EXIT.ok : EXIT.found;
+    const inSync = (result: TargetResult): boolean =>
+      result.outcome.ok && ('fleet' in result.outcome ? result.outcome.fleet.report.totals.drifted === 0 : result.outcome.report.inSync);
+    return results.every(inSync) ? EXIT.ok : EXIT.found;
   };
 }
 
@@ -100,12 +128,13 @@ interface TargetResult {
   /** The mode this target ran in: `dry-run` for a report-only target under `repair --config`. */
   readonly mode: CheckMode;
   readonly reportOnly: boolean;
-  readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: false; readonly error: DriftdError };
+  readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: true; readonly fleet: FleetRun } | { readonly ok: false; readonly error: DriftdError };
 }
 
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
 function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
   if (!result.outcome.ok) throw result.outcome.error;
+  if ('fleet' in result.outcome) return fleetJson(result.outcome.fleet);
   return reportJson(result.outcome.report, mode);
 }
 

@@ -76,6 +76,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
       status: () => daemon.status(),
       auditEntries: (filter) => journal.entries(filter),
       journalPath: journal.path,
+      fleetFiles: (query) => daemon.fleetFiles(query),
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,
     });

@@ -12,7 +12,12 @@ export const secretFormat = z.union([z.string().min(16, 'a token needs at least 
 
 export const targetFormat = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-" (it becomes a metric label)'),
-  database: z.string().min(1),
+  database: z.string().min(1).optional().describe('the one database file of this target (or use "databases")'),
+  databases: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('a fleet: a glob naming many database files, e.g. "tenants/*/app.sqlite" (*, ?, [...], **); the part before the first wildcard is the root, never left'),
   schema: z.string().min(1),
   repair: z.enum(['auto', 'report']).default('report'),
   ignoreTables: z.array(z.string().min(1)).default([]),
@@ -26,6 +31,7 @@ export const configFormat = z.strictObject({
   busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
   debounceMs: z.number().int().min(0).max(60_000).default(250),
   watch: z.boolean().default(true),
+  poolSize: z.number().int().min(1).max(64).default(4).describe('most SQLite connections fleet targets hold open at once (README "Fleets")'),
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),

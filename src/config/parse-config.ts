@@ -4,12 +4,20 @@ import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rule-format.js';
 import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
 import type { Schema } from '../schema/schema-model.js';
+import { DATABASE_DIR, isDatabaseDirPath } from '../fleet/bind-rules.js';
+import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
 
 export interface TargetConfig {
   readonly name: string;
-  /** Absolute path. */
+  /** Absolute path of the one database; for a fleet target, its absolute glob pattern (shown in reports). */
   readonly database: string;
+  /**
+   * Set for a fleet target (`"databases": "<glob>"`): every regular file the pattern
+   * matches gets this target's declaration, repair mode and reconcile rules.
+   * Absent (or null) for a single-file target.
+   */
+  readonly fleet?: FleetSpec | null;
   /** Absolute path. */
   readonly schema: string;
   readonly repair: 'auto' | 'report';
@@ -19,6 +27,14 @@ export interface TargetConfig {
   readonly reconcile: readonly ReconcileRule[];
 }
 
+/** Where a fleet target's files are looked for (README "Fleets"). */
+export interface FleetSpec {
+  /** The absolute glob pattern. */
+  readonly pattern: string;
+  /** The pattern's part before its first wildcard segment: the walk never leaves it. */
+  readonly root: string;
+}
+
 export interface Config {
   /** Absolute path of the file it came from (or the label given). */
   readonly source: string;
@@ -26,6 +42,8 @@ export interface Config {
   readonly busyTimeoutMs: number;
   readonly debounceMs: number;
   readonly watch: boolean;
+  /** Most SQLite connections fleet targets hold open at once. */
+  readonly poolSize: number;
   readonly http: { readonly host: string; readonly port: number; readonly token: string | null };
   readonly backup: { readonly enabled: boolean; readonly dir: string; readonly keep: number };
   /** The audit journal: absolute directory, rotation size and rotated files kept. */
@@ -97,7 +115,38 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     } else token = value;
   }
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(options.baseDir, path));
-  const rulesOf = data.targets.map((target) => target.reconcile.map((rule) => resolveRule(rule, at, resolve(options.baseDir))));
+  const fleets = data.targets.map((target, index) => {
+    const where = `targets[${index}]`;
+    if ((target.database === undefined) === (target.databases === undefined)) {
+      problems.push({
+        path: `${where}.database`,
+        message: target.database === undefined ? 'name the database file ("database") or a glob of files ("databases")' : 'give either "database" or "databases", not both',
+      });
+      return null;
+    }
+    if (target.databases === undefined) return null;
+    // Joined, not resolved: resolve() would fold a ".." away before the pattern can refuse it.
+    const parsedPattern = parseFleetPattern(isAbsolute(target.databases) ? target.databases : `${resolve(options.baseDir)}/${target.databases}`);
+    if (!parsedPattern.ok) {
+      problems.push({ path: `${where}.databases`, message: parsedPattern.message });
+      return null;
+    }
+    return { pattern: parsedPattern.pattern.source, root: parsedPattern.pattern.root };
+  });
+  data.targets.forEach((target, index) => {
+    target.reconcile.forEach((rule, ruleIndex) => {
+      for (const key of ['root', 'relativeTo'] as const) {
+        const value = rule[key];
+        if (value === undefined || !value.includes(DATABASE_DIR)) continue;
+        const path = `targets[${index}].reconcile[${ruleIndex}].${key}`;
+        if (target.databases === undefined) problems.push({ path, message: `${DATABASE_DIR} is only for fleet targets ("databases"); write the directory itself` });
+        else if (!isDatabaseDirPath(value)) problems.push({ path, message: `${DATABASE_DIR} must begin the path and be followed by "/" or nothing, e.g. "${DATABASE_DIR}/models"` });
+      }
+    });
+  });
+  // A fleet rule's `{databaseDir}` stays unresolved here; each file binds it to its own directory (bindRules).
+  const atKeepingPlaceholder = (path: string): string => (isDatabaseDirPath(path) ? path : at(path));
+  const rulesOf = data.targets.map((target) => target.reconcile.map((rule) => resolveRule(rule, atKeepingPlaceholder, resolve(options.baseDir))));
   if (options.declaredSchema) {
     data.targets.forEach((target, index) => {
       const rules = rulesOf[index]!;
@@ -121,12 +170,14 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       busyTimeoutMs: data.busyTimeoutMs,
       debounceMs: data.debounceMs,
       watch: data.watch,
+      poolSize: data.poolSize,
       http: { host: data.http.host, port: data.http.port, token },
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
       audit: { dir: auditDir(data.audit.dir, at, options.env), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
       targets: data.targets.map((target, index) => ({
         name: target.name,
-        database: at(target.database),
+        database: fleets[index]?.pattern ?? at(target.database!),
+        fleet: fleets[index] ?? null,
         schema: at(target.schema),
         repair: target.repair,
         ignoreTables: target.ignoreTables,

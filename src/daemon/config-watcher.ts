@@ -17,7 +17,8 @@ export interface ConfigWatchHandlers {
 export function watchConfig(configPath: string, config: Config, handlers: ConfigWatchHandlers): FileWatcher | null {
   if (!config.watch) return null;
   const configFiles = new Set([configPath, ...config.targets.map((target) => target.schema)]);
-  const databaseFiles = config.targets.flatMap((target) => [target.database, `${target.database}-wal`]);
+  // Fleet targets (a glob in `database`) are watched by watchFleet, directory by directory.
+  const databaseFiles = config.targets.filter((target) => !target.fleet).flatMap((target) => [target.database, `${target.database}-wal`]);
   return watchFiles(
     [...configFiles, ...databaseFiles],
     config.debounceMs,

@@ -15,9 +15,13 @@ export const ERROR_CODES = {
   DB_READONLY: 'the database cannot be written',
   DB_PERMISSION: 'the database file cannot be opened with the current permissions',
   DB_OPEN_FAILED: 'the database could not be opened',
+  DB_OUTSIDE_ROOT: 'the database path leads outside its fleet root (through a symlink)',
   DB_DISK_FULL: 'the disk (or quota) holding the database or its journal is full',
   DB_IO_ERROR: 'the operating system reported an I/O error on the database or its journal',
   DB_TOO_MANY_FILES: 'the process or system ran out of file descriptors',
+  // fleets
+  FLEET_ROOT_MISSING: 'the directory a fleet glob starts from does not exist',
+  FLEET_ROOT_UNREADABLE: 'the fleet root (or a directory below it) is not a directory or cannot be listed',
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',

@@ -4,6 +4,7 @@ import type { AuditEntry, EntryFilter } from '../audit/audit-record.js';
 import { parseSince, SINCE_FORMS } from '../audit/parse-since.js';
 import type { HealthReport } from '../health/assess-health.js';
 import { renderStatusPage, STATUS_PAGE_CSP, type StatusPageData } from './status-page.js';
+import { parseStatusQuery, type FleetFilesQuery } from './status-query.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -19,6 +20,8 @@ export interface HttpApi {
   auditEntries(filter: EntryFilter): readonly AuditEntry[] | null;
   /** The audit journal's path, shown on the status page. */
   readonly journalPath: string | null;
+  /** One fleet target's files, filtered and paged; null when no fleet target has that name. */
+  fleetFiles(query: FleetFilesQuery): unknown;
   /** Runs a cycle now (after the running one, if any) and returns its report. */
   checkNow(): Promise<unknown>;
   /** The configured token, read per request so a reload can change it; null disables POST /check. */
@@ -67,7 +70,6 @@ export function registerRoutes(app: FastifyInstance, api: HttpApi): void {
   };
   app.get('/readyz', ready);
   app.get('/healthz', ready);
-  app.get('/status', async () => api.status());
   // The status page: read-only, renders what /status and the audit trail already hold; triggers nothing.
   app.get('/', async (_request, reply) => {
     let events: readonly AuditEntry[] = [];
@@ -98,6 +100,14 @@ export function registerRoutes(app: FastifyInstance, api: HttpApi): void {
     const more = start + selected.length < all.length && last !== undefined;
     const next = more ? `/events?${new URLSearchParams({ ...(query.since ? { since: query.since } : {}), limit: String(page.limit), cursor: `${last.id}.${last.item}` }).toString()}` : null;
     return reply.send({ journal: api.journalPath, entries: selected, next });
+  });
+  app.get('/status', async (request, reply) => {
+    const parsed = parseStatusQuery(request.query as Record<string, unknown>);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.message });
+    if (parsed.query === null) return api.status();
+    const files = api.fleetFiles(parsed.query);
+    if (files === null) return reply.code(404).send({ error: `no fleet target "${parsed.query.target}"` });
+    return files;
   });
   app.post('/check', async (request, reply) => {
     const token = api.token();

@@ -63,6 +63,38 @@ export interface TargetView {
   readonly totals?: TargetTotalsView;
 }
 
+/** A fleet target (one pattern, many databases): its last sweep, totals by state and the first files needing attention. */
+export type FleetTargetView =
+  | { readonly target: string; readonly databases: string; readonly fleet: true; readonly pending: true }
+  | {
+      readonly target: string;
+      readonly databases: string;
+      readonly fleet: true;
+      readonly files: number;
+      readonly totals: Readonly<Record<string, number>>;
+      readonly droppedTotal: number;
+      readonly lastSweep: {
+        readonly startedAt: string;
+        readonly durationMs: number;
+        readonly checked: number;
+        readonly unchanged: number;
+        readonly appeared: number;
+        readonly dropped: number;
+        readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+        readonly unlisted: readonly { readonly directory: string; readonly message: string }[];
+      };
+      readonly attention: {
+        readonly total: number;
+        readonly shown: readonly {
+          readonly path: string;
+          readonly state: string;
+          readonly error: { readonly code: string; readonly message: string } | null;
+          readonly drift: readonly { readonly kind: string; readonly table: string; readonly safe: boolean; readonly detail: string }[];
+        }[];
+        readonly more: string;
+      };
+    };
+
 /** A configured target that has not run yet. */
 export interface PendingTargetView {
   readonly target: string;
@@ -94,7 +126,7 @@ export interface StatusPageData {
     readonly last: CycleView | null;
     readonly recent?: readonly CycleView[];
   };
-  readonly targets: readonly (TargetView | PendingTargetView)[];
+  readonly targets: readonly (TargetView | PendingTargetView | FleetTargetView)[];
 }
 
 export interface StatusPageOptions {
@@ -136,8 +168,7 @@ export const STATUS_PAGE_CSP = `default-src 'none'; style-src ${hash(STYLE)}; sc
 
 export function renderStatusPage(data: StatusPageData, events: readonly AuditEntry[], options: StatusPageOptions): string {
   const targets = data.targets;
-  const views = targets.filter((target): target is TargetView => !('pending' in target));
-  const inSync = views.filter((target) => target.ok && target.check?.inSync === true).length;
+  const inSync = targets.filter(targetInSync).length;
   const attention = targets.length - inSync;
   const page = html`<!DOCTYPE html>
 <html lang="en">
@@ -157,7 +188,7 @@ export function renderStatusPage(data: StatusPageData, events: readonly AuditEnt
 <main>
 ${configSection(data)}
 <h2 id="targets">Targets</h2>
-${targets.map((target) => ('pending' in target ? pendingTarget(target) : targetSection(target, events)))}
+${targets.map((target) => ('fleet' in target ? fleetSection(target) : 'pending' in target ? pendingTarget(target) : targetSection(target, events)))}
 ${cyclesSection(data)}
 ${trailSection(events, options.journal, options.trailError ?? null)}
 </main>
@@ -182,6 +213,41 @@ function configSection(data: StatusPageData): SafeHtml {
 <dt>last reload</dt><dd>${reload.ok ? html`<span class="badge ok">loaded</span>` : html`<span class="badge bad">reload failed; the last good config keeps running</span>`} at ${reload.at}</dd>
 </dl>
 ${reload.problems.length > 0 ? html`<h4>Problems in the config file</h4><ul class="problems">${reload.problems.map((problem) => html`<li><code>${problem}</code></li>`)}</ul>` : null}`;
+}
+
+function targetInSync(target: TargetView | PendingTargetView | FleetTargetView): boolean {
+  if ('fleet' in target) return !('pending' in target) && target.lastSweep.error === null && target.attention.total === 0;
+  if ('pending' in target) return false;
+  return target.ok && target.check?.inSync === true;
+}
+
+function fleetSection(target: FleetTargetView): SafeHtml {
+  if ('pending' in target) return html`<section class="target"><h3>${target.target} <span class="badge warn">not swept yet</span></h3><p class="muted">databases <code>${target.databases}</code></p></section>`;
+  const sweep = target.lastSweep;
+  const verdict = sweep.error
+    ? html`<span class="badge bad">failed: ${sweep.error.code}</span>`
+    : target.attention.total === 0
+      ? html`<span class="badge ok">all in sync</span>`
+      : html`<span class="badge bad">${target.attention.total} of ${target.files} need attention</span>`;
+  const more = target.attention.total - target.attention.shown.length;
+  return html`<section class="target" id="target-${target.target}">
+<h3>${target.target} ${verdict}</h3>
+<dl>
+<dt>databases</dt><dd><code>${target.databases}</code> · ${target.files} file${target.files === 1 ? '' : 's'}</dd>
+<dt>last sweep</dt><dd>${sweep.startedAt} · ${formatMs(sweep.durationMs)} · ${sweep.checked} checked, ${sweep.unchanged} unchanged, ${sweep.appeared} appeared, ${sweep.dropped} gone</dd>
+</dl>
+${sweep.error ? html`<p><span class="badge bad">${sweep.error.code}</span> ${sweep.error.message}${sweep.error.hint ? html`<br><span class="muted">hint: ${sweep.error.hint}</span>` : null}</p>` : null}
+${sweep.unlisted.length > 0 ? html`<p>directories that could not be listed (their files keep their last results):</p><ul>${sweep.unlisted.map((item) => html`<li><code>${item.directory}</code>: ${item.message}</li>`)}</ul>` : null}
+${totalsBlock({
+  title: 'Fleet totals',
+  totals: [...Object.entries(target.totals).map(([state, count]) => ({ label: state.replace(/_/g, ' '), value: count })), { label: 'gone since start', value: target.droppedTotal }],
+  attention: target.attention.shown.map((file) => ({
+    file: file.path,
+    reason: file.error ? `${file.state}: ${file.error.code}: ${file.error.message}` : `${file.state}: ${file.drift.map((item) => `${item.kind} ${item.table} (${item.safe ? 'safe' : 'unsafe'})`).join('; ')}`,
+  })),
+})}
+${more > 0 ? html`<p class="muted">and ${more} more: <a href="${target.attention.more}">${target.attention.more}</a></p>` : null}
+</section>`;
 }
 
 function pendingTarget(target: PendingTargetView): SafeHtml {

@@ -177,6 +177,51 @@ describe('renderStatusPage: a pure function of the status and the audit entries'
     expect(renderStatusPage(data([]), [], { ...OPTIONS, refresh: false })).not.toContain('<script>');
   });
 
+  it('a fleet target: totals by state, the last sweep, and the files needing attention with why (escaped)', () => {
+    const fleetPage = renderStatusPage(
+      data([
+        {
+          target: 'tenants',
+          databases: '/srv/t/*/app.sqlite',
+          fleet: true,
+          files: 236,
+          totals: { in_sync: 200, drifted: 30, repaired: 4, error: 2 },
+          droppedTotal: 3,
+          lastSweep: { startedAt: '2026-11-29T10:00:00.000Z', durationMs: 2500, checked: 12, unchanged: 224, appeared: 1, dropped: 0, error: null, unlisted: [{ directory: `/srv/t/${HOSTILE}`, message: 'EACCES' }] },
+          attention: {
+            total: 32,
+            shown: [
+              { path: `/srv/t/${HOSTILE}/app.sqlite`, state: 'error', error: { code: 'DB_CORRUPT', message: 'file is not a database' }, drift: [] },
+              { path: '/srv/t/b/app.sqlite', state: 'drifted', error: null, drift: [{ kind: 'column_type', table: 'notes', safe: false, detail: 'type differs' }] },
+            ],
+            more: '/status?target=tenants&state=attention&limit=100&offset=0',
+          },
+        },
+        { target: 'later', databases: '/srv/x/*.db', fleet: true, pending: true },
+      ]),
+      [],
+      OPTIONS,
+    );
+    expect(fleetPage).not.toContain('<img');
+    const text = visibleText(fleetPage);
+    for (const expected of [
+      '2 of 2 targets need attention',
+      'tenants 32 of 236 need attention',
+      '236 files',
+      '12 checked, 224 unchanged, 1 appeared, 0 gone',
+      'in sync 200',
+      'drifted 30',
+      'gone since start 3',
+      `/srv/t/${HOSTILE}/app.sqlite error: DB_CORRUPT: file is not a database`,
+      '/srv/t/b/app.sqlite drifted: column_type notes (unsafe)',
+      `/srv/t/${HOSTILE} : EACCES`,
+      'and 30 more: /status?target=tenants&state=attention&limit=100&offset=0',
+      'later not swept yet',
+    ]) {
+      expect(text).toContain(expected);
+    }
+  });
+
   it('an unreadable audit trail is said on the page; the rest still renders', () => {
     const text = visibleText(renderStatusPage(data([target()]), [], { ...OPTIONS, trailError: `AUDIT_UNREADABLE ${HOSTILE}` }));
     expect(text).toContain(`audit trail unreadable AUDIT_UNREADABLE ${HOSTILE}`);
