@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,22 @@ describe('audit trail through the CLI: repair, reconcile, history', () => {
     expect(rowsOf(w.dbPath)).toEqual([]);
     const check = driftd(['check', '--config', config]);
     expect(check.status).toBe(1);
+  });
+
+  it('a fleet target: each file\'s repair is recorded with its own database', () => {
+    const w = (workspace = makeWorkspace(LEGACY_TABLE));
+    const files = ['a', 'b'].map((tenant) => {
+      mkdirSync(join(w.dir, 'tenants', tenant), { recursive: true });
+      const path = join(w.dir, 'tenants', tenant, 'app.sqlite');
+      copyFileSync(w.dbPath, path);
+      return path;
+    });
+    const config = join(w.dir, 'fleet.json');
+    writeFileSync(config, JSON.stringify({ audit: { dir: 'state/audit' }, targets: [{ name: 'tenants', databases: 'tenants/*/app.sqlite', schema: SCHEMA, repair: 'auto' }] }));
+    const repair = driftd(['repair', '--config', config]);
+    expect(repair.status, repair.stderr + repair.stdout).toBe(0);
+    const { entries } = JSON.parse(driftd(['history', '--config', config, '--json']).stdout);
+    expect(entries.map((entry: { target: string; kind: string; outcome: string; database: string }) => `${entry.target} ${entry.kind} ${entry.outcome} ${entry.database}`).sort()).toEqual(files.map((file) => `tenants repair applied ${file}`));
   });
 
   it('bad --since and --limit are usage errors', () => {
