@@ -60,6 +60,13 @@ describe.skipIf(!haveChromium)('status page in chromium against a real daemon', 
     db.close();
     const otherSchema = join(hostileHome, 'schema.sql');
     writeFileSync(otherSchema, `${readFileSync(SCHEMA, 'utf8')}\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n`);
+    // A fleet target: one tenant's database is fine but legacy (repaired), the other, under a hostile directory name, is not a database.
+    mkdirSync(join(work, 'tenants', 'ok'), { recursive: true });
+    mkdirSync(join(work, 'tenants', HOSTILE), { recursive: true });
+    const tenant = new Database(join(work, 'tenants', 'ok', 'app.sqlite'));
+    tenant.exec(LEGACY_SQL);
+    tenant.close();
+    writeFileSync(join(work, 'tenants', HOSTILE, 'app.sqlite'), 'not a database, but it is named like one');
     const config = join(work, 'driftd.json');
     writeFileSync(
       config,
@@ -73,6 +80,7 @@ describe.skipIf(!haveChromium)('status page in chromium against a real daemon', 
         targets: [
           { name: 'modelforge', database: join(demo, 'database/modelforge.sqlite'), schema: SCHEMA, repair: 'auto', reconcile: [modelforgeRuleInput({ root: join(demo, 'models') })] },
           { name: 'hostile', database: otherDb, schema: otherSchema, repair: 'auto', reconcile: [modelforgeRuleInput({ root: models })] },
+          { name: 'tenants', databases: 'tenants/*/app.sqlite', schema: SCHEMA, repair: 'auto' },
         ],
       }),
     );
@@ -117,7 +125,11 @@ describe.skipIf(!haveChromium)('status page in chromium against a real daemon', 
     expect(response?.headers()['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
     const text = await page.locator('body').innerText();
     for (const expected of [
-      '1 of 2 targets need attention',
+      '2 of 3 targets need attention',
+      // the fleet: totals, and the file needing attention under its hostile directory name
+      'tenants 1 of 2 need attention',
+      'repaired\n1',
+      `tenants/${HOSTILE}/app.sqlite\terror: DB_NOT_SQLITE`,
       'modelforge in sync',
       'hostile drift',
       // the unsafe drift item with its verdict and reason
@@ -177,6 +189,7 @@ describe.skipIf(!haveChromium)('status page in chromium against a real daemon', 
     const kinds = (target: string) => first.entries.filter((entry: { target: string }) => entry.target === target).map((entry: { kind: string; outcome: string; cycle: number; source: string }) => `${entry.kind}:${entry.outcome}:${entry.source}:${entry.cycle}`);
     expect(kinds('modelforge')).toEqual(['backup:applied:daemon:1', 'repair:applied:daemon:1', ...Array(4).fill('recover:applied:daemon:1')]);
     expect(kinds('hostile')).toEqual(['recover:applied:daemon:1']);
+    expect(kinds('tenants')).toEqual(['backup:applied:daemon:1', 'repair:applied:daemon:1']);
     const hostileRow = first.entries.find((entry: { target: string; kind: string }) => entry.target === 'hostile' && entry.kind === 'recover');
     expect(hostileRow).toMatchObject({ directory: HOSTILE, keyColumn: 'model_path', values: { model_name: HOSTILE } });
     // Paging one at a time yields the same entries, then stops.
