@@ -67,10 +67,14 @@ export class AuditJournal {
     };
   }
 
-  /** Appends an outcome; false when it could not be written (start-up resolution answers it later). */
+  /**
+   * Appends an outcome; false when it could not be written (start-up resolution answers it later).
+   * Not fsync'd: an outcome lost with the page cache leaves its intent pending, and the next start
+   * answers that from the database — only the intent must be on disk before the commit.
+   */
   writeOutcome(record: OutcomeRecord): boolean {
     try {
-      this.append(record, true);
+      this.append(record, false);
       return true;
     } catch {
       return false;
