@@ -50,6 +50,13 @@ export const configFormat = z.strictObject({
       keep: z.number().int().min(1).max(1000).default(5),
     })
     .default({ enabled: false, dir: 'backups', keep: 5 }),
+  audit: z
+    .strictObject({
+      dir: z.string().min(1).optional().describe('where the audit journal lives; default: $STATE_DIRECTORY/audit under systemd, else "audit" beside the config file'),
+      maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(8 * 1024 * 1024).describe('the journal file is rotated once it reaches this size'),
+      keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
+    })
+    .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 

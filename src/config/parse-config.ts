@@ -49,6 +49,8 @@ export interface Config {
   readonly poolSize: number;
   readonly http: { readonly host: string; readonly port: number; readonly token: string | null };
   readonly backup: { readonly enabled: boolean; readonly dir: string; readonly keep: number };
+  /** The audit journal: absolute directory, rotation size and rotated files kept. */
+  readonly audit: { readonly dir: string; readonly maxBytes: number; readonly keep: number };
   readonly targets: readonly TargetConfig[];
 }
 
@@ -178,6 +180,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       poolSize: data.poolSize,
       http: { host: data.http.host, port: data.http.port, token },
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
+      audit: { dir: auditDir(data.audit.dir, at, options.env), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
       targets: data.targets.map((target, index) => ({
         name: target.name,
         database: fleets[index]?.pattern ?? at(target.database!),
@@ -229,6 +232,17 @@ export function configProblemsError(source: string, problems: readonly ConfigPro
     `config "${source}" has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
     { where: { file: source }, hint: 'fix the listed fields; see config.example.json' },
   );
+}
+
+/**
+ * The audit journal's directory: `audit.dir` when set (relative to the config
+ * file); else `audit` under the first directory of systemd's STATE_DIRECTORY
+ * (set by `StateDirectory=` in the unit); else `audit` beside the config file.
+ */
+function auditDir(configured: string | undefined, at: (path: string) => string, env: Readonly<Record<string, string | undefined>>): string {
+  if (configured !== undefined) return at(configured);
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  return state && isAbsolute(state) ? resolve(state, 'audit') : at('audit');
 }
 
 /** `['targets', 0, 'name']` → `targets[0].name` */

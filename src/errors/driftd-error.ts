@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   RECONCILE_NO_RULES: 'the selected targets have no reconcile rules',
   RECONCILE_BLOCKED_BY_DRIFT: 'the reconcile table lacks mapped columns; repair the schema first',
   RECONCILE_INSERT_FAILED: 'inserting recovered rows failed; the round was rolled back',
+  // audit trail
+  AUDIT_WRITE_FAILED: 'the audit journal could not be written; the change was not made',
+  AUDIT_UNREADABLE: 'the audit journal cannot be read',
   // daemon
   HTTP_LISTEN_FAILED: 'the HTTP listener could not bind its address',
   // usage

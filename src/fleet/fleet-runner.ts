@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/audit-sink.js';
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppliedStep, BackupSettings, ReportedDrift } from '../check/check-database.js';
@@ -107,6 +108,8 @@ export interface FleetSweepSettings {
   readonly reconcile: 'apply' | 'dry-run' | 'none';
   /** Only these paths (a watcher's report); the rest keep their results and nothing is dropped for not being listed. */
   readonly only?: readonly string[];
+  /** The audit sink for one file's changes (audit trail); none when absent. */
+  readonly audit?: (database: string) => AuditSink;
 }
 
 interface FileRecord {
@@ -307,6 +310,7 @@ export class FleetRunner {
             backup: settings.backup,
             repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,
             memo: this.memo,
+            ...(settings.audit ? { audit: settings.audit(path) } : {}),
             clock: this.deps.clock,
             now: this.deps.now,
           }),
@@ -349,7 +353,7 @@ export class FleetRunner {
     const rules = bindRules(context.target.reconcile, dirname(path));
     const mode = context.settings.reconcile === 'apply' ? 'apply' : 'dry-run';
     try {
-      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now }), context.settings.busyTimeoutMs);
+      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now, ...(context.settings.audit ? { audit: context.settings.audit(path) } : {}) }), context.settings.busyTimeoutMs);
       // A tenant that never wrote a directory has no `{databaseDir}/…` root yet: nothing to recover, not a failure.
       const placeholderRoots = new Set(context.target.reconcile.filter((rule) => isDatabaseDirPath(rule.root)).map((rule) => rule.name));
       const missingRoot = (report: (typeof reports)[number]): boolean => report.error?.code === 'RECONCILE_ROOT_MISSING' && placeholderRoots.has(report.rule);
