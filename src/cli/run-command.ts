@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblems, validateConfigFile } from '../config/validate-config.js';
+import { AuditJournal } from '../audit/audit-journal.js';
+import { resolvePending } from '../audit/resolve-pending.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { ReconcileStep } from '../daemon/target-runner.js';
 import { createHttpServer, LOG_LEVELS, registerRoutes, type LogLevel } from '../http/http-server.js';
@@ -9,6 +10,7 @@ import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { createNotifier } from '../systemd/sd-notify.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
+import { packageVersion } from './package-version.js';
 
 /** SIGTERM must end the process within systemd's stop timeout; past this, exit anyway and say so. */
 const SHUTDOWN_LIMIT_MS = 9_000;
@@ -54,12 +56,18 @@ export function runCommand(deps: RunCommandDeps = {}) {
     const config = loaded.validated.config;
     const app = createHttpServer(level, { maxConnections: config.http.maxConnections, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs });
     const metrics = new DaemonMetrics({ version: packageVersion(), nodeVersion: process.version });
-    const daemon = new Daemon({ configPath, initial: loaded.validated, env: io.env, logger: app.log, metrics, ...(deps.reconcile ? { reconcile: deps.reconcile } : {}) });
+    // The audit trail: first answer the intents a killed driftd left without an outcome, from the databases themselves.
+    const journal = new AuditJournal(config.audit);
+    const resolved = resolvePending(journal);
+    for (const item of resolved.resolved) app.log.warn({ id: item.id, database: item.database, outcome: item.outcome.status }, 'audit: resolved a change interrupted by a stop');
+    for (const item of resolved.left) app.log.warn({ id: item.id, database: item.database, reason: item.reason }, 'audit: a change interrupted by a stop is still unresolved');
+    const daemon = new Daemon({ configPath, initial: loaded.validated, env: io.env, logger: app.log, metrics, audit: journal, ...(deps.reconcile ? { reconcile: deps.reconcile } : {}) });
 
     if (values.once) {
       const report = await daemon.runCycle('manual');
       await daemon.stop();
-      return report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
+      const fleetsFine = report.fleets.every((fleet) => fleet.error === null && fleet.totals.drifted === 0 && fleet.totals.error === 0);
+      return fleetsFine && report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
     }
 
     registerRoutes(app, {
@@ -67,6 +75,9 @@ export function runCommand(deps: RunCommandDeps = {}) {
       metricsContentType: metrics.contentType,
       health: () => daemon.health(),
       status: () => daemon.status(),
+      auditEntries: (filter) => journal.entries(filter),
+      journalPath: journal.path,
+      fleetFiles: (query) => daemon.fleetFiles(query),
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,
     });
@@ -125,12 +136,4 @@ export function runCommand(deps: RunCommandDeps = {}) {
       signals.on('SIGINT', onInt);
     });
   };
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -25,7 +25,8 @@ export const CONFIG_MAX_WAIT_DEBOUNCES = 4;
 export function watchConfig(configPath: string, config: Config, handlers: ConfigWatchHandlers): FileWatcher | null {
   if (!config.watch) return null;
   const configFiles = [configPath, ...config.targets.map((target) => target.schema)];
-  const databaseFiles = config.targets.flatMap((target) => [target.database, `${target.database}-wal`]);
+  // Fleet targets (a glob in `databases`) are watched by watchFleet, directory by directory.
+  const databaseFiles = config.targets.filter((target) => !target.fleet).flatMap((target) => [target.database, `${target.database}-wal`]);
   const watchers = [
     watchFiles(configFiles, { debounceMs: config.debounceMs, maxWaitMs: config.debounceMs * CONFIG_MAX_WAIT_DEBOUNCES }, handlers.onConfigChange, handlers.onError),
     watchFiles(databaseFiles, { debounceMs: config.debounceMs }, handlers.onDatabaseChange, handlers.onError),

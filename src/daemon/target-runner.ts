@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeader } from '../db/database-header.js';
@@ -22,6 +23,8 @@ export interface ReconcileSummary {
   /** Orphans another writer inserted between scan and insert. */
   readonly raced: number;
   readonly dangling: number;
+  /** The first dangling rows (rowid, stored path), for the status page. */
+  readonly danglingRows?: readonly { readonly rowid: number | null; readonly storedPath: string }[];
   readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
   readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
 }
@@ -33,15 +36,25 @@ export interface ReconcileSummary {
  */
 export type ReconcileStep = (
   target: TargetConfig,
-  options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply'; readonly memory?: ReconcileMemory },
+  options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply'; readonly audit?: AuditSink; readonly memory?: ReconcileMemory },
 ) => Promise<readonly ReconcileSummary[]>;
+
+/** Dangling rows listed per rule in the status (the count is always whole). */
+const DANGLING_SHOWN = 50;
 
 export const noReconcile: ReconcileStep = async () => [];
 
 /** The real step: `reconcileTarget` over the target's rules (apply for repair "auto", dry-run for "report"). */
 export const reconcileRules: ReconcileStep = async (target, options) => {
   if (target.reconcile.length === 0) return [];
-  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs, ...(options.memory ? { memory: options.memory } : {}) });
+  const reports = await reconcileTarget({
+    dbPath: target.database,
+    rules: target.reconcile,
+    mode: options.mode,
+    busyTimeoutMs: options.busyTimeoutMs,
+    ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.memory ? { memory: options.memory } : {}),
+  });
   return reports.map((report) => ({
     rule: report.rule,
     table: report.table,
@@ -51,6 +64,7 @@ export const reconcileRules: ReconcileStep = async (target, options) => {
     recovered: report.recovered.map((item) => ({ directory: item.directory, path: item.path })),
     raced: report.raced.length,
     dangling: report.dangling.length,
+    danglingRows: report.dangling.slice(0, DANGLING_SHOWN).map((row) => ({ rowid: row.rowid, storedPath: row.storedPath })),
     skipped: report.skipped.map((item) => ({ directory: item.directory, reason: item.reason, detail: item.detail })),
     timings: report.timings,
   }));
@@ -125,6 +139,8 @@ export interface TargetRunSettings {
   readonly fullCheck?: { readonly everyCycles: number; readonly everySeconds: number };
   /** Back-off between failed repairs (default `DEFAULT_REPAIR_BACKOFF`). */
   readonly repairBackoff?: { readonly initialSeconds: number; readonly maxSeconds: number };
+  /** Records every change this run makes (audit trail), bound to the target and cycle. */
+  readonly audit?: AuditSink;
 }
 
 interface BackoffState {
@@ -237,12 +253,14 @@ export class TargetRunner {
               busyTimeoutMs,
               diff: { ignoreTables: target.ignoreTables },
               safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+              repairUnderMigrationTool: target.repairUnderMigrationTool,
               backup: settings.backup,
               clock: this.deps.clock,
               now: this.deps.now,
               onRepairStart: () => {
                 repairStarted = true;
               },
+              ...(settings.audit ? { audit: settings.audit } : {}),
             }),
           busy,
         );
@@ -258,7 +276,10 @@ export class TargetRunner {
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run', memory: this.reconcileMemory }), busy);
+        this.lastReconcile = await retryWhileBusy(
+          (busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run', memory: this.reconcileMemory, ...(settings.audit ? { audit: settings.audit } : {}) }),
+          busy,
+        );
         reconciled = true;
         // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
         // the cycle fails with the rule's code as it did when reconcileTarget threw.
@@ -415,5 +436,5 @@ function changeCounterKey(database: string): string {
 }
 
 function settingsKey(target: TargetConfig, settings: TargetRunSettings): string {
-  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, settings.backup !== null]);
+  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool, settings.backup !== null]);
 }

@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/audit-sink.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { DriftdError, summarizeError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
@@ -35,6 +36,8 @@ export interface ReconcileRequest {
    * to the directories skipped in the latest round.
    */
   readonly memory?: ReconcileMemory;
+  /** Where each inserted row is recorded (audit trail); none when absent. */
+  readonly audit?: AuditSink;
 }
 
 /** Per rule name: directories skipped in the last round, by canonical path. */
@@ -210,6 +213,7 @@ async function reconcileRule(
         table: table.name,
         rule: rule.name,
         orphans,
+        ...(request.audit ? { audit: { sink: request.audit, keyColumn: rule.keyColumn } } : {}),
         presentKeys: async () => {
           // The schema may have changed since the scan: re-check the columns inside the transaction.
           const current = introspect(writable);

@@ -47,6 +47,6 @@ describe('two targets on one database file', () => {
     daemon.start();
     await daemon.stop();
     expect(warned.filter((line) => line.includes('resolve to the same database file'))).toHaveLength(1);
-    expect((daemon.status() as { config: { warnings: string[] } }).config.warnings).toHaveLength(1);
+    expect(daemon.status().config.warnings).toHaveLength(1);
   });
 });

@@ -13,7 +13,7 @@ import { SCHEMA_SQL, createMatchingDatabase, tempDir } from '../helpers/daemon-p
 
 const declared = { schema: declaredSchemaFromSql(SCHEMA_SQL, 'schema.sql'), path: 'schema.sql', contentHash: createHash('sha256').update(SCHEMA_SQL).digest('hex') };
 const deps = { reconcile: noReconcile, clock: () => performance.now(), now: () => new Date() };
-const target = (database: string): TargetConfig => ({ name: 'app', database, schema: 'schema.sql', repair: 'report', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] });
+const target = (database: string): TargetConfig => ({ name: 'app', database, schema: 'schema.sql', repair: 'report', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] });
 
 /** A copy with the same number of schema statements (so an equal schema_version), but without the index. */
 function driftedCopy(dir: string, journalMode: 'delete' | 'wal', extraCommits: number): Buffer {
