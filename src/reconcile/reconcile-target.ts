@@ -264,7 +264,9 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
     while (next < items.length) {
       const index = next++;
       if (performance.now() - since > YIELD_AFTER_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // A timer, not setImmediate: a request needs several loop turns (parse, hooks, reply), and a 1 ms idle
+        // lets them all run, where an immediate gives it one turn per 5 ms chunk (/livez p50 60 ms at 50,000 entries).
+        await new Promise<void>((resolve) => setTimeout(resolve, 1));
         since = performance.now();
       }
       results[index] = await work(items[index]!);

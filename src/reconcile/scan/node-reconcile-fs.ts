@@ -30,7 +30,9 @@ export const nodeReconcileFs: ReconcileFs = {
       for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
         entries.push({ name: entry.name, kind: kindOf(entry) });
         if (entries.length % 256 === 0 && performance.now() - since > YIELD_AFTER_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          // A timer, not setImmediate: a request needs several loop turns (parse, hooks, reply), and a 1 ms idle
+          // lets them all run, where an immediate gives it one turn per 5 ms chunk (/livez p50 60 ms at 50,000 entries).
+          await new Promise<void>((resolve) => setTimeout(resolve, 1));
           since = performance.now();
         }
       }
