@@ -19,6 +19,8 @@ afterEach(() => {
 });
 
 const MIN_SWAPS = Number(process.env.SWAP_RACE_SWAPS ?? 3_000);
+// What finds the race is the number of inspections the swaps overlap, not the swaps alone.
+const MIN_ROUNDS = Number(process.env.SWAP_RACE_ROUNDS ?? 200);
 
 describe('reconcile under a directory/symlink swap race', () => {
   it('a directory swapped out to a symlink just after it is opened, and back before the checks, is read where it was', async () => {
@@ -58,7 +60,7 @@ describe('reconcile under a directory/symlink swap race', () => {
     expect(rowsOf(w.dbPath).map((row) => [row.model_name, row.base_model])).toEqual([['victim_1', 'inside/base-model']]);
   });
 
-  it(`never inserts a row with values from outside the root (≥ ${MIN_SWAPS} swaps)`, async () => {
+  it(`never inserts a row with values from outside the root (≥ ${MIN_SWAPS} swaps, ≥ ${MIN_ROUNDS} rounds)`, async () => {
     const w = (workspace = makeWorkspace());
     writeModel(w.models, 'victim_1', { base: 'inside/base-model' });
     const outside = join(w.dir, 'outside');
@@ -84,7 +86,7 @@ describe('reconcile under a directory/symlink swap race', () => {
           else insideRows++;
         }
         db.exec('DELETE FROM fine_tuned_models');
-        if (swapper.count >= MIN_SWAPS) break;
+        if (swapper.count >= MIN_SWAPS && rounds >= MIN_ROUNDS) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
