@@ -10,7 +10,7 @@
 //  livez  — GET /livez latency (real HTTP) while reconcile rounds scan a root of 50,000 directories without
 //           the marker (baseline: /livez with nothing running; DRIFTD_BASELINE_DIST adds the baseline build).
 // Run: npm run build && node bench/hardening.bench.mjs [swap|reload|full|cpu ...]
-// Smoke: BENCH_QUICK=1 (fewer swaps, shorter runs). Compare with main: DRIFTD_BASELINE_DIST=/path/to/main/dist
+// Quick: BENCH_QUICK=1 (fewer swaps, shorter runs); smoke: BENCH_SMOKE=1 (tiny, seconds; run by test/bench). Compare with main: DRIFTD_BASELINE_DIST=/path/to/main/dist
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 
-const QUICK = process.env.BENCH_QUICK === '1';
+// BENCH_SMOKE=1 (test/bench/bench-smoke.test.ts, tiny sizes, a few seconds) ⊂ BENCH_QUICK=1 (shorter runs).
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const QUICK = SMOKE || process.env.BENCH_QUICK === '1';
 const DIST = resolve(import.meta.dirname, '../dist');
 const BASELINE = process.env.DRIFTD_BASELINE_DIST ? resolve(process.env.DRIFTD_BASELINE_DIST) : null;
 const work = mkdtempSync(join(tmpdir(), 'driftd-hardening-bench-'));
@@ -96,8 +98,8 @@ async function swapRace(dist, label, minSwaps, minRounds) {
 
 async function benchSwap() {
   // Both bounds: the swapper is fast, and what finds the race is the number of inspections it overlaps.
-  const minSwaps = QUICK ? 2_000 : Number(process.env.SWAPS ?? 10_000);
-  const minRounds = QUICK ? 50 : Number(process.env.ROUNDS ?? 2_000);
+  const minSwaps = SMOKE ? 200 : QUICK ? 2_000 : Number(process.env.SWAPS ?? 10_000);
+  const minRounds = SMOKE ? 10 : QUICK ? 50 : Number(process.env.ROUNDS ?? 2_000);
   const results = [await swapRace(DIST, 'this build', minSwaps, minRounds)];
   if (BASELINE) results.push(await swapRace(BASELINE, 'baseline', minSwaps, minRounds));
   console.log('\n== swap race: rows from outside the root (must be 0 for this build)');
@@ -125,7 +127,7 @@ async function reloadDelay(writerIntervalMs) {
   daemon.start();
   await sleep(500);
   const delays = [];
-  for (let i = 1; i <= (QUICK ? 3 : 10); i++) {
+  for (let i = 1; i <= (SMOKE ? 1 : QUICK ? 3 : 10); i++) {
     const temp = `${config}.tmp`;
     writeFileSync(temp, body(i));
     const t0 = performance.now();
@@ -175,7 +177,7 @@ async function benchFullDisk() {
     const loaded = validateConfigFile(join(dir, 'driftd.json'), {});
     const metrics = new DaemonMetrics({ version: 'bench', nodeVersion: process.version });
     const daemon = new Daemon({ configPath: join(dir, 'driftd.json'), initial: loaded.validated, env: {}, logger, metrics });
-    const seconds = QUICK ? 15 : 65;
+    const seconds = SMOKE ? 3 : QUICK ? 15 : 65;
     daemon.start();
     void daemon.runCycle('start');
     await sleep(seconds * 1000);
@@ -204,8 +206,8 @@ async function idleCpu(schemaBytes, dist = DIST) {
   const daemon = new Daemon({ configPath: join(dir, 'driftd.json'), initial: loaded.validated, env: {}, logger, metrics: new DaemonMetrics({ version: 'bench', nodeVersion: process.version }) });
   daemon.start();
   await daemon.runCycle('start');
-  await sleep(3_000); // past the racy window: the schema file's identity is trusted from here on
-  const seconds = QUICK ? 5 : 30;
+  await sleep(SMOKE ? 100 : 3_000); // past the racy window: the schema file's identity is trusted from here on
+  const seconds = SMOKE ? 1 : QUICK ? 5 : 30;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(seconds * 1000);
@@ -217,14 +219,15 @@ async function idleCpu(schemaBytes, dist = DIST) {
 
 async function benchCpu() {
   const small = await idleCpu(1024);
-  const large = await idleCpu(50 * 1024 * 1024);
+  const largeBytes = SMOKE ? 1024 * 1024 : 50 * 1024 * 1024;
+  const large = await idleCpu(largeBytes);
   const rows = [
     { schema: '1 KB (baseline)', cpuPercentOfACore: small.toFixed(2) },
-    { schema: '50 MB', cpuPercentOfACore: large.toFixed(2), ratio: (large / small).toFixed(2) },
+    { schema: `${largeBytes / 1024 / 1024} MB`, cpuPercentOfACore: large.toFixed(2), ratio: (large / small).toFixed(2) },
   ];
   if (BASELINE) {
-    const before = await idleCpu(50 * 1024 * 1024, BASELINE);
-    rows.push({ schema: '50 MB, baseline build', cpuPercentOfACore: before.toFixed(2), ratio: (before / small).toFixed(2) });
+    const before = await idleCpu(largeBytes, BASELINE);
+    rows.push({ schema: `${largeBytes / 1024 / 1024} MB, baseline build`, cpuPercentOfACore: before.toFixed(2), ratio: (before / small).toFixed(2) });
   }
   console.log('\n== idle CPU, schedule every 1 s, unchanged database and schema');
   console.table(rows);
@@ -255,12 +258,13 @@ async function livezDuringScan(dist, entries, withScan) {
   const rounds = QUICK ? 1 : 3;
   const t0 = performance.now();
   if (withScan) for (let i = 0; i < rounds; i++) await reconcileTarget({ dbPath, rules: [rule], mode: 'dry-run', busyTimeoutMs: 2000 });
-  else await sleep(QUICK ? 2000 : 5000);
+  else await sleep(SMOKE ? 300 : QUICK ? 2000 : 5000);
   const scanMs = performance.now() - t0;
   const latencies = await new Promise((resolve) => {
     client.once('message', resolve);
     client.send('stop');
   });
+  client.kill();
   await app.close();
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
@@ -268,7 +272,7 @@ async function livezDuringScan(dist, entries, withScan) {
 }
 
 async function benchLivez() {
-  const entries = QUICK ? 10_000 : 50_000;
+  const entries = SMOKE ? 500 : QUICK ? 10_000 : 50_000;
   const rows = [{ case: 'idle (baseline)', ...(await livezDuringScan(DIST, entries, false)) }];
   rows.push({ case: `reconcile over ${entries} non-model directories`, ...(await livezDuringScan(DIST, entries, true)) });
   if (BASELINE) rows.push({ case: `same, baseline build`, ...(await livezDuringScan(BASELINE, entries, true)) });
@@ -282,3 +286,5 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+// Watchers and timers of the daemons under test may still be closing: the figures are printed, exit now.
+process.exit(0);
