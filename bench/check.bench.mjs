@@ -6,6 +6,7 @@
 // Check and floor are measured interleaved, run by run, so both see the same machine load;
 // the ratio is the median of the per-run ratios. The check's CPU time (user + system) is
 // printed beside its wall time: on a busy machine the gap shows how much was waiting.
+// BENCH_SMOKE=1: 3 and 20 tables, 3 runs — proves the script runs (the test suite's smoke mode).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { declaredSchemaFromSql } from '../dist/declared/load-declared-schema.js'
 import { diff } from '../dist/diff/diff.js';
 import { introspect, schemaVersion } from '../dist/introspect/introspect.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const RUNS = SMOKE ? 3 : Number(process.env.BENCH_RUNS ?? 21);
 const SQLITE3 = process.env.SQLITE3 ?? '/usr/bin/sqlite3';
 const HAVE_SQLITE3 = existsSync(SQLITE3);
 const COLUMN_TYPES = ['INTEGER NOT NULL DEFAULT 0', 'TEXT', "TEXT NOT NULL DEFAULT ''", 'REAL DEFAULT 0.0', 'BLOB', 'NUMERIC', "VARCHAR(64) DEFAULT 'x'"];
@@ -88,7 +90,7 @@ function benchOne(dir, tables) {
   let declared;
   const loadMs = measure(() => {
     declared = declaredSchemaFromSql(sql, 'bench.sql');
-  }, Math.max(5, Math.floor(RUNS / 3)));
+  }, SMOKE ? 1 : Math.max(5, Math.floor(RUNS / 3)));
 
   const live = new Database(path, { readonly: true, fileMustExist: true });
   const result = diff(declared, introspect(live));
@@ -112,7 +114,7 @@ function benchOne(dir, tables) {
   const floorMs = HAVE_SQLITE3 ? median(floors) : null;
   const ratio = HAVE_SQLITE3 ? median(checks.map((run, i) => run.wallMs / floors[i])) : null;
 
-  const coldMs = median(Array.from({ length: 5 }, () => coldCheckMs(sqlPath, path)));
+  const coldMs = median(Array.from({ length: SMOKE ? 1 : 5 }, () => coldCheckMs(sqlPath, path)));
   // The unchanged-database check: one pragma on an already-open read-only connection.
   const versionUs = measure(() => schemaVersion(live), RUNS * 50) * 1000;
   live.close();
@@ -126,7 +128,7 @@ try {
   const engine = new Database(':memory:').prepare('SELECT sqlite_version() AS v').get().v;
   console.log(`median of ${RUNS} runs after one warm-up; Node ${process.version}, SQLite ${engine} (better-sqlite3), sqlite3 CLI ${floorVersion}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const fmt = (ms) => `${ms.toFixed(2)} ms`;
-  for (const tables of [10, 1000]) {
+  for (const tables of SMOKE ? [3, 20] : [10, 1000]) {
     const r = benchOne(dir, tables);
     console.log(`\n${tables} tables x 20 columns, ${tables * 2} indexes`);
     console.log(`  declared schema load (once per file change): ${fmt(r.loadMs)}`);
