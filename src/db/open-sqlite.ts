@@ -43,7 +43,7 @@ function loadCompatExtension(db: Database.Database): void {
   if (!isFile) {
     throw new DriftdError('SQLITE_COMPAT_MISSING', `driftd's SQLite compatibility extension "${COMPAT_EXTENSION_PATH}" is missing`, {
       where: { file: COMPAT_EXTENSION_PATH },
-      hint: 'run `npm run build` in the driftd checkout (it compiles native/driftd-sqlite-compat.c and needs a C compiler: apt-get install gcc), or reinstall the package',
+      hint: 'build it: `npm run build` in a driftd checkout, or `node native/build-native.mjs` in the installed package directory (either needs a C compiler: apt-get install gcc)',
     });
   }
   try {

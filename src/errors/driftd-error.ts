@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   SCHEMA_TOO_LARGE: 'the schema file is larger than driftd reads',
   SCHEMA_UNSUPPORTED_FORMAT: 'the schema file is neither .sql nor .json',
   SCHEMA_SQL_ERROR: 'the schema SQL does not execute',
-  SCHEMA_SQL_FORBIDDEN: 'the schema SQL contains a statement other than CREATE TABLE/INDEX',
+  SCHEMA_SQL_FORBIDDEN: 'the schema SQL contains a statement that declares nothing (rows, ATTACH, DROP, settings, temp objects)',
   SCHEMA_JSON_SYNTAX: 'the schema JSON does not parse',
   SCHEMA_JSON_INVALID: 'the schema JSON does not match the declaration format',
   SCHEMA_EMPTY: 'the schema declares no table',
