@@ -109,7 +109,7 @@ export const DRIFT_KIND_RULES = {
     label: 'FTS index misses rows',
     repair: 'never',
     reason: (drift) =>
-      `rows written to "${drift.contentTable}" while the sync trigger${drift.triggers.length === 1 ? '' : 's'} ${drift.triggers.map((name) => `"${name}"`).join(', ')} ${drift.triggers.length === 1 ? 'was' : 'were'} missing are not in the full-text index, and re-creating ${drift.triggers.length === 1 ? 'it' : 'them'} does not add them; driftd does not rewrite an index's data: once the trigger${drift.triggers.length === 1 ? ' is' : 's are'} back, run ${drift.rebuild}`,
+      `${drift.detail}; re-creating what is missing does not put those rows in the index, and driftd does not rewrite an index's data: once the FTS table and its triggers are in place, run ${drift.rebuild}`,
   },
 } as const satisfies { readonly [K in DriftKind]: DriftKindRule<DriftOf<K>> };
 
