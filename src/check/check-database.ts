@@ -1,5 +1,4 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
@@ -237,6 +236,8 @@ async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: Back
   const stamp = now().toISOString().replace(/[:.]/g, '-');
   // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
   // /b/app.db) in one backup directory must never rotate each other's copies away.
+  // node:crypto is imported here, not at the top: loading it costs a one-shot `check` ~7 ms of start-up.
+  const { createHash } = await import('node:crypto');
   const prefix = `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.`;
   const destination = join(settings.dir, `${prefix}${stamp}.bak`);
   try {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
-import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
+import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
@@ -36,7 +36,7 @@ export function checkCommand(kind: 'check' | 'repair') {
       throw usageError('driftd check: --dry-run, --backup and --under-migration-tool belong to repair');
     }
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
-    const selection = resolveTargets(values, io.env);
+    const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
     for (const target of selection.targets) {
@@ -45,7 +45,7 @@ export function checkCommand(kind: 'check' | 'repair') {
       const reportOnly = mode === 'repair' && target.repair === 'report' && selection.config !== null;
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
-        const declared = loadDeclaredSchema(target.schema);
+        const declared = await loadDeclaredSchemaOnDemand(target.schema);
         const report = await checkDatabase({
           dbPath: target.database,
           declared: declared.schema,

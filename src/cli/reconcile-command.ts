@@ -42,7 +42,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
     throw usageError(`driftd reconcile: ${(error as Error).message}`);
   }
   if (values.config === undefined) throw usageError('driftd reconcile: name the config: --config FILE (the rules live there)');
-  const selection = resolveTargets({ config: values.config, target: values.target }, io.env);
+  const selection = await resolveTargets({ config: values.config, target: values.target }, io.env);
   const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {

@@ -5,6 +5,7 @@ import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rul
 import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
 import type { Schema } from '../schema/schema-model.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
+import { expandPath } from './expand-path.js';
 
 export interface TargetConfig {
   readonly name: string;
@@ -75,7 +76,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) };
   }
   const problems: ConfigProblem[] = [];
-  const data: ParsedConfigFormat = parsed.data;
+  const expansionProblems: ConfigProblem[] = [];
+  const data: ParsedConfigFormat = expandPaths(parsed.data, options.env, expansionProblems);
+  problems.push(...expansionProblems);
   const seen = new Map<string, number>();
   data.targets.forEach((target, index) => {
     const first = seen.get(target.name);
@@ -96,6 +99,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       problems.push({ path: 'http.token.fromEnv', message: `environment variable ${tokenSpec.fromEnv} is ${value === undefined ? 'not set' : 'shorter than 16 characters'}` });
     } else token = value;
   }
+  // A path that could not be expanded is already a problem; resolving or loading it would only add noise.
+  if (expansionProblems.length > 0) return { ok: false, problems };
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(options.baseDir, path));
   const rulesOf = data.targets.map((target) => target.reconcile.map((rule) => resolveRule(rule, at, resolve(options.baseDir))));
   if (options.declaredSchema) {
@@ -134,6 +139,34 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
         reconcile: rulesOf[index]!,
       })),
     },
+  };
+}
+
+/**
+ * Expands `~`, `$HOME`, `$XDG_DATA_HOME`… (see expand-path.ts) in every path the config names:
+ * each target's `database` and `schema`, each reconcile rule's `root` and `relativeTo`, and
+ * `backup.dir`. A path that cannot be expanded becomes a problem at its config path.
+ */
+function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], problems: ConfigProblem[]): ParsedConfigFormat {
+  const expand = (value: string, path: string): string => {
+    const result = expandPath(value, env);
+    if (result.ok) return result.path;
+    problems.push({ path, message: result.message });
+    return value;
+  };
+  return {
+    ...data,
+    backup: { ...data.backup, dir: expand(data.backup.dir, 'backup.dir') },
+    targets: data.targets.map((target, index) => ({
+      ...target,
+      database: expand(target.database, `targets[${index}].database`),
+      schema: expand(target.schema, `targets[${index}].schema`),
+      reconcile: target.reconcile.map((rule, r) => ({
+        ...rule,
+        root: expand(rule.root, `targets[${index}].reconcile[${r}].root`),
+        ...(rule.relativeTo === undefined ? {} : { relativeTo: expand(rule.relativeTo, `targets[${index}].reconcile[${r}].relativeTo`) }),
+      })),
+    })),
   };
 }
 

@@ -104,6 +104,31 @@ describe('what the stock shell prints is a declaration, verbatim', () => {
   });
 });
 
+describe('internal objects and framing, statement by statement', () => {
+  it.each([
+    ['sqlite_sequence', 'CREATE TABLE sqlite_sequence(name,seq);'],
+    ['sqlite_stat1', 'CREATE TABLE sqlite_stat1(tbl,idx,stat);'],
+    ['sqlite_stat4 (a build with STAT4)', 'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample);'],
+    ['ANALYZE', 'ANALYZE;'],
+    ['ANALYZE sqlite_schema', 'ANALYZE sqlite_schema;'],
+    ['stat rows', "INSERT INTO sqlite_stat1 VALUES('a',NULL,'1');"],
+    ['sequence rows', "DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('a',7);"],
+    ['BEGIN IMMEDIATE / END TRANSACTION', 'BEGIN IMMEDIATE;\nEND TRANSACTION;'],
+    ['PRAGMA foreign_keys = ON', 'PRAGMA foreign_keys = ON;'],
+  ])('skips %s', (_what, sql) => {
+    expect(tableNames(`CREATE TABLE a (x);\n${sql}`)).toEqual(['a']);
+  });
+
+  it('refuses a PRAGMA that is not framing even in .dump spelling', () => {
+    expect(failure(() => declaredSchemaFromSql('CREATE TABLE a (x);\nPRAGMA journal_mode=WAL;', 'p.sql')).code).toBe('SCHEMA_SQL_FORBIDDEN');
+  });
+
+  it('runs only the CREATE VIRTUAL TABLE text of a .dump schema insert, nothing smuggled beside it', () => {
+    const sql = "PRAGMA writable_schema=ON;\nINSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table','f','f',0,'CREATE VIRTUAL TABLE f USING fts5(a); ATTACH ''/tmp/x.db'' AS x');\nPRAGMA writable_schema=OFF;\nCREATE TABLE a (x);";
+    expect(failure(() => declaredSchemaFromSql(sql, 'smuggle.sql')).code).toBe('SCHEMA_SQL_FORBIDDEN');
+  });
+});
+
 describe('generators', () => {
   it('drizzle-kit: statement breakpoints, backquotes', () => {
     const sql = 'CREATE TABLE `users` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`email` text NOT NULL\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);';
