@@ -192,6 +192,7 @@ const OBJECT_DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly
   ['trigger WHEN', `${T} CREATE TRIGGER tr AFTER INSERT ON t WHEN new.b > 0 BEGIN DELETE FROM log; END`, `${T} CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM log; END`, ['trigger_definition'], []],
   ['extra view and trigger', T, `${T} CREATE VIEW v AS SELECT a FROM t; CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM log; END`, [], ['extra_view', 'extra_trigger']],
   ['FTS sync triggers missing: the index misses rows', `${FTS} ${FTS_INSERT} ${FTS_DELETE}`, FTS, ['missing_trigger', 'missing_trigger', 'stale_fts_index'], []],
+  ['FTS table missing over a content table with rows: re-created empty', FTS, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');", ['missing_table', 'stale_fts_index'], []],
   ['a non-FTS trigger missing is only a missing trigger', `${FTS} CREATE TRIGGER notes_log AFTER INSERT ON notes BEGIN DELETE FROM notes WHERE id < 0; END`, FTS, ['missing_trigger'], []],
 ];
 
