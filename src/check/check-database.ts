@@ -41,6 +41,11 @@ export interface CheckRequest {
   readonly repairUnderMigrationTool?: boolean;
   /** Where each repair statement and backup is recorded (audit trail); none when absent. */
   readonly audit?: AuditSink;
+  /**
+   * Called in repair mode when there is a plan to apply, before the backup and the write: from here
+   * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
+   */
+  readonly onRepairStart?: () => void;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -134,6 +139,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     };
   }
 
+  request.onRepairStart?.();
   let backupPath: string | null = null;
   try {
     if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()), request.audit);

@@ -54,7 +54,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
       return EXIT.error;
     }
     const config = loaded.validated.config;
-    const app = createHttpServer(level);
+    const app = createHttpServer(level, { maxConnections: config.http.maxConnections, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs });
     const metrics = new DaemonMetrics({ version: packageVersion(), nodeVersion: process.version });
     // The audit trail: first answer the intents a killed driftd left without an outcome, from the databases themselves.
     const journal = new AuditJournal(config.audit);

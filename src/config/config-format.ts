@@ -41,8 +41,10 @@ export const configFormat = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(9187),
       token: secretFormat.optional(),
+      maxConnections: z.number().int().min(1).max(100_000).default(256).describe('open connections beyond this are refused at accept'),
+      keepAliveTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe('an idle keep-alive socket is closed after this long'),
     })
-    .default({ host: '127.0.0.1', port: 9187 }),
+    .default({ host: '127.0.0.1', port: 9187, maxConnections: 256, keepAliveTimeoutMs: 5000 }),
   backup: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -57,6 +59,18 @@ export const configFormat = z.strictObject({
       keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
     })
     .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
+  fullCheck: z
+    .strictObject({
+      everyCycles: z.number().int().min(1).max(1_000_000).default(120).describe('a full check runs after at most this many fast-path cycles of a target'),
+      everySeconds: z.number().int().min(1).max(604_800).default(600).describe('and at least this often, whatever the fast path says'),
+    })
+    .default({ everyCycles: 120, everySeconds: 600 }),
+  repairBackoff: z
+    .strictObject({
+      initialSeconds: z.number().int().min(1).max(86_400).default(30).describe('wait after the first failed repair of a target; doubles per failure'),
+      maxSeconds: z.number().int().min(1).max(604_800).default(3600).describe('longest wait between repair attempts'),
+    })
+    .default({ initialSeconds: 30, maxSeconds: 3600 }),
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 

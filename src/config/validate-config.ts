@@ -4,6 +4,7 @@ import { loadDeclaredSchema, type DeclaredSchema } from '../declared/load-declar
 import { DriftdError } from '../errors/driftd-error.js';
 import { parseConfig, type Config, type ConfigProblem } from './parse-config.js';
 import { readConfigBytes } from './read-config-file.js';
+import { sharedDatabaseWarnings } from './shared-databases.js';
 
 /** A config together with every target's loaded declaration: what the daemon runs on. */
 export interface ValidatedConfig {
@@ -12,6 +13,8 @@ export interface ValidatedConfig {
   readonly configHash: string;
   /** By target name. */
   readonly declared: ReadonlyMap<string, DeclaredSchema>;
+  /** Not problems, but worth the operator's eye: two targets on one database file. */
+  readonly warnings: readonly string[];
 }
 
 export type ValidateConfigResult =
@@ -59,7 +62,7 @@ export function validateConfigFile(path: string, env: Readonly<Record<string, st
     }
   }
   if (!parsed.ok || problems.length > 0) return { ok: false, problems, configHash };
-  return { ok: true, validated: { config: parsed.config, configHash, declared } };
+  return { ok: true, validated: { config: parsed.config, configHash, declared, warnings: sharedDatabaseWarnings(parsed.config.targets) } };
 }
 
 /** The `targets` array of config bytes that did not parse as a whole; empty when even that cannot be read. */

@@ -49,7 +49,7 @@ const RECENT_CYCLES = 10;
 /** GET /status. */
 export interface DaemonStatus {
   readonly state: LifecycleState;
-  readonly config: { readonly source: string; readonly schedule: string; readonly watch: boolean; readonly lastReload: { readonly ok: boolean; readonly at: string; readonly problems: readonly string[] } };
+  readonly config: { readonly source: string; readonly schedule: string; readonly watch: boolean; readonly lastReload: { readonly ok: boolean; readonly at: string; readonly problems: readonly string[] }; readonly warnings: readonly string[] };
   readonly cycles: {
     readonly completed: number;
     readonly skippedTicks: number;
@@ -141,6 +141,7 @@ export class Daemon {
     this.schedule.arm(this.config.schedule);
     void this.armWatcher();
     this.options.logger.info({ schedule: this.config.schedule, watch: this.config.watch, targets: this.config.targets.map((target) => target.name) }, 'daemon started');
+    this.warnSharedDatabases();
   }
 
   /**
@@ -230,6 +231,7 @@ export class Daemon {
         schedule: this.config.schedule,
         watch: this.config.watch,
         lastReload: { ok: lastReload.ok, at: new Date(lastReload.atMs).toISOString(), problems: lastReload.problems },
+        warnings: this.reloader.current.warnings,
       },
       cycles: {
         completed: this.queue.count - (this.queue.isRunning ? 1 : 0),
@@ -294,6 +296,8 @@ export class Daemon {
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
         ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
+        fullCheck: active.config.fullCheck,
+        repairBackoff: active.config.repairBackoff,
       });
       this.recorder.record(report);
       reports.push(report);
@@ -318,6 +322,11 @@ export class Daemon {
     if (JSON.stringify(before.audit) !== JSON.stringify(next.config.audit)) {
       this.options.logger.warn({ audit: next.config.audit }, 'audit journal settings take effect on restart only');
     }
+    this.warnSharedDatabases();
+  }
+
+  private warnSharedDatabases(): void {
+    for (const warning of this.reloader.current.warnings) this.options.logger.warn({ config: this.options.configPath }, warning);
   }
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */

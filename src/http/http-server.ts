@@ -30,13 +30,32 @@ export interface HttpApi {
 
 const HEALTH_JSON = 'application/health+json';
 
+/** Connection limits (config `http.maxConnections`, `http.keepAliveTimeoutMs`). */
+export interface HttpLimits {
+  /** Open connections beyond this are closed at accept (node's `server.maxConnections`). */
+  readonly maxConnections: number;
+  /** An idle keep-alive socket is closed after this long (node's default is 72 s through fastify). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { maxConnections: 256, keepAliveTimeoutMs: 5000 };
+
 /**
  * The fastify instance whose pino logger is the daemon's only logger: JSON
  * lines on stdout at `logLevel`. Request logging is off — a scrape every few
  * seconds would drown the lines that matter (drift, repairs, recoveries, reloads).
+ * A request must arrive whole within 10 s (slowloris) and a socket may sit idle between
+ * requests for `keepAliveTimeoutMs`; at most `maxConnections` are open at once.
  */
-export function createHttpServer(logLevel: LogLevel): FastifyInstance {
-  return Fastify({ logger: { level: logLevel }, logController: new LogController({ disableRequestLogging: true }) });
+export function createHttpServer(logLevel: LogLevel, limits: HttpLimits = DEFAULT_HTTP_LIMITS): FastifyInstance {
+  const app = Fastify({
+    logger: { level: logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: 10_000,
+  });
+  app.server.maxConnections = limits.maxConnections;
+  return app;
 }
 
 /** Entries the status page shows from the audit trail (the newest). */

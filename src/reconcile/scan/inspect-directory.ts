@@ -8,9 +8,17 @@ import { childPath, isInside } from './scan-root.js';
 export const MAX_METADATA_BYTES = 1024 * 1024;
 
 export type Inspection =
-  | { readonly kind: 'ready'; readonly facts: DirectoryFacts }
+  /** `fingerprint`: what the directory and its metadata files were when read (null when it cannot be told cheaply). */
+  | { readonly kind: 'ready'; readonly facts: DirectoryFacts; readonly fingerprint: string | null }
   | { readonly kind: 'unmarked'; readonly missing: string }
-  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail: string };
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail: string; readonly fingerprint?: string };
+
+/** A directory skipped after its metadata was read and mapped, remembered until something in it changes. */
+export interface RememberedSkip {
+  readonly fingerprint: string;
+  readonly reason: SkipReason;
+  readonly detail: string;
+}
 
 export interface InspectOptions {
   readonly realRoot: string;
@@ -21,6 +29,12 @@ export interface InspectOptions {
   /** Whether the directory's own mtime is mapped. */
   readonly needsMtime: boolean;
   readonly nowMs: number;
+  /**
+   * Directories skipped in the last round, by canonical path. One whose fingerprint is unchanged is
+   * skipped again without reading or parsing its metadata (a malformed or huge file is not re-parsed
+   * every cycle).
+   */
+  readonly remembered?: ReadonlyMap<string, RememberedSkip>;
 }
 
 /**
@@ -100,6 +114,10 @@ async function inspectOpen(fs: ReconcileFs, handle: DirectoryHandle, directory: 
     }
   }
 
+  const fingerprint = await fingerprintOf(fs, handle, entries, options.files);
+  const remembered = options.remembered?.get(directory.canonicalPath);
+  if (fingerprint !== null && remembered?.fingerprint === fingerprint) return { kind: 'skipped', reason: remembered.reason, detail: remembered.detail, fingerprint };
+
   const files = new Map<string, FileRead>();
   for (const file of options.files) {
     const kind = byName.get(file);
@@ -125,7 +143,33 @@ async function inspectOpen(fs: ReconcileFs, handle: DirectoryHandle, directory: 
     }
     files.set(file, await readJsonBeneath(fs, options.realRoot, targetRelative, file));
   }
-  return { kind: 'ready', facts: { name: directory.name, path: directory.path, mtimeMs, files } };
+  return { kind: 'ready', facts: { name: directory.name, path: directory.path, mtimeMs, files }, fingerprint };
+}
+
+/**
+ * The directory (device, inode, mtime) and each metadata file it maps (kind, device, inode, size,
+ * mtime, ctime): any write, rename or replacement changes it. Null when a mapped file is a symlink
+ * (its target could change behind an unchanged link).
+ */
+async function fingerprintOf(fs: ReconcileFs, handle: DirectoryHandle, entries: readonly { name: string; kind: string }[], files: readonly string[]): Promise<string | null> {
+  const kinds = new Map(entries.map((entry) => [entry.name, entry.kind]));
+  try {
+    const self = await fs.stat(handle.path);
+    const parts = [`${handle.dev}:${handle.ino}:${self.mtimeMs}:${self.ctimeMs}`];
+    for (const file of files) {
+      const kind = kinds.get(file);
+      if (kind === undefined) {
+        parts.push(`${file}:absent`);
+        continue;
+      }
+      if (kind === 'symlink') return null;
+      const stat = await fs.lstat(childPath(handle.path, file));
+      parts.push(`${file}:${stat.kind}:${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`);
+    }
+    return parts.join('|');
+  } catch {
+    return null;
+  }
 }
 
 /** Reads a symlinked metadata file's target through a handle on its directory, opened beneath the root. */

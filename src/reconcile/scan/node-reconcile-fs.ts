@@ -1,6 +1,9 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, opendirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readRegularFile } from '../../fs/read-regular-file.js';
-import type { DirectoryHandle, EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
+import type { DirectoryEntry, DirectoryHandle, EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
+
+/** Longest stretch of synchronous listing before yielding to the event loop. */
+const YIELD_AFTER_MS = 5;
 
 function kindOf(entry: Dirent | Stats): EntryKind {
   if (entry.isDirectory()) return 'directory';
@@ -18,18 +21,34 @@ function kindOf(entry: Dirent | Stats): EntryKind {
  */
 export const nodeReconcileFs: ReconcileFs = {
   async readdir(path) {
-    return readdirSync(path, { withFileTypes: true }).map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+    // In batches, yielding to the event loop every few ms: a root with 50,000 entries must not hold
+    // /livez and the watchdog for the whole listing (issue 9).
+    const dir = opendirSync(path, { bufferSize: 256 });
+    const entries: DirectoryEntry[] = [];
+    try {
+      let since = performance.now();
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        entries.push({ name: entry.name, kind: kindOf(entry) });
+        if (entries.length % 256 === 0 && performance.now() - since > YIELD_AFTER_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    } finally {
+      dir.closeSync();
+    }
+    return entries;
   },
   async realpath(path) {
     return realpathSync.native(path);
   },
   async lstat(path) {
     const stats = lstatSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
   },
   async stat(path) {
     const stats = statSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
   },
   async openDirectory(realRoot, relativePath) {
     return openDirectoryBeneath(realRoot, relativePath);

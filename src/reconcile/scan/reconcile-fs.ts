@@ -17,6 +17,8 @@ export interface EntryStat {
   /** Device and inode: what the entry is, whatever its name (a swapped-in directory has another). */
   readonly dev: number;
   readonly ino: number;
+  readonly size: number;
+  readonly ctimeMs: number;
 }
 
 /**
