@@ -4,7 +4,8 @@
 //  2. detection latency from an external ALTER TABLE to "repair applied", watching on vs schedule only;
 //  3. GET /metrics latency at 500 requests/s for 10 s (autocannon) while cycles run;
 //  4. resident memory after 10,000 cycles vs after 100.
-// Run: npm run bench:daemon   (BENCH_QUICK=1 shortens 2 and 3 for a smoke run)
+// Run: npm run bench:daemon   (BENCH_QUICK=1 shortens 2 and 3; BENCH_SMOKE=1 runs every section at
+// tiny sizes in seconds — the test suite's smoke mode, which proves the script still runs)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,12 @@ import { TargetRunner, noReconcile } from '../dist/daemon/target-runner.js';
 import { loadDeclaredSchema } from '../dist/declared/load-declared-schema.js';
 import { DaemonMetrics } from '../dist/metrics/daemon-metrics.js';
 
-const QUICK = process.env.BENCH_QUICK === '1';
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const QUICK = SMOKE || process.env.BENCH_QUICK === '1';
+/** Sizes: the full run's, or the smoke run's. */
+const SIZE = SMOKE
+  ? { largeTables: 20, ticks: 20, fullChecks: 3, trials: 1, schedule: '*/2 * * * * *', loadSeconds: 1, cycles: [10, 20, 40] }
+  : { largeTables: 1000, ticks: 2000, fullChecks: null, trials: QUICK ? 3 : 6, schedule: '*/5 * * * * *', loadSeconds: QUICK ? 3 : 10, cycles: [100, 1000, 10_000] };
 const MAIN = resolve(import.meta.dirname, '../dist/cli/main.js');
 const work = mkdtempSync(join(tmpdir(), 'driftd-bench-'));
 
@@ -50,21 +56,19 @@ const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
 async function tickCost(tables) {
   const target = makeTarget(`tick-${tables}`, tables);
   const declared = loadDeclaredSchema(target.schema);
-  const runner = new TargetRunner(
-    { name: 'bench', database: target.database, schema: target.schema, repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] },
-    { reconcile: noReconcile, clock: () => performance.now(), now: () => new Date() },
-  );
+  const targetConfig = { name: 'bench', database: target.database, schema: target.schema, repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] };
+  const runner = new TargetRunner('bench', { reconcile: noReconcile, clock: () => performance.now(), now: () => new Date() });
   const settings = { busyTimeoutMs: 5000, backup: null };
-  await runner.run(declared, settings); // the first run is the full check that records the state
+  await runner.run(targetConfig, declared, settings); // the first run is the full check that records the state
   const ticks = [];
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < SIZE.ticks; i++) {
     const start = performance.now();
-    const report = await runner.run(declared, settings);
+    const report = await runner.run(targetConfig, declared, settings);
     ticks.push(performance.now() - start);
     if (!report.fastPath) throw new Error('expected the fast path');
   }
   const full = [];
-  for (let i = 0; i < (tables > 100 ? 7 : 201); i++) {
+  for (let i = 0; i < (SIZE.fullChecks ?? (tables > 100 ? 7 : 201)); i++) {
     const start = performance.now();
     await checkDatabase({ dbPath: target.database, declared: declared.schema, mode: 'check', busyTimeoutMs: 5000 });
     full.push(performance.now() - start);
@@ -111,10 +115,10 @@ function startDaemon(configPath) {
 async function detectionLatency(watch, trials) {
   const target = makeTarget(`latency-${watch ? 'watch' : 'schedule'}`, 1);
   const config = join(target.dir, 'driftd.json');
-  writeFileSync(config, JSON.stringify({ schedule: '*/5 * * * * *', watch, debounceMs: 50, http: { port: 0 }, targets: [{ name: 'bench', database: target.database, schema: target.schema, repair: 'auto' }] }));
+  writeFileSync(config, JSON.stringify({ schedule: SIZE.schedule, watch, debounceMs: 50, http: { port: 0 }, targets: [{ name: 'bench', database: target.database, schema: target.schema, repair: 'auto' }] }));
   const daemon = startDaemon(config);
   await daemon.waitFor((line) => line.msg === 'listening');
-  await sleep(1500);
+  await sleep(SMOKE ? 300 : 1500);
   const latencies = [];
   for (let trial = 0; trial < trials; trial++) {
     const before = daemon.lines.length;
@@ -125,7 +129,7 @@ async function detectionLatency(watch, trials) {
     const repaired = await daemon.waitFor((line) => line.msg === 'repair applied' && daemon.lines.indexOf(line) >= before);
     latencies.push(repaired.time - altered);
     // Land the next ALTER at a different point of the schedule.
-    await sleep(1100 + trial * 700);
+    if (trial + 1 < trials) await sleep(1100 + trial * 700);
   }
   await daemon.stop();
   return latencies;
@@ -134,7 +138,7 @@ async function detectionLatency(watch, trials) {
 // ── 3. /metrics under load while cycles run ──────────────────────────────────────────────
 async function metricsUnderLoad(durationS) {
   const small = makeTarget('load-small', 1);
-  const large = makeTarget('load-large', 1000);
+  const large = makeTarget('load-large', SIZE.largeTables);
   const config = join(work, 'load.json');
   writeFileSync(
     config,
@@ -150,13 +154,13 @@ async function metricsUnderLoad(durationS) {
   );
   const daemon = startDaemon(config);
   const { address } = await daemon.waitFor((line) => line.msg === 'listening');
-  await sleep(2000);
+  await sleep(SMOKE ? 200 : 2000);
   // An application writing rows meanwhile: every write wakes the watcher and runs a cycle, on top of the schedule.
   const writer = new Database(small.database);
   const insert = writer.prepare('INSERT INTO table_0 (name) VALUES (?)');
   const writes = setInterval(() => insert.run(`row ${Date.now()}`), 100);
   // Warm up (JIT, connection setup) so the measured runs see the steady state.
-  await autocannon({ url: `${address}/metrics`, connections: 10, overallRate: 500, duration: 2 });
+  await autocannon({ url: `${address}/metrics`, connections: 10, overallRate: 500, duration: SMOKE ? 1 : 2 });
   // Baseline: the same load on /livez, the floor of fastify + HTTP on this machine right now.
   const baseline = await autocannon({ url: `${address}/livez`, connections: 10, overallRate: 500, duration: durationS });
   const result = await autocannon({ url: `${address}/metrics`, connections: 10, overallRate: 500, duration: durationS });
@@ -204,35 +208,35 @@ async function memoryAfterCycles() {
       if (!report.targets[0].ok) throw new Error(JSON.stringify(report.targets[0].error));
     }
   };
-  await runTo(100);
+  await runTo(SIZE.cycles[0]);
   const after100 = rss();
-  await runTo(1000);
+  await runTo(SIZE.cycles[1]);
   const after1000 = rss();
-  await runTo(10_000);
+  await runTo(SIZE.cycles[2]);
   const after10000 = rss();
   await daemon.stop();
   return { after100, after1000, after10000 };
 }
 
-console.log(`driftd daemon benchmark — Node.js ${process.version}, ${QUICK ? 'quick' : 'full'} run\n`);
+console.log(`driftd daemon benchmark — Node.js ${process.version}, ${SMOKE ? 'smoke' : QUICK ? 'quick' : 'full'} run\n`);
 // BENCH_ONLY=1,3 runs only those sections.
 const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4').split(',').map(Number));
 
 if (only.has(1)) {
   const one = await tickCost(1);
-  const thousand = await tickCost(1000);
+  const thousand = await tickCost(SIZE.largeTables);
   console.log('1. tick on an unchanged database (fast path: PRAGMA schema_version + declaration hash), median');
   console.log(`   1 table:      tick ${fmt(one.tick)}   full check ${fmt(one.full)}   (full/tick ${(one.full / one.tick).toFixed(0)}x)`);
-  console.log(`   1,000 tables: tick ${fmt(thousand.tick)}   full check ${fmt(thousand.full)}   (full/tick ${(thousand.full / thousand.tick).toFixed(0)}x)`);
-  console.log(`   tick 1,000 tables / tick 1 table: ${(thousand.tick / one.tick).toFixed(2)}x   (full check: ${(thousand.full / one.full).toFixed(0)}x)\n`);
+  console.log(`   ${SIZE.largeTables} tables: tick ${fmt(thousand.tick)}   full check ${fmt(thousand.full)}   (full/tick ${(thousand.full / thousand.tick).toFixed(0)}x)`);
+  console.log(`   tick ${SIZE.largeTables} tables / tick 1 table: ${(thousand.tick / one.tick).toFixed(2)}x   (full check: ${(thousand.full / one.full).toFixed(0)}x)\n`);
 
 }
 
 if (only.has(2)) {
-  const trials = QUICK ? 3 : 6;
+  const trials = SIZE.trials;
   const watching = await detectionLatency(true, trials);
   const scheduled = await detectionLatency(false, trials);
-  console.log(`2. external ALTER TABLE → repair applied, schedule every 5 s, ${trials} trials`);
+  console.log(`2. external ALTER TABLE → repair applied, schedule ${SIZE.schedule}, ${trials} trials`);
   console.log(`   watching on:   median ${median(watching)} ms   max ${Math.max(...watching)} ms   [${watching.join(', ')}]`);
   console.log(`   schedule only: median ${median(scheduled)} ms   max ${Math.max(...scheduled)} ms   [${scheduled.join(', ')}]`);
   console.log(`   schedule only / watching: ${(median(scheduled) / median(watching)).toFixed(1)}x\n`);
@@ -240,8 +244,8 @@ if (only.has(2)) {
 }
 
 if (only.has(3)) {
-  const { result, baseline, cycles } = await metricsUnderLoad(QUICK ? 3 : 10);
-  console.log(`3. GET /metrics at 500 req/s for ${QUICK ? 3 : 10} s (autocannon, 10 connections) while cycles run (1-table and 1,000-table targets, every second + on writes)`);
+  const { result, baseline, cycles } = await metricsUnderLoad(SIZE.loadSeconds);
+  console.log(`3. GET /metrics at 500 req/s for ${SIZE.loadSeconds} s (autocannon, 10 connections) while cycles run (1-table and ${SIZE.largeTables}-table targets, every second + on writes)`);
   console.log(`   requests ${result.requests.total}   errors ${result.errors}   non-2xx ${result.non2xx}   timeouts ${result.timeouts}   cycles completed ${cycles}`);
   console.log(`   latency p50 ${result.latency.p50} ms   p90 ${result.latency.p90} ms   p99 ${result.latency.p99} ms   max ${result.latency.max} ms   (target p99 < 20 ms)`);
   console.log(`   baseline GET /livez, same load: p50 ${baseline.latency.p50} ms   p90 ${baseline.latency.p90} ms   p99 ${baseline.latency.p99} ms   errors ${baseline.errors}   (metrics/livez p99 ${(result.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(1)}x)\n`);
@@ -251,5 +255,6 @@ if (only.has(3)) {
 if (only.has(4)) {
   const memory = await memoryAfterCycles();
   console.log(`4. resident memory, in-process daemon, 1 target with a 20-directory reconcile rule${globalThis.gc ? ' (after gc)' : ''}`);
-  console.log(`   after 100 cycles ${memory.after100.toFixed(1)} MiB   after 1,000 ${memory.after1000.toFixed(1)} MiB   after 10,000 ${memory.after10000.toFixed(1)} MiB   (10,000/100: ${(memory.after10000 / memory.after100).toFixed(2)}x)`);
+  const [c0, c1, c2] = SIZE.cycles;
+  console.log(`   after ${c0} cycles ${memory.after100.toFixed(1)} MiB   after ${c1} ${memory.after1000.toFixed(1)} MiB   after ${c2} ${memory.after10000.toFixed(1)} MiB   (${c2}/${c0}: ${(memory.after10000 / memory.after100).toFixed(2)}x)`);
 }

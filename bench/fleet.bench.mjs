@@ -62,7 +62,7 @@ console.log(`fleet: ${FILES} files × ${TABLES} tables (${(statSync(template).si
 
 const declared = loadDeclaredSchema(join(work, 'schema.sql'));
 const pattern = `${root}/*/app.sqlite`;
-const target = { name: 'tenants', database: pattern, fleet: { pattern, root }, schema: join(work, 'schema.sql'), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] };
+const target = { name: 'tenants', database: pattern, fleet: { pattern, root }, schema: join(work, 'schema.sql'), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] };
 const clock = () => performance.now();
 const newRunner = () => new FleetRunner('tenants', { pool: new ConnectionPool(POOL), retry: (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock }), clock, now: () => new Date() });
 const settings = { mode: 'repair', busyTimeoutMs: 5000, backup: null, reconcile: 'none' };

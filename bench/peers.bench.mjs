@@ -4,6 +4,7 @@
 // BENCHMARKS.md (section "peers"). Runs alternate between tools so drift in machine load hits both.
 //
 // Options (env): PEERS_RUNS_SMALL (default 11), PEERS_RUNS_LARGE (default 5), PEERS_ROWS (default 1000).
+// BENCH_SMOKE=1: 1 run each, 3 tables, 20 rows (the test suite's smoke mode: it proves the script runs).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +18,10 @@ const driftdMain = join(repo, 'dist/cli/main.js');
 const drizzleBin = join(repo, 'node_modules/drizzle-kit/bin.cjs');
 const drizzleSchema = join(repo, 'bench/peers/modelforge.drizzle.ts');
 const modelforgeSql = join(repo, 'schemas/modelforge.sql');
-const runsSmall = Number(process.env.PEERS_RUNS_SMALL ?? 11);
-const runsLarge = Number(process.env.PEERS_RUNS_LARGE ?? 5);
-const legacyRows = Number(process.env.PEERS_ROWS ?? 1000);
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const runsSmall = SMOKE ? 1 : Number(process.env.PEERS_RUNS_SMALL ?? 11);
+const runsLarge = SMOKE ? 1 : Number(process.env.PEERS_RUNS_LARGE ?? 5);
+const legacyRows = SMOKE ? 20 : Number(process.env.PEERS_ROWS ?? 1000);
 
 const work = mkdtempSync(join(tmpdir(), 'driftd-peers-'));
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -127,7 +129,7 @@ const say = (line = '') => {
 
 // ---------------------------------------------------------------- introspection timing
 const pairs = [];
-for (const tables of [10, 1000]) {
+for (const tables of SMOKE ? [3] : [10, 1000]) {
   const sql = generatedSchemaSql(tables);
   const dbFile = join(work, `gen-${tables}.db`);
   const declaredSql = join(work, `gen-${tables}.sql`);

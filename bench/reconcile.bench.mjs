@@ -5,7 +5,8 @@
 // `find ROOT -mindepth 1 -maxdepth 1 -type d` on the same tree, measured in the same run,
 // interleaved with the measurement; ratios are the median of per-run ratios.
 // Targets: (1) within 3x the floor; (2) the insert transaction under 1 s.
-// BENCH_DIRS / BENCH_ORPHANS / BENCH_RUNS override the sizes.
+// BENCH_DIRS / BENCH_ORPHANS / BENCH_RUNS override the sizes; BENCH_SMOKE=1 runs 300 / 30 / 1
+// (the test suite's smoke mode: it proves the script runs).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +19,10 @@ import { diffDirectories } from '../dist/reconcile/diff/diff-directories.js';
 import { canonicalRowPaths } from '../dist/reconcile/scan/canonical-row-paths.js';
 import { reconcileRuleFormat, resolveRule } from '../dist/reconcile/rule/reconcile-rule-format.js';
 
-const DIRS = Number(process.env.BENCH_DIRS ?? 100_000);
-const ORPHANS = Number(process.env.BENCH_ORPHANS ?? 10_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const DIRS = SMOKE ? 300 : Number(process.env.BENCH_DIRS ?? 100_000);
+const ORPHANS = SMOKE ? 30 : Number(process.env.BENCH_ORPHANS ?? 10_000);
+const RUNS = SMOKE ? 1 : Number(process.env.BENCH_RUNS ?? 5);
 const OLD = new Date('2025-06-01T10:00:00Z');
 
 const TABLE = `CREATE TABLE fine_tuned_models (

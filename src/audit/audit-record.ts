@@ -12,10 +12,12 @@ export type AuditValue = string | number | null;
 export interface AuditStatement {
   readonly sql: string;
   /** The drift kind it removes: decides how a crash-interrupted intent is resolved (does the object exist?). */
-  readonly drift: 'missing_table' | 'missing_column' | 'missing_index';
+  readonly drift: 'missing_table' | 'missing_column' | 'missing_index' | 'missing_view' | 'missing_trigger';
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
 }
 
 /** One row a reconcile round inserts: its key (the rule's key column) and every value bound. */

@@ -88,6 +88,10 @@ function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'b
             return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) !== undefined;
           case 'missing_index':
             return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE").get(statement.index ?? '') !== undefined;
+          case 'missing_view':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = ? COLLATE NOCASE").get(statement.view ?? '') !== undefined;
+          case 'missing_trigger':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ? COLLATE NOCASE").get(statement.trigger ?? '') !== undefined;
           case 'missing_column':
             return db.prepare('SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE').get(statement.table, statement.column ?? '') !== undefined;
           default:

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-sink.js';
-import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
+import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
@@ -34,6 +34,11 @@ export interface CheckRequest {
   readonly clock?: () => number;
   /** Wall-clock time, for backup file names. */
   readonly now?: () => Date;
+  /**
+   * Repair even when the database carries a migration tool's history table (the target's
+   * `repairUnderMigrationTool`). Off by default: the tool's pending migrations would then fail.
+   */
+  readonly repairUnderMigrationTool?: boolean;
   /** Where each repair statement and backup is recorded (audit trail); none when absent. */
   readonly audit?: AuditSink;
 }
@@ -44,10 +49,14 @@ export interface ReportedDrift {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly safe: boolean;
   readonly detail: string;
   /** Why it is repaired automatically, or why not. */
   readonly reason: string;
+  /** A statement the operator can run to fix what driftd leaves alone (stale_fts_index: the FTS rebuild). */
+  readonly hint?: string;
   /** The statement that repairs it (safe items only). */
   readonly sql?: string;
 }
@@ -57,6 +66,8 @@ export interface AppliedStep {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly sql: string;
 }
 
@@ -72,6 +83,10 @@ export interface CheckReport {
   readonly remaining: readonly ReportedDrift[];
   readonly schemaVersion: number;
   readonly backupPath: string | null;
+  /** Migration tools whose history table the database carries (README "Migration tools"). */
+  readonly migrationTools: readonly FoundMigrationTool[];
+  /** Why safe repairs were held back (a migration tool owns the schema), or null. */
+  readonly repairHeld: string | null;
   readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
@@ -99,8 +114,10 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const plan = planRepair(found.drift, safety);
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
+  const migrationTools = detectMigrationTools(live);
+  const repairHeld = request.mode !== 'check' && plan.steps.length > 0 && migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(migrationTools) : null;
 
-  if (request.mode !== 'repair' || plan.steps.length === 0) {
+  if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     readonlyDb.close();
     return {
       database: request.dbPath,
@@ -111,6 +128,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
       remaining: drift,
       schemaVersion: version,
       backupPath: null,
+      migrationTools,
+      repairHeld,
       timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 },
     };
   }
@@ -159,8 +178,20 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     remaining: reportDrift(outcome.after.drift, remainingPlan),
     schemaVersion: version,
     backupPath,
+    migrationTools,
+    repairHeld: null,
     timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 },
   };
+}
+
+/**
+ * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
+ * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
+ */
+/** Why a repair is held for a database a migration tool manages (shared with fleet checks). */
+export function heldBecause(tools: readonly FoundMigrationTool[]): string {
+  const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
+  return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }
 
 export function reportDrift(drift: readonly Drift[], plan: RepairPlan): ReportedDrift[] {
@@ -172,9 +203,11 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
       table: item.table,
       ...('column' in item ? { column: item.column } : {}),
       ...('index' in item && item.index !== undefined ? { index: item.index } : {}),
+      ...objectNames(item),
       safe: step !== undefined,
       detail: item.detail,
       reason: step?.reason ?? unsafe?.reason ?? '',
+      ...(item.kind === 'stale_fts_index' ? { hint: item.rebuild } : {}),
       ...(step ? { sql: step.sql } : {}),
     };
   });
@@ -187,8 +220,15 @@ function appliedStep(step: RepairStep): AppliedStep {
     table: drift.table,
     ...('column' in drift ? { column: drift.column } : {}),
     ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
+    ...objectNames(drift),
     sql: step.sql,
   };
+}
+
+function objectNames(drift: Drift): { view?: string; trigger?: string } {
+  if ('view' in drift) return { view: drift.view };
+  if ('trigger' in drift) return { trigger: drift.trigger };
+  return {};
 }
 
 /**
@@ -200,6 +240,8 @@ async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: Back
   const stamp = now().toISOString().replace(/[:.]/g, '-');
   // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
   // /b/app.db) in one backup directory must never rotate each other's copies away.
+  // node:crypto is imported here, not at the top: loading it costs a one-shot `check` ~7 ms of start-up.
+  const { createHash } = await import('node:crypto');
   const prefix = `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.`;
   const destination = join(settings.dir, `${prefix}${stamp}.bak`);
   const ticket = audit?.intend({ kind: 'backup', path: destination }) ?? null;

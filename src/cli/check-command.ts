@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
-import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
+import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
 import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
-import { fleetAttentionLines, fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
+import type { FleetRun } from './run-fleet.js';
+
+/** Fleet support, loaded only when a config has a fleet target (`check --db` must not pay for it). */
+type FleetCli = typeof import('./run-fleet.js');
+let fleetCli: FleetCli | null = null;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -17,6 +21,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
   backup: { type: 'string' },
+  'under-migration-tool': { type: 'boolean', default: false },
 } as const;
 
 /**
@@ -33,9 +38,11 @@ export function checkCommand(kind: 'check' | 'repair') {
     } catch (error) {
       throw usageError(`driftd ${kind}: ${(error as Error).message}`);
     }
-    if (kind === 'check' && (values['dry-run'] || values.backup !== undefined)) throw usageError('driftd check: --dry-run and --backup belong to repair');
+    if (kind === 'check' && (values['dry-run'] || values.backup !== undefined || values['under-migration-tool'])) {
+      throw usageError('driftd check: --dry-run, --backup and --under-migration-tool belong to repair');
+    }
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
-    const selection = resolveTargets(values, io.env);
+    const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
     // Every change is recorded in the audit journal (intent before the commit, outcome after).
@@ -46,10 +53,11 @@ export function checkCommand(kind: 'check' | 'repair') {
       const reportOnly = mode === 'repair' && target.repair === 'report' && selection.config !== null;
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
-        const declared = loadDeclaredSchema(target.schema);
+        const declared = await loadDeclaredSchemaOnDemand(target.schema);
         if (target.fleet) {
           // A fleet: one line per target, then the files that drift or fail (README "Fleets").
-          const run = await runFleetOnce(target, declared, {
+          fleetCli ??= await import('./run-fleet.js');
+          const run = await fleetCli.runFleetOnce(target, declared, {
             mode: targetMode,
             reconcile: 'none',
             busyTimeoutMs,
@@ -67,6 +75,8 @@ export function checkCommand(kind: 'check' | 'repair') {
           busyTimeoutMs,
           diff: { ignoreTables: target.ignoreTables },
           safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+          // The command-line flag is the operator's explicit say-so for this run, like the target's key.
+          repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
           ...(journal && targetMode === 'repair' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
         });
@@ -83,7 +93,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     const failures = results.flatMap((result) => {
       if (!result.outcome.ok) return [{ name: result.name, error: result.outcome.error }];
       if (!('fleet' in result.outcome)) return [];
-      const failed = fleetFailure(result.outcome.fleet);
+      const failed = fleetCli!.fleetFailure(result.outcome.fleet);
       return failed ? [{ name: result.name, error: new DriftdError(failed.code, failed.message) }] : [];
     });
     if (values.json) {
@@ -92,7 +102,7 @@ export function checkCommand(kind: 'check' | 'repair') {
         !result.outcome.ok
           ? { target: result.name, database: result.database, error: errorJson(result.outcome.error) }
           : 'fleet' in result.outcome
-            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetJson(result.outcome.fleet) }
+            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetCli!.fleetJson(result.outcome.fleet) }
             : { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) };
       const output = selection.config
         ? results.length === 1
@@ -103,7 +113,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     } else {
       for (const result of results) {
         if (result.outcome.ok && 'fleet' in result.outcome) {
-          const lines = [fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetAttentionLines(result.outcome.fleet)];
+          const lines = [fleetCli!.fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli!.fleetAttentionLines(result.outcome.fleet)];
           io.stdout(`${lines.join('\n')}\n`);
           continue;
         }
@@ -134,7 +144,7 @@ interface TargetResult {
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
 function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
   if (!result.outcome.ok) throw result.outcome.error;
-  if ('fleet' in result.outcome) return fleetJson(result.outcome.fleet);
+  if ('fleet' in result.outcome) return fleetCli!.fleetJson(result.outcome.fleet);
   return reportJson(result.outcome.report, mode);
 }
 

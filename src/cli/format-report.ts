@@ -10,6 +10,8 @@ export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
     extras: report.extras,
     ...(mode === 'check' ? {} : { applied: report.applied, remaining: report.remaining }),
     ...(report.backupPath ? { backup: report.backupPath } : {}),
+    ...(report.migrationTools.length > 0 ? { migrationTools: report.migrationTools } : {}),
+    ...(report.repairHeld !== null ? { repairHeld: report.repairHeld } : {}),
     schemaVersion: report.schemaVersion,
     timings: report.timings,
   };
@@ -19,12 +21,15 @@ export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
 export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'repair', targetName: string, options: { readonly reportOnly?: boolean } = {}): string {
   const lines: string[] = [`${targetName}: ${report.database}`];
   if (options.reportOnly) lines.push('  report-only target: not repaired (repair: "report"); shown as a dry run');
-  if (report.drift.length === 0) lines.push('  no drift: every declared table, column and index matches');
+  for (const tool of report.migrationTools) lines.push(`  migration tool: ${tool.name} (history table "${tool.table}")`);
+  if (report.repairHeld !== null) lines.push(`  repair held: ${report.repairHeld}`);
+  if (report.drift.length === 0) lines.push('  no drift: every declared table, column, index, view and trigger matches');
   for (const item of report.drift) {
     lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(18)} ${where(item).padEnd(40)} ${item.detail}`);
     if (item.sql && mode !== 'check') lines.push(`         ${mode === 'dry-run' ? 'would run' : 'plan'}: ${item.sql}`);
     else if (item.sql) lines.push(`         repair with: ${item.sql}`);
     if (!item.safe) lines.push(`         not repaired: ${item.reason}`);
+    if (item.hint) lines.push(`         run: ${item.hint}`);
   }
   for (const step of report.applied) lines.push(`  applied: ${step.sql}`);
   for (const extra of report.extras) lines.push(`  extra  ${extra.kind.padEnd(18)} ${extra.detail}`);
@@ -45,6 +50,8 @@ export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
 function where(item: ReportedDrift): string {
   if (item.column) return `${item.table}.${item.column}`;
   if (item.index) return `${item.table} index ${item.index}`;
+  if (item.trigger) return `${item.table} trigger ${item.trigger}`;
+  if (item.view) return `view ${item.view}`;
   return item.table;
 }
 

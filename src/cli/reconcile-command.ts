@@ -47,7 +47,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
     throw usageError(`driftd reconcile: ${(error as Error).message}`);
   }
   if (values.config === undefined) throw usageError('driftd reconcile: name the config: --config FILE (the rules live there)');
-  const selection = resolveTargets({ config: values.config, target: values.target }, io.env);
+  const selection = await resolveTargets({ config: values.config, target: values.target }, io.env);
   const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
@@ -103,7 +103,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
 }
 
 /** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
-export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
+function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
   const lines: string[] = [];
   if (result.fleet) return fleetReconcileText(result.fleet, mode, result.reportOnly);
   if (result.error !== null) {

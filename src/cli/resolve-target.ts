@@ -1,7 +1,6 @@
-import { DriftdError } from '../errors/driftd-error.js';
-import { configProblemsError, type Config, type TargetConfig } from '../config/parse-config.js';
-import { loadConfig } from '../config/load-config.js';
 import { resolve } from 'node:path';
+import type { Config, TargetConfig } from '../config/parse-config.js';
+import { DriftdError } from '../errors/driftd-error.js';
 import { usageError } from './cli-io.js';
 
 export interface TargetSelection {
@@ -12,13 +11,16 @@ export interface TargetSelection {
 /**
  * `--db FILE --schema FILE` names one ad-hoc target; `--config FILE [--target NAME]`
  * names the config's targets (all, or one). Exactly one form must be used.
+ * The config parser (zod, node-cron) is imported only for `--config`: the ad-hoc
+ * form starts without it.
  */
-export function resolveTargets(
+export async function resolveTargets(
   values: { db?: string | undefined; schema?: string | undefined; config?: string | undefined; target?: string | undefined },
   env: Readonly<Record<string, string | undefined>>,
-): TargetSelection {
+): Promise<TargetSelection> {
   if (values.config !== undefined) {
     if (values.db !== undefined || values.schema !== undefined) throw usageError('use either --config [--target] or --db with --schema, not both');
+    const [{ loadConfig }, { configProblemsError }] = await Promise.all([import('../config/load-config.js'), import('../config/parse-config.js')]);
     const loaded = loadConfig(values.config, env);
     if (!loaded.ok) throw configProblemsError(resolve(values.config), loaded.problems);
     const targets = values.target === undefined ? loaded.config.targets : loaded.config.targets.filter((target) => target.name === values.target);
@@ -33,6 +35,6 @@ export function resolveTargets(
   if (values.db === undefined || values.schema === undefined) throw usageError('name the database and the schema: --db FILE --schema FILE (or --config FILE)');
   return {
     config: null,
-    targets: [{ name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] }],
+    targets: [{ name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] }],
   };
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblems, validateConfigFile } from '../config/validate-config.js';
@@ -11,6 +10,7 @@ import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { createNotifier } from '../systemd/sd-notify.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
+import { packageVersion } from './package-version.js';
 
 /** SIGTERM must end the process within systemd's stop timeout; past this, exit anyway and say so. */
 const SHUTDOWN_LIMIT_MS = 9_000;
@@ -66,7 +66,8 @@ export function runCommand(deps: RunCommandDeps = {}) {
     if (values.once) {
       const report = await daemon.runCycle('manual');
       await daemon.stop();
-      return report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
+      const fleetsFine = report.fleets.every((fleet) => fleet.error === null && fleet.totals.drifted === 0 && fleet.totals.error === 0);
+      return fleetsFine && report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
     }
 
     registerRoutes(app, {
@@ -135,12 +136,4 @@ export function runCommand(deps: RunCommandDeps = {}) {
       signals.on('SIGINT', onInt);
     });
   };
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -14,7 +14,7 @@ export interface FleetRun {
 /** One sweep of a fleet target, as the one-shot commands run it: every file checked fully (no earlier state). */
 export async function runFleetOnce(
   target: TargetConfig,
-  declared: DeclaredSchema,
+  declared: { readonly schema: DeclaredSchema['schema'] },
   settings: {
     readonly mode: FleetSweepSettings['mode'];
     readonly reconcile: FleetSweepSettings['reconcile'];
@@ -31,7 +31,8 @@ export async function runFleetOnce(
     clock,
     now: () => new Date(),
   });
-  const report = await runner.sweep(target, declared, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, ...(settings.audit ? { audit: settings.audit } : {}) });
+  // One sweep, no earlier state: the hash only ties results to a declaration between sweeps.
+  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, ...(settings.audit ? { audit: settings.audit } : {}) });
   return { report, results: runner.results() };
 }
 

@@ -8,9 +8,9 @@ import { reconcileRuleFormat } from '../reconcile/rule/reconcile-rule-format.js'
  */
 
 /** A secret given inline or, better, read from the environment: `{"fromEnv": "DRIFTD_TOKEN"}`. */
-export const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
+const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
 
-export const targetFormat = z.strictObject({
+const targetFormat = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-" (it becomes a metric label)'),
   database: z.string().min(1).optional().describe('the one database file of this target (or use "databases")'),
   databases: z
@@ -22,6 +22,10 @@ export const targetFormat = z.strictObject({
   repair: z.enum(['auto', 'report']).default('report'),
   ignoreTables: z.array(z.string().min(1)).default([]),
   foreignKeysEnforced: z.boolean().default(true).describe('whether the application enforces foreign keys; decides if REFERENCES columns with defaults can be added'),
+  repairUnderMigrationTool: z
+    .boolean()
+    .default(false)
+    .describe('repair even when the database carries a migration tool\'s history table (alembic_version, schema_migrations, …); off: such a target is only reported (docs/declaring-schemas.md "Migration tools")'),
   reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (docs/reconcile.md)'),
 });
 
@@ -56,5 +60,4 @@ export const configFormat = z.strictObject({
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 
-export type ConfigInput = z.input<typeof configFormat>;
 export type ParsedConfigFormat = z.output<typeof configFormat>;

@@ -7,6 +7,7 @@ import type { Schema } from '../schema/schema-model.js';
 import { DATABASE_DIR, isDatabaseDirPath } from '../fleet/bind-rules.js';
 import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
+import { expandPath } from './expand-path.js';
 
 export interface TargetConfig {
   readonly name: string;
@@ -23,6 +24,8 @@ export interface TargetConfig {
   readonly repair: 'auto' | 'report';
   readonly ignoreTables: readonly string[];
   readonly foreignKeysEnforced: boolean;
+  /** Repair even under a migration tool (its history table in the database); false by default. */
+  readonly repairUnderMigrationTool: boolean;
   /** Rules that recover rows from per-row directories; empty when none. */
   readonly reconcile: readonly ReconcileRule[];
 }
@@ -93,7 +96,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) };
   }
   const problems: ConfigProblem[] = [];
-  const data: ParsedConfigFormat = parsed.data;
+  const expansionProblems: ConfigProblem[] = [];
+  const data: ParsedConfigFormat = expandPaths(parsed.data, options.env, expansionProblems);
+  problems.push(...expansionProblems);
   const seen = new Map<string, number>();
   data.targets.forEach((target, index) => {
     const first = seen.get(target.name);
@@ -114,6 +119,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       problems.push({ path: 'http.token.fromEnv', message: `environment variable ${tokenSpec.fromEnv} is ${value === undefined ? 'not set' : 'shorter than 16 characters'}` });
     } else token = value;
   }
+  // A path that could not be expanded is already a problem; resolving or loading it would only add noise.
+  if (expansionProblems.length > 0) return { ok: false, problems };
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(options.baseDir, path));
   const fleets = data.targets.map((target, index) => {
     const where = `targets[${index}]`;
@@ -182,17 +189,40 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
         repair: target.repair,
         ignoreTables: target.ignoreTables,
         foreignKeysEnforced: target.foreignKeysEnforced,
+        repairUnderMigrationTool: target.repairUnderMigrationTool,
         reconcile: rulesOf[index]!,
       })),
     },
   };
 }
 
-/** The throwing form: one `CONFIG_INVALID` error listing every problem. */
-export function parseConfigOrThrow(text: string, options: ParseConfigOptions): Config {
-  const result = parseConfig(text, options);
-  if (result.ok) return result.config;
-  throw configProblemsError(options.source, result.problems);
+/**
+ * Expands `~`, `$HOME`, `$XDG_DATA_HOME`… (see expand-path.ts) in every path the config names:
+ * each target's `database` and `schema`, each reconcile rule's `root` and `relativeTo`, and
+ * `backup.dir`. A path that cannot be expanded becomes a problem at its config path.
+ */
+function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], problems: ConfigProblem[]): ParsedConfigFormat {
+  const expand = (value: string, path: string): string => {
+    const result = expandPath(value, env);
+    if (result.ok) return result.path;
+    problems.push({ path, message: result.message });
+    return value;
+  };
+  return {
+    ...data,
+    backup: { ...data.backup, dir: expand(data.backup.dir, 'backup.dir') },
+    targets: data.targets.map((target, index) => ({
+      ...target,
+      ...(target.database === undefined ? {} : { database: expand(target.database, `targets[${index}].database`) }),
+      ...(target.databases === undefined ? {} : { databases: expand(target.databases, `targets[${index}].databases`) }),
+      schema: expand(target.schema, `targets[${index}].schema`),
+      reconcile: target.reconcile.map((rule, r) => ({
+        ...rule,
+        root: expand(rule.root, `targets[${index}].reconcile[${r}].root`),
+        ...(rule.relativeTo === undefined ? {} : { relativeTo: expand(rule.relativeTo, `targets[${index}].reconcile[${r}].relativeTo`) }),
+      })),
+    })),
+  };
 }
 
 export function configProblemsError(source: string, problems: readonly ConfigProblem[]): DriftdError {
@@ -216,7 +246,7 @@ function auditDir(configured: string | undefined, at: (path: string) => string, 
 }
 
 /** `['targets', 0, 'name']` → `targets[0].name` */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
   return out === '' ? '(root)' : out;

@@ -45,12 +45,15 @@ export class CycleRecorder {
       this.loggedDrift.set(target, current);
       for (const item of check.drift) {
         if (seen.has(driftLogKey(item))) continue;
-        logger.warn({ target, table: item.table, column: item.column, index: item.index, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason }, `drift found: ${item.detail}`);
+        logger.warn(
+        { target, table: item.table, column: item.column, index: item.index, view: item.view, trigger: item.trigger, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason, hint: item.hint },
+        `drift found: ${item.detail}`,
+      );
       }
     }
     for (const step of report.applied) {
       metrics.repairApplied(target, step.table, step.kind);
-      logger.info({ target, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
+      logger.info({ target, table: step.table, column: step.column, index: step.index, view: step.view, trigger: step.trigger, kind: step.kind, sql: step.sql }, 'repair applied');
     }
     if (!report.reconciled) return;
     this.recordReconcile(report);

@@ -187,6 +187,7 @@ export class TargetRunner {
               busyTimeoutMs,
               diff: { ignoreTables: target.ignoreTables },
               safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+              repairUnderMigrationTool: target.repairUnderMigrationTool,
               backup: settings.backup,
               clock: this.deps.clock,
               now: this.deps.now,
@@ -329,5 +330,5 @@ function writeLockHeld(database: string): boolean {
 }
 
 function settingsKey(target: TargetConfig, settings: TargetRunSettings): string {
-  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, settings.backup !== null]);
+  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool, settings.backup !== null]);
 }

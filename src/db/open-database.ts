@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { openSqlite } from './open-sqlite.js';
 import { sqliteError } from './sqlite-error.js';
 
 export { sqliteError } from './sqlite-error.js';
@@ -54,7 +55,7 @@ function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHa
 function openAndRead(path: string, readonly: boolean, options: OpenOptions): DatabaseHandle {
   let db: DatabaseHandle;
   try {
-    db = new Database(path, { readonly, fileMustExist: true, timeout: options.busyTimeoutMs });
+    db = openSqlite(path, { readonly, fileMustExist: true, timeout: options.busyTimeoutMs });
   } catch (error) {
     throw sqliteError(error, path, readonly ? 'opening read-only' : 'opening read-write');
   }
@@ -74,7 +75,7 @@ function needsWriterRecovery(error: unknown): boolean {
   return code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY';
 }
 
-export function assertRegularFile(path: string): void {
+function assertRegularFile(path: string): void {
   let stats;
   try {
     stats = statSync(path);

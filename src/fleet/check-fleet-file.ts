@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
-import { checkDatabase, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import { checkDatabase, heldBecause, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import { detectMigrationTools } from '../migrations/migration-tools.js';
 import { openReadOnly, sqliteError } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
@@ -14,6 +15,7 @@ interface Verdict {
   readonly drift: CheckReport['drift'];
   readonly extras: CheckReport['extras'];
   readonly repairable: boolean;
+  readonly migrationTools: CheckReport['migrationTools'];
 }
 
 /**
@@ -60,6 +62,8 @@ export interface FleetFileCheckRequest {
   readonly diff: DiffOptions;
   readonly safety?: SafetyContext;
   readonly backup: BackupSettings | null;
+  /** The target's say-so to repair a database a migration tool manages. */
+  readonly repairUnderMigrationTool?: boolean;
   readonly memo: VerdictMemo;
   /** Records the repair's statements and backup (audit trail). */
   readonly audit?: AuditSink;
@@ -90,7 +94,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
       const live = introspect(db);
       const found = diff(request.declared, live, request.diff);
       const plan = planRepair(found.drift, safety);
-      verdict = { inSync: found.drift.length === 0, drift: reportDrift(found.drift, plan), extras: found.extras, repairable: plan.steps.length > 0 };
+      verdict = { inSync: found.drift.length === 0, drift: reportDrift(found.drift, plan), extras: found.extras, repairable: plan.steps.length > 0, migrationTools: detectMigrationTools(live) };
       request.memo.set(key, verdict);
     }
   } catch (error) {
@@ -98,8 +102,10 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
   } finally {
     db.close();
   }
-  if (request.mode === 'repair' && verdict.repairable) {
+  const repairHeld = request.mode !== 'check' && verdict.repairable && verdict.migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(verdict.migrationTools) : null;
+  if (request.mode === 'repair' && verdict.repairable && repairHeld === null) {
     return checkDatabase({
+      repairUnderMigrationTool: request.repairUnderMigrationTool === true,
       dbPath: request.dbPath,
       declared: request.declared,
       mode: 'repair',
@@ -122,6 +128,8 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
     remaining: verdict.drift,
     schemaVersion: version,
     backupPath: null,
+    migrationTools: verdict.migrationTools,
+    repairHeld,
     timings: { introspectMs: t1 - t0, diffMs: 0, applyMs: 0 },
   };
 }

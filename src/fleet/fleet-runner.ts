@@ -52,6 +52,8 @@ export interface FleetFileResult {
   /** Repair steps the last full check applied. */
   readonly applied: readonly AppliedStep[];
   readonly extras: number;
+  /** Safe drift left unrepaired because a migration tool manages the file (and why); null otherwise. */
+  readonly repairHeld: string | null;
   readonly error: ErrorSummary | null;
   /** The reconcile rounds of the last sweep that ran them; null when none did. */
   readonly reconcile: readonly FileReconcileSummary[] | null;
@@ -80,7 +82,7 @@ export interface FleetSweepReport {
   /** Results of the files fully checked in this sweep: their repairs and drift are new. */
   readonly fresh: readonly FleetFileResult[];
   /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
-  readonly repairs: readonly { readonly table: string; readonly kind: string; readonly count: number }[];
+  readonly repairs: readonly { readonly table: string; readonly kind: AppliedStep['kind']; readonly count: number }[];
   /** The reconcile rounds of this sweep summed over the files, by table; empty when the step did not run. */
   readonly reconcile: readonly { readonly table: string; readonly orphans: number; readonly recovered: number; readonly dangling: number; readonly skipped: number }[];
 }
@@ -175,10 +177,10 @@ export class FleetRunner {
     return matchesFleetPattern(pattern, path.slice(pattern.root === '/' ? 1 : pattern.root.length + 1));
   }
 
-  async sweep(target: TargetConfig, declared: DeclaredSchema, settings: FleetSweepSettings): Promise<FleetSweepReport> {
+  async sweep(target: TargetConfig, declared: FleetDeclaration, settings: FleetSweepSettings): Promise<FleetSweepReport> {
     const startedAt = this.deps.now();
     const t0 = this.deps.clock();
-    const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, settings.mode, settings.backup !== null]);
+    const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool === true, settings.mode, settings.backup !== null]);
     this.memo.useScope(scope);
     const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile'>>): FleetSweepReport => {
       this.last = {
@@ -231,7 +233,7 @@ export class FleetRunner {
     const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
     const counts = { checked: 0, unchanged: 0, appeared: 0, dropped };
     const fresh: FleetFileResult[] = [];
-    const repairs = new Map<string, { table: string; kind: string; count: number }>();
+    const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
     const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -306,6 +308,7 @@ export class FleetRunner {
             diff: { ignoreTables: context.target.ignoreTables },
             safety: { foreignKeysEnforced: context.target.foreignKeysEnforced },
             backup: settings.backup,
+            repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,
             memo: this.memo,
             ...(settings.audit ? { audit: settings.audit(path) } : {}),
             clock: this.deps.clock,
@@ -329,6 +332,7 @@ export class FleetRunner {
         drift: report.remaining.length === 0 ? NONE : report.remaining,
         applied: report.applied.length === 0 ? NONE : report.applied,
         extras: report.extras.length,
+        repairHeld: report.repairHeld,
         error: reconcile?.find((rule) => rule.error !== null)?.error ?? null,
         reconcile,
       };
@@ -369,7 +373,7 @@ export class FleetRunner {
   }
 
   private failed(path: string, cause: unknown, context: SweepContext): FleetFileResult {
-    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, error: errorSummary(cause), reconcile: null };
+    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: errorSummary(cause), reconcile: null };
   }
 
   private patternOf(target: TargetConfig): FleetPattern | null {
@@ -383,9 +387,12 @@ export class FleetRunner {
   }
 }
 
+/** The declaration a sweep checks against; `contentHash` ties recorded results to it. */
+export type FleetDeclaration = Pick<DeclaredSchema, 'schema' | 'contentHash'>;
+
 interface SweepContext {
   readonly target: TargetConfig;
-  readonly declared: DeclaredSchema;
+  readonly declared: FleetDeclaration;
   readonly settings: FleetSweepSettings;
   readonly scope: string;
   readonly pattern: FleetPattern;

@@ -16,7 +16,9 @@ import {
 } from '../schema/schema-model.js';
 import { columnDefinitions, type ColumnClauses } from '../sql/column-definitions.js';
 import { indexParts } from '../sql/index-parts.js';
-import { isWord, normalizeExpression, tokenize } from '../sql/tokenize.js';
+import { normalizeSqlText } from '../sql/normalize-sql-text.js';
+import { readViewsAndTriggers } from './read-views-and-triggers.js';
+import { identifierText, isWord, tokenize } from '../sql/tokenize.js';
 
 // Object names starting with sqlite_ are SQLite's own (lang_createtable.html); never ours to compare.
 const USER_TABLES = `s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.sql NOT LIKE 'CREATE VIRTUAL %'`;
@@ -121,7 +123,10 @@ export function introspect(db: SqlConnection): Schema {
       sql: row.sql,
     });
   }
-  return { tables: tables.map((table) => ({ ...table, foreignKeys: toForeignKeys(foreignKeysByTable.get(table.name) ?? [], tables) })) };
+  return {
+    tables: tables.map((table) => ({ ...table, foreignKeys: toForeignKeys(foreignKeysByTable.get(table.name) ?? [], tables) })),
+    ...readViewsAndTriggers(db),
+  };
 }
 
 /** `PRAGMA schema_version`: changes whenever the schema does (pragma.html#pragma_schema_version). */
@@ -156,7 +161,7 @@ function toIndexes(table: string, rows: readonly IndexRow[], indexSql: ReadonlyM
     const indexRows = inOrder(unordered, (row) => row[5]);
     const [, , isUnique, origin, partial] = indexRows[0]!;
     const sql = indexSql.get(name) ?? null;
-    const parts = sql === null ? null : indexParts(sql);
+    const parts = sql === null ? null : indexParts(sql, columns.map((column) => column.name));
     const indexColumns: IndexColumn[] = indexRows.map(([, , , , , , col, cid, isDesc, coll], position) => ({
       name: cid === -2 ? null : cid === -1 ? 'rowid' : (col ?? columns[cid]?.name ?? null),
       expression: cid === -2 ? (parts?.columns[position] ?? null) : null,
@@ -219,7 +224,8 @@ function defaultEvaluator(db: SqlConnection): (text: string) => DefaultValue {
   };
 }
 
-function classifyDefault(db: SqlConnection, text: string): DefaultValue {
+function classifyDefault(db: SqlConnection, written: string): DefaultValue {
+  const text = defaultAsLiteral(written);
   const tokens = tokenize(text);
   const keyword = tokens.length === 1 && tokens[0]!.kind === 'word' ? tokens[0]!.text.toUpperCase() : '';
   const current = CURRENT_KEYWORDS.find((word) => word === keyword);
@@ -239,7 +245,22 @@ function classifyDefault(db: SqlConnection, text: string): DefaultValue {
       // Not evaluable after all: compare as text.
     }
   }
-  return { kind: 'expression', text, normalized: `expr:${normalizeExpression(text)}` };
+  // No column is in scope in a DEFAULT: a double-quoted token there is a string (quirks.html#dblquote).
+  return { kind: 'expression', text, normalized: `expr:${normalizeSqlText(text, () => false)}` };
+}
+
+/**
+ * `DEFAULT "x"`, `DEFAULT [x]` and `DEFAULT x` store the string 'x' (parse.y: `DEFAULT scantok id`
+ * makes a TK_STRING), `DEFAULT true` stores 1: spelled as the literal SQLite stores, so it compares
+ * equal to `DEFAULT 'x'`.
+ */
+function defaultAsLiteral(text: string): string {
+  const tokens = tokenize(text);
+  if (tokens.length !== 1) return text;
+  const token = tokens[0]!;
+  if (token.kind === 'quoted') return `'${identifierText(token).split("'").join("''")}'`;
+  if (token.kind === 'word' && !isWord(token, ...CURRENT_KEYWORDS, ...CONSTANT_WORDS)) return `'${token.text.split("'").join("''")}'`;
+  return text;
 }
 
 /** Rows sorted by `position`; pragma functions already return them in order, so this rarely copies. */

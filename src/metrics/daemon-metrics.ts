@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DriftKind, ExtraKind } from '../diff/drift.js';
 
 /** How old the process_ and nodejs_ samples in a served /metrics text may be. */
 export const PROCESS_METRICS_MAX_AGE_MS = 1000;
@@ -8,8 +9,9 @@ export interface TargetSnapshot {
   readonly target: string;
   readonly up: boolean;
   readonly inSync: boolean | null;
-  readonly drift: readonly { readonly table: string; readonly kind: string; readonly safe: boolean }[];
-  readonly extras: readonly { readonly kind: string }[];
+  /** `kind` label values are the closed sets of the diff: a report can only carry kinds driftd knows. */
+  readonly drift: readonly { readonly table: string; readonly kind: DriftKind; readonly safe: boolean }[];
+  readonly extras: readonly { readonly kind: ExtraKind }[];
 }
 
 /** Per reconcile rule: the table it fills and what the round saw. */
@@ -148,7 +150,7 @@ export class DaemonMetrics {
     series.extras = new Set(extras.keys());
   }
 
-  repairApplied(target: string, table: string, kind: string, count = 1): void {
+  repairApplied(target: string, table: string, kind: DriftKind, count = 1): void {
     this.invalidate();
     this.repairs.inc(this.track(this.repairs, { target, table, kind }), count);
   }

@@ -1,5 +1,6 @@
 import { memoizeByText } from './memoize-by-text.js';
-import { identifierText, isWord, matchingParen, normalizeExpression, splitTopLevel, tokenize, type Token } from './tokenize.js';
+import { namesIn, normalizeSqlText } from './normalize-sql-text.js';
+import { identifierText, isWord, matchingParen, splitTopLevel, tokenize, type Token } from './tokenize.js';
 
 /** What the text of one column definition says beyond what pragma table_xinfo reports. */
 export interface ColumnClauses {
@@ -12,7 +13,10 @@ export interface ColumnClauses {
   readonly autoincrement: boolean;
   /** True when the definition has an inline REFERENCES clause. */
   readonly references: boolean;
-  /** The normalised expression of `[GENERATED ALWAYS] AS (expr)`, null for a stored column. */
+  /**
+   * The normalised expression of `[GENERATED ALWAYS] AS (expr)`, null for an ordinary column.
+   * A double-quoted token that names no column of the table is read as a string, as SQLite does.
+   */
   readonly generatedExpression: string | null;
 }
 
@@ -41,22 +45,33 @@ function readColumnDefinitions(createTableSql: string): TableDefinition {
   if (open === -1 || tokens.some((token, i) => i < open && isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], byName: new Map(), autoincrement };
   const close = matchingParen(tokens, open);
   if (close === -1) return { columns: [], byName: new Map(), autoincrement };
-  const result: ColumnClauses[] = [];
+  const parsed: Array<ColumnClauses & { readonly generatedText: string | null }> = [];
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
     const first = tokens[from];
     if (first === undefined || isWord(first, ...TABLE_CONSTRAINT_START)) continue;
-    result.push({
+    parsed.push({
       name: identifierText(first),
       definition: createTableSql.slice(first.start, tokens[to - 1]!.end),
       ...clausesOf(tokens, from, to, createTableSql),
     });
   }
+  // Generated expressions are normalised once every column name is known: `"x"` is a column if the table has one.
+  const isColumn = parsed.some((column) => column.generatedText !== null) ? namesIn(parsed.map((column) => column.name)) : () => true;
+  const result: ColumnClauses[] = parsed.map(({ generatedText, ...column }) => ({
+    ...column,
+    generatedExpression: generatedText === null ? null : normalizeSqlText(generatedText, isColumn),
+  }));
   return { columns: result, byName: new Map(result.map((column) => [asciiLower(column.name), column])), autoincrement };
 }
 
 /** The clauses of the column definition `tokens[from..to)`, whose first token is the name. */
-function clausesOf(part: readonly Token[], from: number, to: number, sql: string): Omit<ColumnClauses, 'name' | 'definition'> {
-  let generatedExpression: string | null = null;
+function clausesOf(
+  part: readonly Token[],
+  from: number,
+  to: number,
+  sql: string,
+): Omit<ColumnClauses, 'name' | 'definition'> & { readonly generatedText: string | null } {
+  let generatedText: string | null = null;
   let collation: string | null = null;
   let hasCheck = false;
   let unique = false;
@@ -92,13 +107,13 @@ function clausesOf(part: readonly Token[], from: number, to: number, sql: string
         const open = part[i + 1];
         if (open?.kind === 'punct' && open.text === '(') {
           const close = matchingParen(part, i + 1);
-          if (close > i + 2) generatedExpression = normalizeExpression(sql.slice(part[i + 2]!.start, part[close - 1]!.end));
+          if (close > i + 2) generatedText = sql.slice(part[i + 2]!.start, part[close - 1]!.end);
         }
         break;
       }
     }
   }
-  return { collation, hasCheck, unique, autoincrement, references, generatedExpression };
+  return { collation, hasCheck, unique, autoincrement, references, generatedExpression: null, generatedText };
 }
 
 /**

@@ -106,3 +106,18 @@ describe('repair and reconcile --config over a fleet', () => {
     expect(runCli(['reconcile', '--config', configPath, '--target', 'tenants', '--json']).stdout).toContain('"recovered":0');
   });
 });
+
+describe('run --once over a fleet', () => {
+  it('exits 0 when every file is in sync after the cycle (safe drift repaired) and 1 while a file stays drifted', () => {
+    const small = tempDir('driftd-fleet-once-');
+    const templates = buildTemplates(small);
+    placeTenant(join(small, 't'), 'a', templates.inSync);
+    placeTenant(join(small, 't'), 'b', templates.missingColumn);
+    writeFileSync(join(small, 'fleet.sql'), FLEET_SCHEMA_SQL);
+    const config = join(small, 'driftd.json');
+    writeFileSync(config, JSON.stringify({ http: { port: 0 }, targets: [{ name: 'tenants', databases: 't/*/app.sqlite', schema: 'fleet.sql', repair: 'auto' }] }));
+    expect(runCli(['run', '--config', config, '--once', '--log-level', 'error']).status).toBe(0);
+    placeTenant(join(small, 't'), 'c', templates.unsafe);
+    expect(runCli(['run', '--config', config, '--once', '--log-level', 'error']).status).toBe(1);
+  });
+});

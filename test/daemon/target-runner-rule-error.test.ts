@@ -24,6 +24,7 @@ describe('TargetRunner with a failing reconcile rule', () => {
       repair: 'auto',
       ignoreTables: [],
       foreignKeysEnforced: true,
+      repairUnderMigrationTool: false,
       reconcile: [modelforgeRule(w.models), modelforgeRule(gone, { name: 'archived', relativeTo: gone })],
     };
     const declared = { schema: declaredSchemaFromSql(CURRENT_TABLE, 'schema.sql'), path: 'schema.sql', contentHash: createHash('sha256').update(CURRENT_TABLE).digest('hex') };

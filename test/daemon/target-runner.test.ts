@@ -12,7 +12,7 @@ const settings = { busyTimeoutMs: 1000, backup: null };
 const deps = { reconcile: noReconcile, clock: () => performance.now(), now: () => new Date() };
 
 function target(database: string, repair: 'auto' | 'report' = 'auto'): TargetConfig {
-  return { name: 'app', database, schema: 'schema.sql', repair, ignoreTables: [], foreignKeysEnforced: true, reconcile: [] };
+  return { name: 'app', database, schema: 'schema.sql', repair, ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] };
 }
 
 describe('TargetRunner fast path', () => {

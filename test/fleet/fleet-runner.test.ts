@@ -19,7 +19,7 @@ const repair: FleetSweepSettings = { ...check, mode: 'repair' };
 
 function fleetTarget(root: string): TargetConfig {
   const pattern = `${root}/*/app.sqlite`;
-  return { name: 'tenants', database: pattern, fleet: { pattern, root }, schema: 'fleet.sql', repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, reconcile: [] };
+  return { name: 'tenants', database: pattern, fleet: { pattern, root }, schema: 'fleet.sql', repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] };
 }
 
 function runner(retryFn: BusyRetry = retry, poolSize = 3): FleetRunner {

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Compiles native/driftd-sqlite-compat.c into dist/native/ with the system C compiler ($CC, else cc).
+// Run by `npm run build` (and so by `prepare`, which `npm ci` and `npm pack` run). The header comes
+// from the better-sqlite3 that driftd runs on, so the extension matches its SQLite.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const require = createRequire(import.meta.url);
+const include = join(dirname(require.resolve('better-sqlite3/package.json')), 'deps', 'sqlite3');
+const suffix = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
+const outDir = join(root, 'dist', 'native');
+const out = join(outDir, `driftd-sqlite-compat.${suffix}`);
+const partial = `${out}.${process.pid}.tmp`;
+const cc = process.env.CC || 'cc';
+mkdirSync(outDir, { recursive: true });
+try {
+  execFileSync(cc, ['-O2', '-fPIC', '-shared', '-I', include, join(here, 'driftd-sqlite-compat.c'), '-o', partial], { stdio: 'inherit' });
+} catch (error) {
+  rmSync(partial, { force: true });
+  console.error(`driftd: compiling the SQLite compatibility extension with "${cc}" failed: ${error.message}`);
+  console.error('driftd: install a C compiler (Debian: apt-get install gcc) or set CC, then run `npm run build`.');
+  process.exit(1);
+}
+renameSync(partial, out);

@@ -1,0 +1,117 @@
+import { identifierText, matchingParen, tokenize, type Token } from './tokenize.js';
+
+/**
+ * Whether a name (unquoted, as written) resolves to something in the statement's
+ * context: a column of the table, a table or view the statement names, `rowid`.
+ * Callers compare case-insensitively, as SQLite does for identifiers.
+ */
+export type IsIdentifier = (name: string) => boolean;
+
+/**
+ * Words after which a double-quoted token is always a name, never a value:
+ * the object a statement creates or reads (`ON "t"`, `FROM "t"`, `INTO "t"`),
+ * a collation, an alias or a CAST type (`AS "x"`).
+ */
+const NAME_AFTER = new Set(['ON', 'INTO', 'FROM', 'JOIN', 'UPDATE', 'TABLE', 'VIEW', 'TRIGGER', 'INDEX', 'COLLATE', 'AS', 'REFERENCES', 'OF']);
+
+/**
+ * A canonical spelling of SQL text, for comparing by meaning rather than by
+ * spelling. Comments and white space differences vanish, keywords and
+ * identifiers fold to lower case and lose their quotes where plain, and
+ * parentheses enclosing the whole text are dropped (`(a > 0)` = `a > 0`).
+ *
+ * Double-quoted string literals: stock SQLite reads a double-quoted token that
+ * does not resolve to a name as a string (quirks.html#dblquote). A `"x"` that
+ * `isIdentifier` does not know — and that sits where a value can stand, not
+ * after `.`, before `.` or `(`, or after a word of {@link NAME_AFTER} — is
+ * rewritten as the string `'x'`, so `CHECK (s IN ("open"))` and
+ * `CHECK (s IN ('open'))` agree. Backquoted and bracketed tokens are always
+ * names. String literals themselves are kept exactly (case matters in them).
+ */
+export function normalizeSqlText(sql: string, isIdentifier: IsIdentifier): string {
+  const tokens = tokenize(sql);
+  let from = 0;
+  let to = tokens.length;
+  while (to - from >= 2 && isPunct(tokens[from], '(') && isPunct(tokens[to - 1], ')') && matchingParen(tokens.slice(0, to), from) === to - 1) {
+    from++;
+    to--;
+  }
+  const parts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const token = tokens[i]!;
+    switch (token.kind) {
+      case 'word':
+        parts.push(asciiLower(token.text));
+        break;
+      case 'quoted': {
+        const name = identifierText(token);
+        if (token.text[0] === '"' && !isNamePosition(tokens, i) && !isIdentifier(name)) parts.push(stringLiteral(name));
+        else parts.push(identifierSpelling(name));
+        break;
+      }
+      case 'blob':
+        parts.push(asciiLower(token.text));
+        break;
+      case 'string':
+      case 'number':
+      case 'punct':
+      case 'variable':
+        parts.push(token.text);
+        break;
+    }
+  }
+  return parts.join(' ');
+}
+
+/**
+ * The same text with every double-quoted token that {@link normalizeSqlText}
+ * would read as a string rewritten as a single-quoted literal, and nothing
+ * else changed: SQL that means the same to an SQLite built without the
+ * double-quoted-string compatibility (SQLITE_DQS=0).
+ */
+export function rewriteDoubleQuotedStrings(sql: string, isIdentifier: IsIdentifier): string {
+  const tokens = tokenize(sql);
+  let out = '';
+  let copied = 0;
+  tokens.forEach((token, i) => {
+    if (token.kind !== 'quoted' || token.text[0] !== '"' || isNamePosition(tokens, i)) return;
+    const name = identifierText(token);
+    if (isIdentifier(name)) return;
+    out += sql.slice(copied, token.start) + stringLiteral(name);
+    copied = token.end;
+  });
+  return out + sql.slice(copied);
+}
+
+/** A case-insensitive {@link IsIdentifier} over a list of names (plus the rowid aliases every rowid table has). */
+export function namesIn(names: Iterable<string>, options: { readonly rowid?: boolean } = {}): IsIdentifier {
+  const set = new Set<string>();
+  for (const name of names) set.add(asciiLower(name));
+  if (options.rowid !== false) for (const alias of ['rowid', 'oid', '_rowid_']) set.add(alias);
+  return (name) => set.has(asciiLower(name));
+}
+
+function isNamePosition(tokens: readonly Token[], i: number): boolean {
+  const previous = tokens[i - 1];
+  const next = tokens[i + 1];
+  if (isPunct(previous, '.') || isPunct(next, '.') || isPunct(next, '(')) return true;
+  return previous !== undefined && previous.kind === 'word' && NAME_AFTER.has(previous.text.toUpperCase());
+}
+
+function isPunct(token: Token | undefined, text: string): boolean {
+  return token !== undefined && token.kind === 'punct' && token.text === text;
+}
+
+function identifierSpelling(name: string): string {
+  const folded = asciiLower(name);
+  return /^[a-z_][a-z0-9_]*$/.test(folded) ? folded : `"${folded.split('"').join('""')}"`;
+}
+
+function stringLiteral(value: string): string {
+  return `'${value.split("'").join("''")}'`;
+}
+
+/** SQLite folds identifier case for ASCII letters only (sqlite3StrICmp). */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}

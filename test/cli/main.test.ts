@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/cli-io.js';
+import { CLI, ROOT } from '../support/run-cli.js';
+import { createDatabase, tempDir } from '../support/temp-db.js';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const dir = tempDir('driftd-main-');
+const SCHEMA = 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);';
+
+/** Runs `main` in this process, capturing what it writes. */
+async function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), env: {} };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe('main, in-process', () => {
+  it.each([['--version'], ['version'], ['-V']])('`driftd %s` prints the package version and exits 0', async (flag) => {
+    expect(await run([flag])).toEqual({ code: 0, stdout: `driftd ${VERSION}\n`, stderr: '' });
+  });
+
+  it('`driftd help` shows the version and the version command', async () => {
+    const result = await run(['help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe(`driftd ${VERSION} — keeps SQLite databases true to their declared schema`);
+    expect(result.stdout).toContain('driftd version | --version');
+  });
+
+  it('runs a command: check --db --schema on a database in sync exits 0', async () => {
+    const schema = join(dir, 'notes.sql');
+    writeFileSync(schema, SCHEMA);
+    const result = await run(['check', '--db', createDatabase(dir, SCHEMA), '--schema', schema]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('in sync');
+  });
+
+  it('an unknown command (even an Object.prototype name) is a usage error, exit 2', async () => {
+    for (const name of ['frobnicate', 'constructor', 'toString']) {
+      expect(await run([name])).toEqual({ code: 2, stdout: '', stderr: `USAGE: unknown command "${name}" (hint: run \`driftd help\`)\n` });
+    }
+  });
+
+  it('importing the built entry point runs nothing (no output, no exit code)', () => {
+    // A fresh process imports dist/cli/main.js as a library: had it run `main`, it would print
+    // the usage to stdout and set exit code 2.
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(CLI).href)}); console.log(typeof m.main);`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect({ status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({ status: 0, stdout: 'function\n', stderr: '' });
+  });
+
+  it('through npm’s bin symlink the entry point still runs', () => {
+    const link = join(dir, 'driftd');
+    spawnSync('ln', ['-s', CLI, link]);
+    const child = spawnSync(process.execPath, [link, '--version'], { encoding: 'utf8' });
+    expect({ status: child.status, stdout: child.stdout }).toEqual({ status: 0, stdout: `driftd ${VERSION}\n` });
+  });
+});
+
+describe('only what a command needs is loaded', () => {
+  let traces = 0;
+
+  /** The package names and dist/ modules a real `node dist/cli/main.js …` process resolved. */
+  function loaded(args: readonly string[]): { status: number | null; packages: Set<string>; modules: Set<string> } {
+    const trace = join(dir, `trace-${++traces}.txt`);
+    writeFileSync(trace, '');
+    const child = spawnSync(process.execPath, ['--import', join(ROOT, 'test/support/module-trace/register.mjs'), CLI, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DRIFTD_MODULE_TRACE: trace },
+    });
+    const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    const modules = new Set(urls.flatMap((url) => /\/dist\/(.+)\.js$/.exec(url)?.[1] ?? []));
+    return { status: child.status, packages, modules };
+  }
+
+  const DAEMON_PACKAGES = ['fastify', 'prom-client', 'chokidar', 'node-cron'];
+
+  it('check --db --schema x.sql: no config parser, no zod, none of the daemon’s packages', () => {
+    const schema = join(dir, 'loaded.sql');
+    writeFileSync(schema, SCHEMA);
+    const result = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', schema]);
+    expect(result.status).toBe(0);
+    expect([...result.packages]).toEqual(['better-sqlite3']);
+    expect([...result.modules].filter((module) => /^(config|daemon|http|metrics|health|systemd|reconcile)\//.test(module) || module === 'schema/declared-json-format')).toEqual([]);
+    // The tracer sees real loads: the same command with a .json declaration does load zod.
+    const json = join(dir, 'loaded.json');
+    writeFileSync(json, JSON.stringify({ tables: { notes: { columns: { id: { type: 'INTEGER', primaryKey: true }, body: { type: 'TEXT', notNull: true } } } } }));
+    const withJson = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', json]);
+    expect(withJson.packages).toContain('zod');
+    for (const name of DAEMON_PACKAGES) expect(withJson.packages).not.toContain(name);
+  });
+
+  it('help and --version load no command and no package', () => {
+    for (const args of [['help'], ['--version']]) {
+      const result = loaded(args);
+      expect(result.status).toBe(0);
+      expect([...result.packages]).toEqual([]);
+      expect([...result.modules].sort()).toEqual(['cli/cli-io', 'cli/main', 'cli/package-version', 'errors/driftd-error']);
+    }
+  });
+
+  it('validate loads the config parser but none of the daemon’s listener, metrics or watcher packages', () => {
+    const path = join(dir, 'validate.json');
+    const schema = join(dir, 'validate.sql');
+    writeFileSync(schema, SCHEMA);
+    writeFileSync(path, JSON.stringify({ targets: [{ name: 'notes', database: join(dir, 'none.sqlite'), schema }] }));
+    const result = loaded(['validate', '--config', path]);
+    expect(result.status).toBe(0);
+    for (const name of ['fastify', 'prom-client', 'chokidar']) expect(result.packages).not.toContain(name);
+    expect(result.modules).toContain('config/parse-config');
+  });
+});
