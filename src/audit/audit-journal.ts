@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DriftdError } from '../errors/driftd-error.js';
 import { filterEntries, journalEntries, parseRecord, type AuditContext, type AuditEntry, type EntryFilter, type IntentRecord, type JournalRecord, type OutcomeRecord } from './audit-record.js';
 import type { AuditSink } from './audit-sink.js';
-import { readJournalFile } from './read-journal-file.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
 
 export interface AuditJournalOptions {
   /** The directory the journal files live in (created on the first write). */
@@ -19,7 +19,7 @@ export interface AuditJournalOptions {
 
 export const JOURNAL_FILE = 'audit.jsonl';
 
-/** A reader never takes more than this from one file (a rotated file is about maxBytes; one huge round may pass it). */
+/** A reader refuses a file larger than this (a rotated file is about maxBytes; only one enormous round could pass it). */
 const READ_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -107,18 +107,31 @@ export class AuditJournal {
     return filterEntries(journalEntries(records), filter);
   }
 
+  /**
+   * One journal file's records, read through the one safe-read helper
+   * (src/fs/read-regular-file.ts): a regular file, no symlink followed, a FIFO
+   * never blocks, at most 64 MiB. Anything else is AUDIT_UNREADABLE.
+   */
   private readFile(index: number): JournalRecord[] {
-    let file;
-    try {
-      file = readJournalFile(this.fileAt(index), READ_LIMIT_BYTES);
-    } catch (error) {
-      throw new DriftdError('AUDIT_UNREADABLE', `the audit journal "${this.fileAt(index)}" cannot be read: ${(error as Error).message}`, {
-        cause: error,
-        where: { file: this.fileAt(index) },
+    const path = this.fileAt(index);
+    const read = readRegularFile(path, { maxBytes: READ_LIMIT_BYTES, followSymlinks: false });
+    if (read.kind === 'missing') return [];
+    if (read.kind !== 'bytes') {
+      const why =
+        read.kind === 'symlink'
+          ? 'it is a symbolic link'
+          : read.kind === 'not-a-file'
+            ? `it is a ${read.what}, not a regular file`
+            : read.kind === 'too-large'
+              ? `it is larger than ${READ_LIMIT_BYTES} bytes (${read.size})`
+              : read.error.message;
+      throw new DriftdError('AUDIT_UNREADABLE', `the audit journal "${path}" cannot be read: ${why}`, {
+        ...(read.kind === 'unreadable' ? { cause: read.error } : {}),
+        where: { file: path },
         hint: 'the journal files must be regular files readable by driftd',
       });
     }
-    if (file === null) return [];
+    const file = { text: read.bytes.toString('utf8') };
     const records: JournalRecord[] = [];
     for (const line of file.text.split('\n')) {
       if (line === '') continue;
