@@ -19,7 +19,7 @@ import { diff } from '../dist/diff/diff.js';
 import { introspect, schemaVersion } from '../dist/introspect/introspect.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
-const RUNS = SMOKE ? 3 : Number(process.env.BENCH_RUNS ?? 21);
+const RUNS = Number(process.env.BENCH_RUNS ?? (SMOKE ? 3 : 21));
 /** Scenarios: tables (× 20 columns, 2 indexes each), views, triggers. */
 const SIZES = SMOKE
   ? [{ tables: 3, views: 0, triggers: 0 }, { tables: 20, views: 6, triggers: 20 }]

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import type { AuditSink } from '../audit/audit-sink.js';
 import { basename, join, resolve } from 'node:path';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
@@ -38,6 +39,8 @@ export interface CheckRequest {
    * `repairUnderMigrationTool`). Off by default: the tool's pending migrations would then fail.
    */
   readonly repairUnderMigrationTool?: boolean;
+  /** Where each repair statement and backup is recorded (audit trail); none when absent. */
+  readonly audit?: AuditSink;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -133,7 +136,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
 
   let backupPath: string | null = null;
   try {
-    if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()));
+    if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()), request.audit);
   } finally {
     readonlyDb.close();
   }
@@ -141,7 +144,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
   let outcome;
   try {
-    outcome = applyRepair(writable, request.declared, { diff: request.diff, safety });
+    outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
   } catch (error) {
     // A step refused for lack of access is the database's condition, not the plan's: report it as such.
     const cause = error instanceof DriftdError ? error.cause : undefined;
@@ -185,7 +188,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
  * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
  * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
  */
-function heldBecause(tools: readonly FoundMigrationTool[]): string {
+/** Why a repair is held for a database a migration tool manages (shared with fleet checks). */
+export function heldBecause(tools: readonly FoundMigrationTool[]): string {
   const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
   return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }
@@ -232,7 +236,7 @@ function objectNames(drift: Drift): { view?: string; trigger?: string } {
  * first change, so the copy is a consistent snapshot even while the
  * application writes. Keeps the newest `keep` copies of this database.
  */
-async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date): Promise<string> {
+async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date, audit?: AuditSink): Promise<string> {
   const stamp = now().toISOString().replace(/[:.]/g, '-');
   // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
   // /b/app.db) in one backup directory must never rotate each other's copies away.
@@ -240,12 +244,19 @@ async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: Back
   const { createHash } = await import('node:crypto');
   const prefix = `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.`;
   const destination = join(settings.dir, `${prefix}${stamp}.bak`);
+  const ticket = audit?.intend({ kind: 'backup', path: destination }) ?? null;
   try {
     mkdirSync(settings.dir, { recursive: true });
-    await db.backup(destination);
+    // Written under a temporary name and renamed: a copy under its final name is always complete
+    // (the audit trail's start-up resolution takes an existing file as a backup taken).
+    const partial = `${destination}.partial`;
+    await db.backup(partial);
+    renameSync(partial, destination);
+    if (ticket) audit!.settle(ticket, { status: 'applied' });
     const copies = readdirSync(settings.dir).filter((name) => name.startsWith(prefix) && name.endsWith('.bak')).sort();
     for (const old of copies.slice(0, Math.max(0, copies.length - settings.keep))) rmSync(join(settings.dir, old), { force: true });
   } catch (error) {
+    if (ticket && !existsSync(destination)) audit!.settle(ticket, { status: 'not-applied', reason: `backup failed: ${(error as Error).message}` });
     throw new DriftdError('BACKUP_FAILED', `backing up "${dbPath}" to "${destination}" failed: ${(error as Error).message}`, {
       cause: error,
       where: { file: dbPath, backup: destination },

@@ -2,9 +2,15 @@ import { parseArgs } from 'node:util';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
+import type { FleetRun } from './run-fleet.js';
+
+/** Fleet support, loaded only when a config has a fleet target (`check --db` must not pay for it). */
+type FleetCli = typeof import('./run-fleet.js');
+let fleetCli: FleetCli | null = null;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -39,6 +45,8 @@ export function checkCommand(kind: 'check' | 'repair') {
     const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
+    // Every change is recorded in the audit journal (intent before the commit, outcome after).
+    const journal = mode === 'repair' ? journalForWriting(selection.config, io.env) : null;
     for (const target of selection.targets) {
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
       // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
@@ -46,6 +54,20 @@ export function checkCommand(kind: 'check' | 'repair') {
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
       try {
         const declared = await loadDeclaredSchemaOnDemand(target.schema);
+        if (target.fleet) {
+          // A fleet: one line per target, then the files that drift or fail (README "Fleets").
+          fleetCli ??= await import('./run-fleet.js');
+          const run = await fleetCli.runFleetOnce(target, declared, {
+            mode: targetMode,
+            reconcile: 'none',
+            busyTimeoutMs,
+            backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
+            poolSize: selection.config?.poolSize ?? 4,
+            ...(journal && targetMode === 'repair' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
+          });
+          results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, fleet: run } });
+          continue;
+        }
         const report = await checkDatabase({
           dbPath: target.database,
           declared: declared.schema,
@@ -56,6 +78,7 @@ export function checkCommand(kind: 'check' | 'repair') {
           // The command-line flag is the operator's explicit say-so for this run, like the target's key.
           repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
+          ...(journal && targetMode === 'repair' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
         });
         results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, report } });
       } catch (error) {
@@ -67,13 +90,20 @@ export function checkCommand(kind: 'check' | 'repair') {
         results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: false, error: failure } });
       }
     }
-    const failures = results.flatMap((result) => (result.outcome.ok ? [] : [{ name: result.name, error: result.outcome.error }]));
+    const failures = results.flatMap((result) => {
+      if (!result.outcome.ok) return [{ name: result.name, error: result.outcome.error }];
+      if (!('fleet' in result.outcome)) return [];
+      const failed = fleetCli!.fleetFailure(result.outcome.fleet);
+      return failed ? [{ name: result.name, error: new DriftdError(failed.code, failed.message) }] : [];
+    });
     if (values.json) {
       // `--db/--schema` prints the report itself; `--config` names each target (docs/cli.md).
       const targetJson = (result: TargetResult): Record<string, unknown> =>
-        result.outcome.ok
-          ? { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) }
-          : { target: result.name, database: result.database, error: errorJson(result.outcome.error) };
+        !result.outcome.ok
+          ? { target: result.name, database: result.database, error: errorJson(result.outcome.error) }
+          : 'fleet' in result.outcome
+            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetCli!.fleetJson(result.outcome.fleet) }
+            : { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) };
       const output = selection.config
         ? results.length === 1
           ? targetJson(results[0]!)
@@ -82,6 +112,11 @@ export function checkCommand(kind: 'check' | 'repair') {
       io.stdout(`${JSON.stringify(output)}\n`);
     } else {
       for (const result of results) {
+        if (result.outcome.ok && 'fleet' in result.outcome) {
+          const lines = [fleetCli!.fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli!.fleetAttentionLines(result.outcome.fleet)];
+          io.stdout(`${lines.join('\n')}\n`);
+          continue;
+        }
         io.stdout(
           result.outcome.ok
             ? reportText(result.outcome.report, result.mode, result.name, { reportOnly: result.reportOnly })
@@ -91,7 +126,9 @@ export function checkCommand(kind: 'check' | 'repair') {
     }
     for (const { name, error } of failures) io.stderr(`driftd ${kind}: ${withContext(`target "${name}"`, error).toLine()}\n`);
     if (failures.length > 0) return EXIT.error;
-    return results.every((result) => result.outcome.ok && result.outcome.report.inSync) ? EXIT.ok : EXIT.found;
+    const inSync = (result: TargetResult): boolean =>
+      result.outcome.ok && ('fleet' in result.outcome ? result.outcome.fleet.report.totals.drifted === 0 : result.outcome.report.inSync);
+    return results.every(inSync) ? EXIT.ok : EXIT.found;
   };
 }
 
@@ -101,12 +138,13 @@ interface TargetResult {
   /** The mode this target ran in: `dry-run` for a report-only target under `repair --config`. */
   readonly mode: CheckMode;
   readonly reportOnly: boolean;
-  readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: false; readonly error: DriftdError };
+  readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: true; readonly fleet: FleetRun } | { readonly ok: false; readonly error: DriftdError };
 }
 
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
 function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
   if (!result.outcome.ok) throw result.outcome.error;
+  if ('fleet' in result.outcome) return fleetCli!.fleetJson(result.outcome.fleet);
   return reportJson(result.outcome.report, mode);
 }
 

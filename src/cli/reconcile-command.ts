@@ -2,9 +2,12 @@ import { parseArgs } from 'node:util';
 import { DriftdError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
+import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
+import { fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
+import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -22,6 +25,8 @@ interface TargetResult {
   readonly reportOnly: boolean;
   /** One per rule; empty when the target failed before any rule ran. */
   readonly reports: readonly ReconcileReport[];
+  /** A fleet target's sweep: every file's rounds in its result (`reports` is then empty). */
+  readonly fleet?: FleetRun;
   /** The target failed as a whole (its database could not be opened or read); null otherwise. */
   readonly error: ErrorSummary | null;
 }
@@ -53,11 +58,27 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const mode = values['dry-run'] ? 'dry-run' : 'apply';
   const results: TargetResult[] = [];
   const failures: string[] = [];
+  const journal = mode === 'apply' ? journalForWriting(selection.config, io.env) : null;
   for (const target of targets) {
     const reportOnly = target.repair === 'report';
     const targetMode = reportOnly ? 'dry-run' : mode;
     try {
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs });
+      if (target.fleet) {
+        const fleet = await runFleetOnce(target, loadDeclaredSchema(target.schema), {
+          mode: 'check',
+          reconcile: targetMode,
+          busyTimeoutMs,
+          backup: null,
+          poolSize: selection.config?.poolSize ?? 4,
+          ...(journal && targetMode === 'apply' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
+        });
+        results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports: [], fleet, error: null });
+        const failed = fleetFailure(fleet);
+        if (failed) failures.push(withContext(`target "${target.name}"`, new DriftdError(failed.code, failed.message)).toLine());
+        continue;
+      }
+      const audit = journal && targetMode === 'apply' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, ...audit });
       results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
       for (const report of reports) {
         if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
@@ -70,16 +91,21 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
       failures.push(withContext(`target "${target.name}"`, failure).toLine());
     }
   }
-  if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results })}\n`);
+  if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results.map(({ fleet, ...rest }) => (fleet ? { ...rest, ...fleetJson(fleet) } : rest)) })}\n`);
   else for (const result of results) io.stdout(reconcileText(result, result.mode));
   for (const line of failures) io.stderr(`driftd reconcile: ${line}\n`);
   if (failures.length > 0) return EXIT.error;
-  return results.every((result) => result.reports.every(reconcileSettled)) ? EXIT.ok : EXIT.found;
+  const settled = (result: TargetResult): boolean =>
+    result.fleet
+      ? result.fleet.results.every((file) => (file.reconcile ?? []).every((rule) => rule.blockedBy === null && rule.skipped === 0 && rule.orphans === rule.recovered))
+      : result.reports.every(reconcileSettled);
+  return results.every(settled) ? EXIT.ok : EXIT.found;
 }
 
 /** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
-export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
+function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
   const lines: string[] = [];
+  if (result.fleet) return fleetReconcileText(result.fleet, mode, result.reportOnly);
   if (result.error !== null) {
     lines.push(`${result.target}: ${result.database}`);
     lines.push(`  error: ${result.error.code}: ${result.error.message}${result.error.hint ? ` (hint: ${result.error.hint})` : ''}`);
@@ -117,6 +143,29 @@ export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): 
       ...(report.counts.unmarked > 0 ? [`${report.counts.unmarked} without marker files ignored`] : []),
     ];
     lines.push(`  result: ${parts.join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A fleet: one summary line, then each file whose rounds failed, were blocked, skipped directories or left orphans. */
+function fleetReconcileText(fleet: FleetRun, mode: 'dry-run' | 'apply', reportOnly: boolean): string {
+  const rounds = fleet.results.flatMap((file) => (file.reconcile ?? []).map((rule) => ({ file, rule })));
+  const sum = (pick: (rule: (typeof rounds)[number]['rule']) => number): number => rounds.reduce((total, { rule }) => total + pick(rule), 0);
+  const recovered = sum((rule) => rule.recovered);
+  const waiting = sum((rule) => rule.orphans - rule.recovered);
+  const lines = [
+    `${fleetSummaryLine(fleet.report)}; ${mode === 'apply' ? `${recovered} row${recovered === 1 ? '' : 's'} recovered, ${waiting} orphan${waiting === 1 ? '' : 's'} left` : `${waiting} row${waiting === 1 ? '' : 's'} would be inserted`}; ${sum((rule) => rule.dangling)} dangling; ${sum((rule) => rule.skipped)} skipped`,
+  ];
+  if (reportOnly) lines.push('  report-only target (repair: "report"): nothing inserted; shown as a dry run');
+  if (fleet.report.error) lines.push(`  error: ${fleet.report.error.code}: ${fleet.report.error.message}`);
+  for (const file of fleet.results) {
+    if (file.state === 'error' && file.error && file.reconcile === null) lines.push(`  error    ${file.path}: ${file.error.code}: ${file.error.message}`);
+    for (const rule of file.reconcile ?? []) {
+      const where = `${file.path} (rule "${rule.rule}")`;
+      if (rule.error) lines.push(`  error    ${where}: ${rule.error.code}: ${rule.error.message}`);
+      else if (rule.blockedBy) lines.push(`  blocked  ${where}: ${rule.blockedBy}`);
+      else if (rule.skipped > 0 || rule.orphans > rule.recovered) lines.push(`  pending  ${where}: ${rule.orphans - rule.recovered} orphan(s) not inserted, ${rule.skipped} skipped`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

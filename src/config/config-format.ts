@@ -8,11 +8,16 @@ import { reconcileRuleFormat } from '../reconcile/rule/reconcile-rule-format.js'
  */
 
 /** A secret given inline or, better, read from the environment: `{"fromEnv": "DRIFTD_TOKEN"}`. */
-export const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
+const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
 
-export const targetFormat = z.strictObject({
+const targetFormat = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-" (it becomes a metric label)'),
-  database: z.string().min(1),
+  database: z.string().min(1).optional().describe('the one database file of this target (or use "databases")'),
+  databases: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('a fleet: a glob naming many database files, e.g. "tenants/*/app.sqlite" (*, ?, [...], **); the part before the first wildcard is the root, never left'),
   schema: z.string().min(1),
   repair: z.enum(['auto', 'report']).default('report'),
   ignoreTables: z.array(z.string().min(1)).default([]),
@@ -30,6 +35,7 @@ export const configFormat = z.strictObject({
   busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
   debounceMs: z.number().int().min(0).max(60_000).default(250),
   watch: z.boolean().default(true),
+  poolSize: z.number().int().min(1).max(64).default(4).describe('most SQLite connections fleet targets hold open at once (README "Fleets")'),
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -44,8 +50,14 @@ export const configFormat = z.strictObject({
       keep: z.number().int().min(1).max(1000).default(5),
     })
     .default({ enabled: false, dir: 'backups', keep: 5 }),
+  audit: z
+    .strictObject({
+      dir: z.string().min(1).optional().describe('where the audit journal lives; default: $STATE_DIRECTORY/audit under systemd, else "audit" beside the config file'),
+      maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(8 * 1024 * 1024).describe('the journal file is rotated once it reaches this size'),
+      keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
+    })
+    .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 
-export type ConfigInput = z.input<typeof configFormat>;
 export type ParsedConfigFormat = z.output<typeof configFormat>;

@@ -4,13 +4,21 @@ import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rule-format.js';
 import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
 import type { Schema } from '../schema/schema-model.js';
+import { DATABASE_DIR, isDatabaseDirPath } from '../fleet/bind-rules.js';
+import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
 import { expandPath } from './expand-path.js';
 
 export interface TargetConfig {
   readonly name: string;
-  /** Absolute path. */
+  /** Absolute path of the one database; for a fleet target, its absolute glob pattern (shown in reports). */
   readonly database: string;
+  /**
+   * Set for a fleet target (`"databases": "<glob>"`): every regular file the pattern
+   * matches gets this target's declaration, repair mode and reconcile rules.
+   * Absent (or null) for a single-file target.
+   */
+  readonly fleet?: FleetSpec | null;
   /** Absolute path. */
   readonly schema: string;
   readonly repair: 'auto' | 'report';
@@ -22,6 +30,14 @@ export interface TargetConfig {
   readonly reconcile: readonly ReconcileRule[];
 }
 
+/** Where a fleet target's files are looked for (README "Fleets"). */
+export interface FleetSpec {
+  /** The absolute glob pattern. */
+  readonly pattern: string;
+  /** The pattern's part before its first wildcard segment: the walk never leaves it. */
+  readonly root: string;
+}
+
 export interface Config {
   /** Absolute path of the file it came from (or the label given). */
   readonly source: string;
@@ -29,8 +45,12 @@ export interface Config {
   readonly busyTimeoutMs: number;
   readonly debounceMs: number;
   readonly watch: boolean;
+  /** Most SQLite connections fleet targets hold open at once. */
+  readonly poolSize: number;
   readonly http: { readonly host: string; readonly port: number; readonly token: string | null };
   readonly backup: { readonly enabled: boolean; readonly dir: string; readonly keep: number };
+  /** The audit journal: absolute directory, rotation size and rotated files kept. */
+  readonly audit: { readonly dir: string; readonly maxBytes: number; readonly keep: number };
   readonly targets: readonly TargetConfig[];
 }
 
@@ -102,7 +122,38 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
   // A path that could not be expanded is already a problem; resolving or loading it would only add noise.
   if (expansionProblems.length > 0) return { ok: false, problems };
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(options.baseDir, path));
-  const rulesOf = data.targets.map((target) => target.reconcile.map((rule) => resolveRule(rule, at, resolve(options.baseDir))));
+  const fleets = data.targets.map((target, index) => {
+    const where = `targets[${index}]`;
+    if ((target.database === undefined) === (target.databases === undefined)) {
+      problems.push({
+        path: `${where}.database`,
+        message: target.database === undefined ? 'name the database file ("database") or a glob of files ("databases")' : 'give either "database" or "databases", not both',
+      });
+      return null;
+    }
+    if (target.databases === undefined) return null;
+    // Joined, not resolved: resolve() would fold a ".." away before the pattern can refuse it.
+    const parsedPattern = parseFleetPattern(isAbsolute(target.databases) ? target.databases : `${resolve(options.baseDir)}/${target.databases}`);
+    if (!parsedPattern.ok) {
+      problems.push({ path: `${where}.databases`, message: parsedPattern.message });
+      return null;
+    }
+    return { pattern: parsedPattern.pattern.source, root: parsedPattern.pattern.root };
+  });
+  data.targets.forEach((target, index) => {
+    target.reconcile.forEach((rule, ruleIndex) => {
+      for (const key of ['root', 'relativeTo'] as const) {
+        const value = rule[key];
+        if (value === undefined || !value.includes(DATABASE_DIR)) continue;
+        const path = `targets[${index}].reconcile[${ruleIndex}].${key}`;
+        if (target.databases === undefined) problems.push({ path, message: `${DATABASE_DIR} is only for fleet targets ("databases"); write the directory itself` });
+        else if (!isDatabaseDirPath(value)) problems.push({ path, message: `${DATABASE_DIR} must begin the path and be followed by "/" or nothing, e.g. "${DATABASE_DIR}/models"` });
+      }
+    });
+  });
+  // A fleet rule's `{databaseDir}` stays unresolved here; each file binds it to its own directory (bindRules).
+  const atKeepingPlaceholder = (path: string): string => (isDatabaseDirPath(path) ? path : at(path));
+  const rulesOf = data.targets.map((target) => target.reconcile.map((rule) => resolveRule(rule, atKeepingPlaceholder, resolve(options.baseDir))));
   if (options.declaredSchema) {
     data.targets.forEach((target, index) => {
       const rules = rulesOf[index]!;
@@ -126,11 +177,14 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       busyTimeoutMs: data.busyTimeoutMs,
       debounceMs: data.debounceMs,
       watch: data.watch,
+      poolSize: data.poolSize,
       http: { host: data.http.host, port: data.http.port, token },
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
+      audit: { dir: auditDir(data.audit.dir, at, options.env), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
       targets: data.targets.map((target, index) => ({
         name: target.name,
-        database: at(target.database),
+        database: fleets[index]?.pattern ?? at(target.database!),
+        fleet: fleets[index] ?? null,
         schema: at(target.schema),
         repair: target.repair,
         ignoreTables: target.ignoreTables,
@@ -159,7 +213,8 @@ function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], p
     backup: { ...data.backup, dir: expand(data.backup.dir, 'backup.dir') },
     targets: data.targets.map((target, index) => ({
       ...target,
-      database: expand(target.database, `targets[${index}].database`),
+      ...(target.database === undefined ? {} : { database: expand(target.database, `targets[${index}].database`) }),
+      ...(target.databases === undefined ? {} : { databases: expand(target.databases, `targets[${index}].databases`) }),
       schema: expand(target.schema, `targets[${index}].schema`),
       reconcile: target.reconcile.map((rule, r) => ({
         ...rule,
@@ -168,13 +223,6 @@ function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], p
       })),
     })),
   };
-}
-
-/** The throwing form: one `CONFIG_INVALID` error listing every problem. */
-export function parseConfigOrThrow(text: string, options: ParseConfigOptions): Config {
-  const result = parseConfig(text, options);
-  if (result.ok) return result.config;
-  throw configProblemsError(options.source, result.problems);
 }
 
 export function configProblemsError(source: string, problems: readonly ConfigProblem[]): DriftdError {
@@ -186,8 +234,19 @@ export function configProblemsError(source: string, problems: readonly ConfigPro
   );
 }
 
+/**
+ * The audit journal's directory: `audit.dir` when set (relative to the config
+ * file); else `audit` under the first directory of systemd's STATE_DIRECTORY
+ * (set by `StateDirectory=` in the unit); else `audit` beside the config file.
+ */
+function auditDir(configured: string | undefined, at: (path: string) => string, env: Readonly<Record<string, string | undefined>>): string {
+  if (configured !== undefined) return at(configured);
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  return state && isAbsolute(state) ? resolve(state, 'audit') : at('audit');
+}
+
 /** `['targets', 0, 'name']` → `targets[0].name` */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
   return out === '' ? '(root)' : out;

@@ -1,5 +1,6 @@
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { DaemonLogger } from './daemon-logger.js';
+import type { FleetFileResult, FleetSweepReport } from '../fleet/fleet-runner.js';
 import type { TargetCycleReport } from './target-runner.js';
 
 /**
@@ -10,6 +11,8 @@ import type { TargetCycleReport } from './target-runner.js';
 export class CycleRecorder {
   private readonly loggedDrift = new Map<string, Set<string>>();
   private readonly loggedSkips = new Set<string>();
+  /** Per fleet file, what was last logged about it (its drift or its error), so a recheck that finds the same says nothing. */
+  private readonly loggedFiles = new Map<string, string>();
 
   constructor(
     private readonly metrics: DaemonMetrics,
@@ -57,6 +60,54 @@ export class CycleRecorder {
       logger.info({ target, table: step.table, column: step.column, index: step.index, view: step.view, trigger: step.trigger, kind: step.kind, sql: step.sql }, 'repair applied');
     }
     if (!report.reconciled) return;
+    this.recordReconcile(report);
+  }
+
+  /**
+   * A fleet target's sweep: counts per state, drift items summed over its files
+   * (labels stay target/table/kind/safety: never a path), repairs and recovered
+   * rows per table and kind; one log line per file whose drift or error is new,
+   * per repair applied (with the file's path) and per sweep that dropped files.
+   */
+  recordFleet(report: FleetSweepReport, drifted: readonly FleetFileResult[]): void {
+    const { metrics, logger } = this;
+    const target = report.target;
+    metrics.checkRan(target, report.durationMs / 1000);
+    if (report.error) {
+      metrics.checkFailed(target, report.error.code);
+      logger.error({ target, code: report.error.code, hint: report.error.hint }, `fleet sweep failed: ${report.error.message}`);
+    } else {
+      metrics.checkSucceeded(target, this.now().getTime() / 1000);
+    }
+    metrics.fleetSwept(target, report.totals, report.dropped);
+    metrics.targetState({
+      target,
+      up: report.error === null,
+      inSync: report.totals.drifted === 0,
+      drift: drifted.flatMap((file) => file.drift.map((item) => ({ table: item.table, kind: item.kind, safe: item.safe }))),
+      extras: [],
+    });
+    for (const { table, kind, count } of report.repairs) metrics.repairApplied(target, table, kind, count);
+    if (report.reconcile.length > 0) metrics.reconcileRound(target, report.reconcile);
+    if (report.dropped > 0) logger.info({ target, dropped: report.dropped, files: report.files }, `${report.dropped} file${report.dropped === 1 ? '' : 's'} dropped: no longer there`);
+    for (const entry of report.unlisted) logger.warn({ target, directory: entry.directory }, `fleet directory not listable: ${entry.message}`);
+    for (const file of report.fresh) {
+      const fileKey = `${target}\u0000${file.path}`;
+      for (const step of file.applied) logger.info({ target, database: file.path, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
+      const said = file.state === 'error' && file.error ? `error:${file.error.code}` : file.state === 'drifted' ? `drift:${file.drift.map(driftLogKey).join('\u0001')}` : '';
+      if (said === (this.loggedFiles.get(fileKey) ?? '')) continue;
+      if (said === '') this.loggedFiles.delete(fileKey);
+      else this.loggedFiles.set(fileKey, said);
+      if (file.state === 'error' && file.error) logger.error({ target, database: file.path, code: file.error.code, hint: file.error.hint }, `check failed: ${file.error.message}`);
+      else if (file.state === 'drifted') {
+        logger.warn({ target, database: file.path, kinds: [...new Set(file.drift.map((item) => item.kind))], items: file.drift.length, safe: file.drift.filter((item) => item.safe).length }, `drift found: ${file.drift.map((item) => item.detail).join('; ')}`);
+      }
+    }
+  }
+
+  private recordReconcile(report: TargetCycleReport): void {
+    const { metrics, logger } = this;
+    const target = report.target;
     metrics.reconcileRound(
       target,
       report.reconcile.map((rule) => ({ table: rule.table, orphans: Math.max(0, rule.orphans - rule.recovered.length - rule.raced), recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),

@@ -1,3 +1,4 @@
+import type { AuditJournal } from '../audit/audit-journal.js';
 import type { Config } from '../config/parse-config.js';
 import type { ValidatedConfig } from '../config/validate-config.js';
 import { assessHealth, type HealthReport } from '../health/assess-health.js';
@@ -11,6 +12,13 @@ import type { DaemonLogger } from './daemon-logger.js';
 import type { FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
 import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
+import { ConnectionPool } from '../fleet/connection-pool.js';
+import { FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
+import { fleetFiles, fleetSummary, type FleetTargetSummary } from './fleet-status.js';
+import type { FleetFilesQuery } from '../http/status-query.js';
+import { retryWhileBusy } from './retry-while-busy.js';
+import { watchFleet } from './watch-fleet.js';
+import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 
 export type { ReloadOutcome, ReloadReason } from './config-reloader.js';
 export { scheduleIntervalMs } from './cycle-schedule.js';
@@ -23,6 +31,33 @@ export interface CycleReport {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly targets: readonly TargetCycleReport[];
+  /** The fleet targets' sweeps of this cycle. */
+  readonly fleets: readonly FleetSweepReport[];
+}
+
+/** One cycle as the status page lists it. */
+export interface CycleSummary {
+  readonly cycle: number;
+  readonly reason: CycleReason;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly targets: readonly { readonly target: string; readonly ok: boolean; readonly durationMs: number }[];
+}
+
+const RECENT_CYCLES = 10;
+
+/** GET /status. */
+export interface DaemonStatus {
+  readonly state: LifecycleState;
+  readonly config: { readonly source: string; readonly schedule: string; readonly watch: boolean; readonly lastReload: { readonly ok: boolean; readonly at: string; readonly problems: readonly string[] } };
+  readonly cycles: {
+    readonly completed: number;
+    readonly skippedTicks: number;
+    readonly running: boolean;
+    readonly last: Omit<CycleSummary, 'targets'> | null;
+    readonly recent: readonly CycleSummary[];
+  };
+  readonly targets: readonly (TargetCycleReport | FleetTargetSummary | { readonly target: string; readonly database: string; readonly pending: true })[];
 }
 
 export interface DaemonOptions {
@@ -33,6 +68,8 @@ export interface DaemonOptions {
   readonly logger: DaemonLogger;
   readonly metrics: DaemonMetrics;
   readonly reconcile?: ReconcileStep;
+  /** Where every change to a database is recorded (audit trail); its directory is fixed until restart. */
+  readonly audit?: AuditJournal;
   readonly now?: () => Date;
   /** Monotonic milliseconds. */
   readonly clock?: () => number;
@@ -54,9 +91,19 @@ export interface DaemonOptions {
 export class Daemon {
   private state: LifecycleState = 'created';
   private readonly runners = new Map<string, TargetRunner>();
+  private readonly fleets = new Map<string, FleetRunner>();
+  /** When each fleet target's last sweep without a sweep-level error ended (ms since the epoch). */
+  private readonly fleetSuccessMs = new Map<string, number>();
+  /** Fleet files a watcher reported since the last sweep of their target, by target. */
+  private readonly fleetPending = new Map<string, Set<string>>();
+  /** One pool for every fleet target: at most `poolSize` files worked on at once in this process. */
+  private readonly pool: ConnectionPool;
   private watcher: FileWatcher | null = null;
+  private fleetWatchers: FileWatcher[] = [];
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
+  /** The last cycles, newest last, for the status page. */
+  private readonly recentCycles: CycleSummary[] = [];
   private readonly now: () => Date;
   private readonly clock: () => number;
   private readonly reconcile: ReconcileStep;
@@ -76,6 +123,7 @@ export class Daemon {
       { configPath: options.configPath, env: options.env, logger: options.logger, metrics: options.metrics, now: this.now, onSwitch: (before, next) => this.switched(before, next) },
       options.initial,
     );
+    this.pool = new ConnectionPool(options.initial.config.poolSize);
     this.syncRunners();
   }
 
@@ -137,6 +185,7 @@ export class Daemon {
     this.schedule.stop();
     await this.watcher?.close();
     this.watcher = null;
+    await Promise.all(this.fleetWatchers.splice(0).map((watcher) => watcher.close()));
     await this.queue.settle();
     for (const runner of this.runners.values()) runner.close();
     if (this.state === 'stopping') this.state = transition(this.state, 'stopped');
@@ -155,6 +204,11 @@ export class Daemon {
       configLoaded: true,
       lastReload: this.reloader.lastReload,
       targets: this.config.targets.map((target) => {
+        const fleet = this.fleets.get(target.name);
+        if (fleet) {
+          const sweep = fleet.report;
+          return { name: target.name, up: sweep !== null && sweep.error === null, lastSuccessMs: this.fleetSuccessMs.get(target.name) ?? null, lastError: sweep?.error ?? null };
+        }
         const runner = this.runners.get(target.name);
         const report = runner?.report ?? null;
         return { name: target.name, up: report?.up ?? false, lastSuccessMs: runner?.lastSuccessAtMs ?? null, lastError: report?.error ?? null };
@@ -162,8 +216,11 @@ export class Daemon {
     });
   }
 
-  /** GET /status: the daemon's state and each target's last report. */
-  status(): Record<string, unknown> {
+  /**
+   * GET /status (and the page at /): the daemon's state and each target's last
+   * report (a fleet target: its totals and the first files that need attention).
+   */
+  status(): DaemonStatus {
     const lastReload = this.reloader.lastReload;
     const lastCycle = this.lastCycle;
     return {
@@ -179,9 +236,19 @@ export class Daemon {
         skippedTicks: this.skippedTicks,
         running: this.queue.isRunning,
         last: lastCycle ? { cycle: lastCycle.cycle, reason: lastCycle.reason, startedAt: lastCycle.startedAt, durationMs: lastCycle.durationMs } : null,
+        recent: [...this.recentCycles],
       },
-      targets: this.config.targets.map((target) => this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true }),
+      targets: this.config.targets.map((target) => {
+        const fleet = this.fleets.get(target.name);
+        if (fleet) return fleetSummary(target, fleet);
+        return this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true as const };
+      }),
     };
+  }
+
+  /** GET /status?target=…: a fleet target's files, filtered by state and paged; null for no such fleet target. */
+  fleetFiles(query: FleetFilesQuery): Record<string, unknown> | null {
+    return fleetFiles(this.config.targets, this.fleets, query);
   }
 
   private async cycleBody(cycle: number, reason: CycleReason): Promise<CycleReport> {
@@ -194,7 +261,31 @@ export class Daemon {
     const t0 = this.clock();
     log.debug({ cycle, reason }, 'cycle started');
     const reports: TargetCycleReport[] = [];
+    const fleets: FleetSweepReport[] = [];
     for (const target of active.config.targets) {
+      const fleet = this.fleets.get(target.name);
+      if (fleet && target.fleet) {
+        const declared = active.declared.get(target.name);
+        const pending = this.fleetPending.get(target.name);
+        this.fleetPending.delete(target.name);
+        // A watcher's cycle sweeps only the files it reported (and skips a fleet it reported nothing for);
+        // every other cycle lists the whole fleet again, which also picks up what a watcher missed.
+        if (!declared || (reason === 'watch' && !pending)) continue;
+        const writes = target.repair === 'auto';
+        const sweep = await fleet.sweep(target, declared, {
+          mode: writes ? 'repair' : 'check',
+          busyTimeoutMs: active.config.busyTimeoutMs,
+          backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
+          reconcile: reason === 'watch' ? 'none' : writes ? 'apply' : 'dry-run',
+          ...(reason === 'watch' && pending ? { only: [...pending] } : {}),
+          ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
+        });
+        if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
+        this.recorder.recordFleet(sweep, fleet.results('drifted'));
+        fleets.push(sweep);
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       const runner = this.runners.get(target.name);
       const declared = active.declared.get(target.name);
       if (!runner || !declared) continue;
@@ -202,14 +293,17 @@ export class Daemon {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
+        ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
       });
       this.recorder.record(report);
       reports.push(report);
       // Yield between targets so HTTP requests and ticks are served during a long cycle.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const result: CycleReport = { cycle, reason, startedAt: startedAt.toISOString(), durationMs: this.clock() - t0, targets: reports };
+    const result: CycleReport = { cycle, reason, startedAt: startedAt.toISOString(), durationMs: this.clock() - t0, targets: reports, fleets };
     this.lastCycle = result;
+    this.recentCycles.push({ cycle, reason, startedAt: result.startedAt, durationMs: result.durationMs, targets: [...reports.map((report) => ({ target: report.target, ok: report.ok, durationMs: report.durationMs })), ...fleets.map((sweep) => ({ target: sweep.target, ok: sweep.error === null, durationMs: sweep.durationMs }))] });
+    if (this.recentCycles.length > RECENT_CYCLES) this.recentCycles.shift();
     log.debug({ cycle, reason, durationMs: result.durationMs }, 'cycle finished');
     return result;
   }
@@ -221,21 +315,40 @@ export class Daemon {
     if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
       this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
     }
+    if (JSON.stringify(before.audit) !== JSON.stringify(next.config.audit)) {
+      this.options.logger.warn({ audit: next.config.audit }, 'audit journal settings take effect on restart only');
+    }
   }
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */
   private syncRunners(): void {
-    const wanted = new Set(this.config.targets.map((target) => target.name));
+    this.pool.resize(this.config.poolSize);
+    const single = new Set(this.config.targets.filter((target) => !target.fleet).map((target) => target.name));
+    const fleet = new Set(this.config.targets.filter((target) => target.fleet).map((target) => target.name));
     for (const [name, runner] of this.runners) {
-      if (!wanted.has(name)) {
+      if (!single.has(name)) {
         runner.close();
         this.runners.delete(name);
-        this.options.metrics.removeTarget(name);
+        if (!fleet.has(name)) this.options.metrics.removeTarget(name);
       }
     }
-    for (const name of wanted) {
+    for (const name of this.fleets.keys()) {
+      if (!fleet.has(name)) {
+        this.fleets.delete(name);
+        this.fleetSuccessMs.delete(name);
+        this.fleetPending.delete(name);
+        if (!single.has(name)) this.options.metrics.removeTarget(name);
+      }
+    }
+    for (const name of single) {
       if (!this.runners.has(name)) {
         this.runners.set(name, new TargetRunner(name, { reconcile: this.reconcile, clock: this.clock, now: this.now }));
+        this.options.metrics.addTarget(name);
+      }
+    }
+    for (const name of fleet) {
+      if (!this.fleets.has(name)) {
+        this.fleets.set(name, new FleetRunner(name, { pool: this.pool, retry: (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: this.clock }), clock: this.clock, now: this.now }));
         this.options.metrics.addTarget(name);
       }
     }
@@ -245,7 +358,29 @@ export class Daemon {
     const previous = this.watcher;
     this.watcher = null;
     await previous?.close();
+    await Promise.all(this.fleetWatchers.splice(0).map((watcher) => watcher.close()));
     const logger = this.options.logger;
+    if (this.config.watch) {
+      for (const target of this.config.targets) {
+        const parsed = target.fleet ? parseFleetPattern(target.fleet.pattern) : null;
+        if (!parsed?.ok) continue;
+        this.fleetWatchers.push(
+          watchFleet(
+            parsed.pattern,
+            this.config.debounceMs,
+            (changed) => {
+              if (this.state !== 'running') return;
+              const pending = this.fleetPending.get(target.name) ?? new Set<string>();
+              for (const path of changed) pending.add(path);
+              this.fleetPending.set(target.name, pending);
+              logger.debug({ target: target.name, changed: changed.size }, 'fleet files changed');
+              void this.runCycle('watch');
+            },
+            (error) => logger.warn({ target: target.name, error: String(error) }, 'fleet watcher error'),
+          ),
+        );
+      }
+    }
     this.watcher = watchConfig(this.options.configPath, this.config, {
       onConfigChange: (changed) => {
         if (this.state !== 'running') return;
@@ -262,6 +397,6 @@ export class Daemon {
   }
 
   private emptyCycle(reason: CycleReason): CycleReport {
-    return { cycle: this.queue.count, reason, startedAt: this.now().toISOString(), durationMs: 0, targets: [] };
+    return { cycle: this.queue.count, reason, startedAt: this.now().toISOString(), durationMs: 0, targets: [], fleets: [] };
   }
 }

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
@@ -21,6 +22,8 @@ export interface ReconcileSummary {
   /** Orphans another writer inserted between scan and insert. */
   readonly raced: number;
   readonly dangling: number;
+  /** The first dangling rows (rowid, stored path), for the status page. */
+  readonly danglingRows?: readonly { readonly rowid: number | null; readonly storedPath: string }[];
   readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
   readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
 }
@@ -30,14 +33,20 @@ export interface ReconcileSummary {
  * directories appear without any schema change). Injected so the daemon does
  * not depend on how rows are recovered; `noReconcile` when a target has no rules.
  */
-export type ReconcileStep = (target: TargetConfig, options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply' }) => Promise<readonly ReconcileSummary[]>;
+export type ReconcileStep = (
+  target: TargetConfig,
+  options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply'; readonly audit?: AuditSink },
+) => Promise<readonly ReconcileSummary[]>;
+
+/** Dangling rows listed per rule in the status (the count is always whole). */
+const DANGLING_SHOWN = 50;
 
 export const noReconcile: ReconcileStep = async () => [];
 
 /** The real step: `reconcileTarget` over the target's rules (apply for repair "auto", dry-run for "report"). */
 export const reconcileRules: ReconcileStep = async (target, options) => {
   if (target.reconcile.length === 0) return [];
-  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs });
+  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs, ...(options.audit ? { audit: options.audit } : {}) });
   return reports.map((report) => ({
     rule: report.rule,
     table: report.table,
@@ -47,6 +56,7 @@ export const reconcileRules: ReconcileStep = async (target, options) => {
     recovered: report.recovered.map((item) => ({ directory: item.directory, path: item.path })),
     raced: report.raced.length,
     dangling: report.dangling.length,
+    danglingRows: report.dangling.slice(0, DANGLING_SHOWN).map((row) => ({ rowid: row.rowid, storedPath: row.storedPath })),
     skipped: report.skipped.map((item) => ({ directory: item.directory, reason: item.reason, detail: item.detail })),
     timings: report.timings,
   }));
@@ -92,6 +102,8 @@ export interface TargetRunSettings {
    * otherwise rescan the model directories on every write; the schedule scans them.
    */
   readonly reconcileOnlyAfterChange?: boolean;
+  /** Records every change this run makes (audit trail), bound to the target and cycle. */
+  readonly audit?: AuditSink;
 }
 
 /**
@@ -179,6 +191,7 @@ export class TargetRunner {
               backup: settings.backup,
               clock: this.deps.clock,
               now: this.deps.now,
+              ...(settings.audit ? { audit: settings.audit } : {}),
             }),
           busy,
         );
@@ -190,7 +203,7 @@ export class TargetRunner {
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run' }), busy);
+        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run', ...(settings.audit ? { audit: settings.audit } : {}) }), busy);
         reconciled = true;
         // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
         // the cycle fails with the rule's code as it did when reconcileTarget threw.

@@ -223,7 +223,7 @@ function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
 }
 
 /** Declared types compare without case and white-space differences: `varchar( 10 )` = `VARCHAR(10)`. */
-export function normalizeType(type: string): string {
+function normalizeType(type: string): string {
   return type.toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
 }
 
@@ -238,7 +238,7 @@ function typeText(column: Column): string {
 }
 
 /** `DEFAULT NULL` and no default are the same thing (lang_createtable.html#dfltval). */
-export function defaultKey(value: DefaultValue | null): string {
+function defaultKey(value: DefaultValue | null): string {
   if (value === null) return 'null:NULL';
   switch (value.kind) {
     case 'literal':

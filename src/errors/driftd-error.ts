@@ -15,14 +15,18 @@ export const ERROR_CODES = {
   DB_READONLY: 'the database cannot be written',
   DB_PERMISSION: 'the database file cannot be opened with the current permissions',
   DB_OPEN_FAILED: 'the database could not be opened',
+  DB_OUTSIDE_ROOT: 'the database path leads outside its fleet root (through a symlink)',
   DB_DISK_FULL: 'the disk (or quota) holding the database or its journal is full',
   DB_IO_ERROR: 'the operating system reported an I/O error on the database or its journal',
   DB_TOO_MANY_FILES: 'the process or system ran out of file descriptors',
   SQLITE_COMPAT_MISSING: "driftd's SQLite compatibility extension (dist/native) is missing or cannot be loaded",
+  // fleets
+  FLEET_ROOT_MISSING: 'the directory a fleet glob starts from does not exist',
+  FLEET_ROOT_UNREADABLE: 'the fleet root (or a directory below it) is not a directory or cannot be listed',
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',
-  SCHEMA_NOT_A_FILE: 'the schema path is not a regular file (a FIFO, socket, device or directory)',
+  SCHEMA_NOT_A_FILE: 'the schema path is a FIFO, socket or device, not a regular file',
   SCHEMA_TOO_LARGE: 'the schema file is larger than driftd reads',
   SCHEMA_UNSUPPORTED_FORMAT: 'the schema file is neither .sql nor .json',
   SCHEMA_SQL_ERROR: 'the schema SQL does not execute',
@@ -37,7 +41,7 @@ export const ERROR_CODES = {
   // config
   CONFIG_NOT_FOUND: 'the config file does not exist',
   CONFIG_UNREADABLE: 'the config file cannot be read',
-  CONFIG_NOT_A_FILE: 'the config path is not a regular file (a FIFO, socket, device or directory)',
+  CONFIG_NOT_A_FILE: 'the config path is a FIFO, socket or device, not a regular file',
   CONFIG_TOO_LARGE: 'the config file is larger than driftd reads',
   CONFIG_JSON_SYNTAX: 'the config file is not valid JSON',
   CONFIG_INVALID: 'the config does not match the config format',
@@ -48,6 +52,9 @@ export const ERROR_CODES = {
   RECONCILE_NO_RULES: 'the selected targets have no reconcile rules',
   RECONCILE_BLOCKED_BY_DRIFT: 'the reconcile table lacks mapped columns; repair the schema first',
   RECONCILE_INSERT_FAILED: 'inserting recovered rows failed; the round was rolled back',
+  // audit trail
+  AUDIT_WRITE_FAILED: 'the audit journal could not be written; the change was not made',
+  AUDIT_UNREADABLE: 'the audit journal cannot be read',
   // daemon
   HTTP_LISTEN_FAILED: 'the HTTP listener could not bind its address',
   // usage
@@ -130,8 +137,4 @@ export function withContext(context: string, error: unknown): DriftdError {
   }
   const message = error instanceof Error ? error.message : String(error);
   return new DriftdError('INTERNAL', `${context}: ${message}`, { cause: error });
-}
-
-export function isDriftdError(error: unknown): error is DriftdError {
-  return error instanceof DriftdError;
 }

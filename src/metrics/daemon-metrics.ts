@@ -47,6 +47,8 @@ export class DaemonMetrics {
   private readonly recoveredRows: Counter<'target' | 'table'>;
   private readonly danglingRows: Gauge<'target' | 'table'>;
   private readonly skippedDirectories: Gauge<'target' | 'table'>;
+  private readonly fleetFiles: Gauge<'target' | 'state'>;
+  private readonly fleetFilesDropped: Counter<'target'>;
   private readonly cyclesSkipped: Counter;
   private readonly reloadSuccessful: Gauge;
   private readonly reloadSuccessTimestamp: Gauge;
@@ -82,6 +84,8 @@ export class DaemonMetrics {
     this.recoveredRows = new Counter({ name: 'driftd_recovered_rows_total', help: 'Rows recovered from orphan directories.', labelNames: ['target', 'table'], registers });
     this.danglingRows = new Gauge({ name: 'driftd_dangling_rows', help: 'Rows whose directory is missing, seen by the last reconcile round.', labelNames: ['target', 'table'], registers });
     this.skippedDirectories = new Gauge({ name: 'driftd_skipped_directories', help: 'Directories the last reconcile round could not use.', labelNames: ['target', 'table'], registers });
+    this.fleetFiles = new Gauge({ name: 'driftd_fleet_files', help: 'Files of a fleet target by state after the last sweep (in_sync, drifted, repaired, error).', labelNames: ['target', 'state'], registers });
+    this.fleetFilesDropped = new Counter({ name: 'driftd_fleet_files_dropped_total', help: 'Files of a fleet target that disappeared (no longer matched, or deleted while a sweep reached them).', labelNames: ['target'], registers });
     this.cyclesSkipped = new Counter({ name: 'driftd_cycles_skipped_total', help: 'Scheduled ticks that found a cycle still running.', registers });
     this.reloadSuccessful = new Gauge({ name: 'driftd_config_last_reload_successful', help: '1 when the last config load succeeded.', registers });
     this.reloadSuccessTimestamp = new Gauge({ name: 'driftd_config_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful config load.', registers });
@@ -146,9 +150,19 @@ export class DaemonMetrics {
     series.extras = new Set(extras.keys());
   }
 
-  repairApplied(target: string, table: string, kind: DriftKind): void {
+  repairApplied(target: string, table: string, kind: DriftKind, count = 1): void {
     this.invalidate();
-    this.repairs.inc(this.track(this.repairs, { target, table, kind }));
+    this.repairs.inc(this.track(this.repairs, { target, table, kind }), count);
+  }
+
+  /**
+   * A fleet target's sweep: its files by state (one series per state, never per
+   * file) and how many files disappeared.
+   */
+  fleetSwept(target: string, totals: Readonly<Record<string, number>>, dropped: number): void {
+    this.invalidate();
+    for (const [state, count] of Object.entries(totals)) this.fleetFiles.set(this.track(this.fleetFiles, { target, state }), count);
+    this.fleetFilesDropped.inc(this.track(this.fleetFilesDropped, { target }), dropped);
   }
 
   reconcileRound(target: string, rules: readonly ReconcileSnapshot[]): void {

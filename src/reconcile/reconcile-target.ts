@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/audit-sink.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { DriftdError, summarizeError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
@@ -29,6 +30,8 @@ export interface ReconcileRequest {
   readonly now?: () => Date;
   /** The filesystem; defaults to node:fs. */
   readonly fs?: ReconcileFs;
+  /** Where each inserted row is recorded (audit trail); none when absent. */
+  readonly audit?: AuditSink;
 }
 
 /** How many orphan directories are inspected at once (matters for an asynchronous `fs`). */
@@ -191,6 +194,7 @@ async function reconcileRule(
         table: table.name,
         rule: rule.name,
         orphans,
+        ...(request.audit ? { audit: { sink: request.audit, keyColumn: rule.keyColumn } } : {}),
         presentKeys: async () => {
           // The schema may have changed since the scan: re-check the columns inside the transaction.
           const current = introspect(writable);

@@ -1,3 +1,5 @@
+import type { AuditStatement } from '../audit/audit-record.js';
+import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
 import type { SqlConnection } from '../db/sql-connection.js';
 import { diff, type DiffOptions, type DiffResult } from '../diff/diff.js';
 import { driftKey, type Drift } from '../diff/drift.js';
@@ -12,6 +14,8 @@ import { planRepair, type RepairPlan, type RepairStep, type UnsafeDrift } from '
 export interface ApplyRepairOptions {
   readonly diff?: DiffOptions;
   readonly safety?: SafetyContext;
+  /** Records the statements (durably, before the first runs) and how the transaction ended. */
+  readonly audit?: AuditSink;
 }
 
 export interface RepairOutcome {
@@ -40,6 +44,7 @@ export interface RepairOutcome {
 export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyRepairOptions = {}): RepairOutcome {
   const safety = options.safety ?? DEFAULT_SAFETY_CONTEXT;
   db.exec('BEGIN IMMEDIATE');
+  let ticket: AuditTicket | null = null;
   try {
     const before = diff(declared, introspect(db), options.diff);
     const plan = planRepair(before.drift, safety);
@@ -47,6 +52,9 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
       db.exec('COMMIT');
       return { plan, applied: [], deferred: [], after: before };
     }
+    // Inside the write lock, so the intent names exactly the statements that run; a kill before COMMIT
+    // leaves an intent that the next start answers from the database (audit/resolve-pending.ts).
+    ticket = options.audit?.intend({ kind: 'repair', statements: plan.steps.map(auditStatement) }) ?? null;
     const deferred: UnsafeDrift[] = [];
     plan.steps.forEach((step, index) => {
       try {
@@ -79,10 +87,15 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
       );
     }
     db.exec('COMMIT');
+    if (ticket) {
+      const left = plan.steps.flatMap((step, item) => deferred.filter((entry) => entry.drift === step.drift).map((entry) => ({ item, reason: entry.reason })));
+      options.audit!.settle(ticket, { status: 'applied', ...(left.length > 0 ? { left } : {}) });
+    }
     return { plan, applied, deferred, after };
   } catch (error) {
     // SQLite may already have rolled back on its own (e.g. SQLITE_FULL): only roll back an open transaction.
     if (db.inTransaction) db.exec('ROLLBACK');
+    if (ticket) options.audit!.settle(ticket, { status: 'not-applied', reason: `rolled back: ${(error as Error).message}` });
     throw error;
   }
 }
@@ -96,6 +109,23 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
 function isDeferrable(step: RepairStep): boolean {
   const kind = step.drift.kind;
   return (kind === 'missing_index' && step.drift.declaredIndex.unique) || kind === 'missing_view' || kind === 'missing_trigger';
+}
+
+function auditStatement(step: RepairStep): AuditStatement {
+  const drift = step.drift;
+  // planRepair makes statements for the missing_* kinds only (DRIFT_KIND_RULES); the start-up probe knows how to find each.
+  if (drift.kind !== 'missing_table' && drift.kind !== 'missing_column' && drift.kind !== 'missing_index' && drift.kind !== 'missing_view' && drift.kind !== 'missing_trigger') {
+    throw new Error(`no audit probe for a ${drift.kind} step`);
+  }
+  return {
+    sql: step.sql,
+    drift: drift.kind,
+    table: drift.table,
+    ...('column' in drift ? { column: drift.column } : {}),
+    ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
+    ...('view' in drift ? { view: drift.view } : {}),
+    ...('trigger' in drift ? { trigger: drift.trigger } : {}),
+  };
 }
 
 /**

@@ -36,6 +36,16 @@ CREATE INDEX i ON a (x);`);
     ]);
   });
 
+  it('tells a column named end from the END of a trigger body', () => {
+    const sql = `CREATE TABLE spans (id INTEGER PRIMARY KEY, start INT, end INT);
+CREATE TRIGGER spans_fix AFTER INSERT ON spans BEGIN
+  UPDATE spans SET end = CASE WHEN new.end < new.start THEN new.start ELSE new.end END WHERE id = new.id;
+END;
+CREATE INDEX spans_end ON spans (end);`;
+    expect(splitStatements(sql).map((statement) => statement.line)).toEqual([1, 2, 5]);
+    expect(declaredSchemaFromSql(sql, 'spans.sql').tables[0]!.indexes.map((index) => index.name)).toEqual(['spans_end']);
+  });
+
   it('splits CREATE statements that lack semicolons (SQLAlchemy CreateTable output)', () => {
     const sql = '\nCREATE TABLE users (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(30), \n\tPRIMARY KEY (id)\n)\n\n\nCREATE INDEX ix_users_name ON users (name)\n';
     expect(splitStatements(sql).map((statement) => statement.line)).toEqual([2, 9]);

@@ -12,6 +12,8 @@ import { DRIFT_KINDS } from '../../src/repair/drift-kind-rules.js';
 const repo = resolve(import.meta.dirname, '../..');
 const alerts = join(repo, 'deploy/prometheus/alerts.yml');
 const alertTests = join(repo, 'deploy/prometheus/alerts.test.yml');
+const recording = join(repo, 'deploy/prometheus/recording.yml');
+const recordingTests = join(repo, 'deploy/prometheus/recording.test.yml');
 const dashboard = join(repo, 'deploy/grafana/driftd-dashboard.json');
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
 const inCi = process.env.CI === 'true' || process.env.CI === '1' || process.env.DRIFTD_REQUIRE_PROMTOOL === '1';
@@ -37,6 +39,8 @@ const CONTRACT_METRICS = new Set([
   'driftd_cycles_skipped_total',
   'driftd_config_last_reload_successful',
   'driftd_config_last_reload_success_timestamp_seconds',
+  'driftd_fleet_files',
+  'driftd_fleet_files_dropped_total',
   'process_resident_memory_bytes',
   'process_open_fds',
   'nodejs_eventloop_lag_p99_seconds',
@@ -78,6 +82,22 @@ describe('deploy/prometheus', () => {
     expect(result.status).toBe(0);
   });
 
+  it.skipIf(!hasPromtool)('recording.yml (fleet aggregation over many hosts) passes promtool check and its unit tests', () => {
+    const checked = promtool('check', 'rules', recording);
+    expect(checked.output).toContain('SUCCESS: 6 rules found');
+    const tested = promtool('test', 'rules', recordingTests);
+    expect(tested.output).toContain('SUCCESS');
+    expect(tested.status).toBe(0);
+  });
+
+  it.skipIf(!hasPromtool)('the recording rule tests fail when an aggregation is wrong (they can fail)', () => {
+    writeFileSync(join(work, 'recording.yml'), readFileSync(recording, 'utf8').replace('sum by (job, target) (driftd_fleet_files{state="drifted"}) / sum by (job, target) (driftd_fleet_files)', 'sum by (job, target) (driftd_fleet_files{state="drifted"}) / count by (job, target) (driftd_fleet_files)'));
+    writeFileSync(join(work, 'recording.test.yml'), readFileSync(recordingTests, 'utf8'));
+    const result = promtool('test', 'rules', join(work, 'recording.test.yml'));
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('job_target:driftd_fleet_files_drifted:ratio');
+  });
+
   it.skipIf(!hasPromtool)('the rule unit tests fail when a threshold is broken (they can fail)', () => {
     const broken = readFileSync(alerts, 'utf8').replace('driftd_in_sync == 0', 'driftd_in_sync == 2');
     writeFileSync(join(work, 'alerts.yml'), broken);
@@ -88,7 +108,7 @@ describe('deploy/prometheus', () => {
   });
 
   it('every alert and dashboard query uses only contract metric names', () => {
-    const ruleExprs = [...readFileSync(alerts, 'utf8').matchAll(/^\s*expr: (.+)$/gm)].map((match) => match[1]!);
+    const ruleExprs = [...`${readFileSync(alerts, 'utf8')}${readFileSync(recording, 'utf8')}`.matchAll(/^\s*expr: (.+)$/gm)].map((match) => match[1]!);
     const used = [...ruleExprs, ...dashboardExpressions()].flatMap(metricNamesIn);
     expect(used.length).toBeGreaterThan(20);
     expect(used.filter((name) => !CONTRACT_METRICS.has(name))).toEqual([]);

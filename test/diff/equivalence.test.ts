@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
+import { declaredSchemaFromJson, declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { diff } from '../../src/diff/diff.js';
 import type { DriftKind } from '../../src/diff/drift.js';
 import { DRIFT_KINDS } from '../../src/repair/drift-kind-rules.js';
@@ -260,5 +260,26 @@ describe('literal spellings of stock SQLite (live databases made by the sqlite3 
   ];
   it.each(LITERAL_DIFFERENT)('%s', (_what, declaredSql, liveSql, kinds) => {
     expect(compareWithShell(declaredSql, liveSql).drift.map((item) => item.kind)).toEqual(kinds);
+  });
+});
+
+describe('literal spellings in a JSON declaration', () => {
+  it('check, partial-index where and generated expressions with "…" compare by meaning with the live file', () => {
+    const json = JSON.stringify({
+      tables: {
+        t: {
+          columns: {
+            state: { type: 'TEXT', check: 'state IN ("open", "done")', default: 'open' },
+            props: { type: 'TEXT' },
+            v: { type: 'INT', generated: { expression: 'json_extract(props, "$.v")', stored: true } },
+          },
+          indexes: { t_open: { columns: ['state'], where: 'state = "open"' } },
+        },
+      },
+    });
+    const live = introspectFile(
+      createDatabaseWithShell(dir, `CREATE TABLE t (state TEXT DEFAULT 'open' CHECK (state IN ('open', 'done')), props TEXT, v INT AS (json_extract(props, '$.v')) STORED); CREATE INDEX t_open ON t (state) WHERE state = 'open';`),
+    );
+    expect(diff(declaredSchemaFromJson(json, 'literals.json'), live)).toEqual({ drift: [], extras: [] });
   });
 });

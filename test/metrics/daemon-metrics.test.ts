@@ -31,6 +31,8 @@ describe('DaemonMetrics', () => {
         'driftd_extra_items', 'driftd_repairs_total', 'driftd_repair_failures_total', 'driftd_database_busy_total',
         'driftd_orphan_directories', 'driftd_recovered_rows_total', 'driftd_dangling_rows', 'driftd_skipped_directories',
         'driftd_cycles_skipped_total', 'driftd_config_last_reload_successful', 'driftd_config_last_reload_success_timestamp_seconds',
+        // fleets (issue 10): files per target and state, files dropped
+        'driftd_fleet_files', 'driftd_fleet_files_dropped_total',
       ].sort(),
     );
     expect(text).toMatch(/^process_cpu_seconds_total /m);

@@ -1,0 +1,140 @@
+import picomatch from 'picomatch';
+
+/**
+ * A fleet target's glob, split for a walk that never leaves its root: the
+ * segments before the first wildcard are the root (a literal directory), the
+ * rest are matched one directory level at a time. Pure: no file is touched.
+ *
+ * Supported: `*` and `?` (within one name, not matching a leading dot), `[...]`
+ * classes, and `**` as a whole segment (any number of directories, none of them
+ * hidden). Braces, extglobs and `\` escapes are refused so a pattern means one
+ * thing. Matching one name against one segment is picomatch's job (small, no
+ * dependencies, the matcher chokidar 3, vite and fast-glob use).
+ */
+export type SegmentMatcher =
+  | { readonly kind: 'globstar' }
+  | { readonly kind: 'name'; readonly text: string; readonly test: (name: string) => boolean };
+
+export interface FleetPattern {
+  /** The absolute pattern as given (normalised: no `//`, no trailing `/`). */
+  readonly source: string;
+  /** Absolute directory: the literal segments before the first wildcard. */
+  readonly root: string;
+  /** The segments below the root; the last one names files and is never `**`. */
+  readonly segments: readonly SegmentMatcher[];
+}
+
+export type FleetPatternResult = { readonly ok: true; readonly pattern: FleetPattern } | { readonly ok: false; readonly message: string };
+
+const WILDCARD = /[*?[]/;
+const MAX_SEGMENTS = 64;
+
+/** Parses an absolute glob; every refusal says why. */
+export function parseFleetPattern(absolute: string): FleetPatternResult {
+  if (!absolute.startsWith('/')) return { ok: false, message: `"${absolute}" must be an absolute path (relative ones resolve against the config's directory)` };
+  if (absolute.includes('\0')) return { ok: false, message: 'contains a NUL character' };
+  if (/[{}\\]|[!@+*?]\(/.test(absolute)) return { ok: false, message: `"${absolute}": braces, extglobs and "\\" escapes are not supported; use *, ?, [...] and **` };
+  const parts = absolute.split('/').filter((part, index) => index === 0 || part !== '');
+  parts.shift();
+  if (parts.length > MAX_SEGMENTS) return { ok: false, message: `more than ${MAX_SEGMENTS} path segments` };
+  if (parts.some((part) => part === '.' || part === '..')) return { ok: false, message: `"${absolute}": "." and ".." segments are not allowed (the walk must stay under the root)` };
+  const first = parts.findIndex((part) => WILDCARD.test(part));
+  if (first === -1) return { ok: false, message: `"${absolute}" has no wildcard; name one file with "database" instead` };
+  const last = parts[parts.length - 1]!;
+  if (last === '**') return { ok: false, message: `"${absolute}" ends in "**"; end it with the database file's name or a pattern for it, e.g. "**/*.sqlite"` };
+  const segments: SegmentMatcher[] = [];
+  for (const part of parts.slice(first)) {
+    if (part === '**') {
+      // Two globstars in a row mean the same as one.
+      if (segments[segments.length - 1]?.kind !== 'globstar') segments.push({ kind: 'globstar' });
+      continue;
+    }
+    if (part.includes('**')) return { ok: false, message: `"${part}": "**" must be a whole segment ("a/**/b")` };
+    if (!WILDCARD.test(part)) {
+      segments.push({ kind: 'name', text: part, test: (name) => name === part });
+      continue;
+    }
+    let test: (name: string) => boolean;
+    try {
+      test = picomatch(part, { dot: false, nobrace: true, noextglob: true, strictBrackets: true });
+    } catch (error) {
+      return { ok: false, message: `"${part}" is not a valid pattern: ${(error as Error).message}` };
+    }
+    segments.push({ kind: 'name', text: part, test });
+  }
+  return { ok: true, pattern: { source: `/${parts.join('/')}`, root: `/${parts.slice(0, first).join('/')}`, segments } };
+}
+
+/**
+ * Whether `relative` (a path below the root, `/`-separated) matches the
+ * pattern's segments. The walk matches level by level; this whole-path form is
+ * for one path a watcher reports.
+ */
+export function matchesFleetPattern(pattern: FleetPattern, relative: string): boolean {
+  const names = relative.split('/');
+  if (names.some((name) => name === '' || name === '.' || name === '..')) return false;
+  let states = closeOverGlobstars(pattern.segments, [0]);
+  for (let index = 0; index < names.length; index++) {
+    const isLast = index === names.length - 1;
+    const next = new Set<number>();
+    for (const state of states) {
+      const outcome = step(pattern.segments, state, names[index]!, !isLast);
+      for (const target of outcome.next) next.add(target);
+      if (isLast && outcome.file) return true;
+    }
+    states = closeOverGlobstars(pattern.segments, [...next]);
+    if (states.length === 0) return false;
+  }
+  return false;
+}
+
+/**
+ * One name against one walk state (an index into `segments`): which states
+ * continue below it when it is a directory, and whether it is a matching file.
+ */
+export function step(segments: readonly SegmentMatcher[], state: number, name: string, isDirectory: boolean): { readonly next: readonly number[]; readonly file: boolean } {
+  const segment = segments[state];
+  if (segment === undefined) return { next: [], file: false };
+  if (segment.kind === 'globstar') {
+    // `**` consumes a visible directory and stays; hidden directories are never entered by a wildcard.
+    return { next: isDirectory && !name.startsWith('.') ? [state] : [], file: false };
+  }
+  if (!segment.test(name)) return { next: [], file: false };
+  const isLast = state === segments.length - 1;
+  return { next: isDirectory && !isLast ? [state + 1] : [], file: isLast && !isDirectory };
+}
+
+/** Adds, for every `**` state, the state after it (the globstar matching no directory). */
+export function closeOverGlobstars(segments: readonly SegmentMatcher[], states: readonly number[]): number[] {
+  const out = new Set<number>();
+  const pending = [...states];
+  while (pending.length > 0) {
+    const state = pending.pop()!;
+    if (out.has(state)) continue;
+    out.add(state);
+    if (segments[state]?.kind === 'globstar') pending.push(state + 1);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Whether the directory `relative` (below the root, `/`-separated; '' for the
+ * root itself) can contain files the pattern matches: a watcher prunes the rest.
+ */
+export function mayContainMatches(pattern: FleetPattern, relative: string): boolean {
+  if (relative === '') return true;
+  let states = closeOverGlobstars(pattern.segments, [0]);
+  for (const name of relative.split('/')) {
+    if (name === '' || name === '.' || name === '..') return false;
+    const next = new Set<number>();
+    for (const state of states) for (const target of step(pattern.segments, state, name, true).next) next.add(target);
+    states = closeOverGlobstars(pattern.segments, [...next]);
+    if (states.length === 0) return false;
+  }
+  return true;
+}
+
+/** How many directory levels below the root a watcher must see; null when `**` makes it unbounded. */
+export function watchDepth(pattern: FleetPattern): number | null {
+  return pattern.segments.some((segment) => segment.kind === 'globstar') ? null : pattern.segments.length - 1;
+}

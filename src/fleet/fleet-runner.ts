@@ -1,0 +1,476 @@
+import type { AuditSink } from '../audit/audit-sink.js';
+import { lstatSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AppliedStep, BackupSettings, ReportedDrift } from '../check/check-database.js';
+import type { TargetConfig } from '../config/parse-config.js';
+import { readDatabaseHeader, type DatabaseHeaderRead } from '../db/database-header.js';
+import { openReadOnly } from '../db/open-database.js';
+import type { DeclaredSchema } from '../declared/load-declared-schema.js';
+import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
+import { schemaVersion } from '../introspect/introspect.js';
+import { reconcileTarget } from '../reconcile/reconcile-target.js';
+import { bindRules, isDatabaseDirPath } from './bind-rules.js';
+import { checkFleetFile, VerdictMemo } from './check-fleet-file.js';
+import type { ConnectionPool } from './connection-pool.js';
+import { matchesFleetPattern, parseFleetPattern, type FleetPattern } from './fleet-pattern.js';
+import { listFleet } from './list-fleet.js';
+import { createYielder, type LoopYielder } from './yield-to-loop.js';
+
+/** Where a file of a fleet stands after its last sweep. A file that vanished is dropped and counted, not kept. */
+export type FileState = 'in_sync' | 'drifted' | 'repaired' | 'error';
+
+/** Every state, in report order (a closed set: adding one breaks `emptyTotals`). */
+export const FILE_STATES = ['in_sync', 'drifted', 'repaired', 'error'] as const satisfies readonly FileState[];
+
+export type FleetTotals = Readonly<Record<FileState, number>>;
+
+export type { ErrorSummary } from '../errors/driftd-error.js';
+
+/** One reconcile rule's round on one file. */
+export interface FileReconcileSummary {
+  readonly rule: string;
+  readonly table: string;
+  readonly orphans: number;
+  readonly recovered: number;
+  readonly dangling: number;
+  readonly skipped: number;
+  readonly blockedBy: string | null;
+  readonly error: ErrorSummary | null;
+}
+
+export interface FleetFileResult {
+  readonly path: string;
+  readonly state: FileState;
+  /** When the last sweep reached it. */
+  readonly sweptAt: string;
+  /** When it was last fully checked; the sweep at `sweptAt` found its header unchanged when they differ. */
+  readonly checkedAt: string;
+  /** The last sweep skipped introspection: header (or WAL schema version) unchanged since the full check. */
+  readonly unchanged: boolean;
+  /** Drift left after the last full check (after the repair in repair mode). */
+  readonly drift: readonly ReportedDrift[];
+  /** Repair steps the last full check applied. */
+  readonly applied: readonly AppliedStep[];
+  readonly extras: number;
+  /** Safe drift left unrepaired because a migration tool manages the file (and why); null otherwise. */
+  readonly repairHeld: string | null;
+  readonly error: ErrorSummary | null;
+  /** The reconcile rounds of the last sweep that ran them; null when none did. */
+  readonly reconcile: readonly FileReconcileSummary[] | null;
+}
+
+export interface FleetSweepReport {
+  readonly target: string;
+  readonly pattern: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** The sweep could not list the fleet (root missing…); the previous results were kept. */
+  readonly error: ErrorSummary | null;
+  /** Directories below the root that could not be listed (their files keep their previous results). */
+  readonly unlisted: readonly { readonly directory: string; readonly message: string }[];
+  /** Files known after the sweep. */
+  readonly files: number;
+  /** Files fully checked (header changed, new, or never checked). */
+  readonly checked: number;
+  /** Files whose header showed no change: no introspection. */
+  readonly unchanged: number;
+  /** Files seen for the first time. */
+  readonly appeared: number;
+  /** Files that disappeared (no longer listed, or deleted while the sweep reached them). */
+  readonly dropped: number;
+  readonly totals: FleetTotals;
+  /** Results of the files fully checked in this sweep: their repairs and drift are new. */
+  readonly fresh: readonly FleetFileResult[];
+  /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
+  readonly repairs: readonly { readonly table: string; readonly kind: AppliedStep['kind']; readonly count: number }[];
+  /** The reconcile rounds of this sweep summed over the files, by table; empty when the step did not run. */
+  readonly reconcile: readonly { readonly table: string; readonly orphans: number; readonly recovered: number; readonly dangling: number; readonly skipped: number }[];
+}
+
+/** Runs an attempt with the busy budget it may spend inside SQLite, retrying on timers while the file is locked. */
+export type BusyRetry = <T>(attempt: (busyTimeoutMs: number) => Promise<T>, budgetMs: number) => Promise<T>;
+
+export interface FleetRunnerDeps {
+  readonly pool: ConnectionPool;
+  readonly retry: BusyRetry;
+  /** Monotonic milliseconds. */
+  readonly clock: () => number;
+  readonly now: () => Date;
+  /** Work between two yields to the event loop (default 8 ms). */
+  readonly sliceMs?: number;
+}
+
+export interface FleetSweepSettings {
+  readonly mode: 'check' | 'dry-run' | 'repair';
+  readonly busyTimeoutMs: number;
+  readonly backup: BackupSettings | null;
+  /** Run the target's reconcile rules on each file ('none': skip the step this sweep). */
+  readonly reconcile: 'apply' | 'dry-run' | 'none';
+  /** Only these paths (a watcher's report); the rest keep their results and nothing is dropped for not being listed. */
+  readonly only?: readonly string[];
+  /** The audit sink for one file's changes (audit trail); none when absent. */
+  readonly audit?: (database: string) => AuditSink;
+}
+
+interface FileRecord {
+  readonly result: FleetFileResult;
+  /** The unchanged-check key of the last full check; null forces a full check next time. */
+  readonly key: string | null;
+  /** Declaration and settings the key was recorded under. */
+  readonly scope: string;
+  /** The schema step's state, before a reconcile rule's failure is counted. */
+  readonly schemaState: FileState;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * A fleet target's files and their last results, between sweeps. `sweep()` is
+ * the callable step: list the files (or take the watcher's), and for each one
+ * decide from one `open` + 100-byte header read whether anything changed since
+ * its last full check (schema cookie @40 and change counter @24, with the file's
+ * dev:ino); only changed files get a connection. A file in WAL mode with a
+ * non-empty `-wal` may have its newest header in the WAL, so its schema version
+ * is read through a connection instead. Files are worked on by `pool.size`
+ * workers sharing the daemon-wide connection pool, and the sweep yields to the
+ * event loop every few milliseconds. Never throws: failures are per file, or
+ * the sweep's `error`.
+ */
+export class FleetRunner {
+  private readonly records = new Map<string, FileRecord>();
+  private readonly memo = new VerdictMemo();
+  private pattern: FleetPattern | null = null;
+  private droppedTotal = 0;
+  private last: FleetSweepReport | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly deps: FleetRunnerDeps,
+  ) {}
+
+  get report(): FleetSweepReport | null {
+    return this.last;
+  }
+
+  /** Files dropped since the runner started. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  totals(): FleetTotals {
+    const totals = emptyTotals();
+    for (const record of this.records.values()) totals[record.result.state]++;
+    return totals;
+  }
+
+  /** Every known file's result, sorted by path; `state` filters. */
+  results(state?: FileState): FleetFileResult[] {
+    const out: FleetFileResult[] = [];
+    for (const record of this.records.values()) if (state === undefined || record.result.state === state) out.push(record.result);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /** Whether `path` (absolute) is a file this target's pattern names: for routing a watcher's events. */
+  matches(target: TargetConfig, path: string): boolean {
+    const pattern = this.patternOf(target);
+    if (pattern === null || !path.startsWith(`${pattern.root === '/' ? '' : pattern.root}/`)) return false;
+    return matchesFleetPattern(pattern, path.slice(pattern.root === '/' ? 1 : pattern.root.length + 1));
+  }
+
+  async sweep(target: TargetConfig, declared: FleetDeclaration, settings: FleetSweepSettings): Promise<FleetSweepReport> {
+    const startedAt = this.deps.now();
+    const t0 = this.deps.clock();
+    const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool === true, settings.mode, settings.backup !== null]);
+    this.memo.useScope(scope);
+    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile'>>): FleetSweepReport => {
+      this.last = {
+        target: target.name,
+        pattern: target.database,
+        startedAt: startedAt.toISOString(),
+        durationMs: this.deps.clock() - t0,
+        files: this.records.size,
+        totals: this.totals(),
+        repairs: NONE,
+        reconcile: NONE,
+        ...fields,
+      };
+      return this.last;
+    };
+    const pattern = this.patternOf(target);
+    if (pattern === null) {
+      const error: ErrorSummary = { code: 'CONFIG_INVALID', message: `target "${target.name}" is not a fleet target or its pattern "${target.database}" is invalid` };
+      return finish({ error, unlisted: NONE, checked: 0, unchanged: 0, appeared: 0, dropped: 0, fresh: NONE });
+    }
+    let paths: readonly string[];
+    let unlisted: FleetSweepReport['unlisted'] = NONE;
+    let dropped = 0;
+    if (settings.only) {
+      paths = [...new Set(settings.only)].filter((path) => this.matches(target, path)).sort();
+    } else {
+      try {
+        const listing = await listFleet(pattern, { sliceMs: this.deps.sliceMs ?? 8 });
+        paths = listing.files;
+        unlisted = listing.unlisted;
+      } catch (cause) {
+        return finish({ error: errorSummary(cause), unlisted: NONE, checked: 0, unchanged: 0, appeared: 0, dropped: 0, fresh: NONE });
+      }
+      const listed = new Set(paths);
+      // A file below an unlisted directory is not known to be gone: it keeps its last result.
+      const hidden = (path: string): boolean => unlisted.some((entry) => path.startsWith(`${entry.directory}/`));
+      for (const path of this.records.keys()) {
+        if (!listed.has(path) && !hidden(path)) {
+          this.records.delete(path);
+          dropped++;
+        }
+      }
+    }
+    let realRoot: string;
+    try {
+      realRoot = realpathSync.native(pattern.root);
+    } catch (cause) {
+      return finish({ error: errorSummary(cause), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
+    }
+    const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
+    const counts = { checked: 0, unchanged: 0, appeared: 0, dropped };
+    const fresh: FleetFileResult[] = [];
+    const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
+    const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const path = paths[next++]!;
+        const previous = this.records.get(path);
+        const outcome = await this.deps.pool.run(() => this.visit(path, previous, context));
+        if (outcome === 'gone') {
+          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed.
+          this.records.delete(path);
+          counts.dropped++;
+        } else {
+          this.records.set(path, outcome.record);
+          if (!previous) counts.appeared++;
+          const result = outcome.record.result;
+          for (const step of result.unchanged ? NONE : result.applied) {
+            const entry = repairs.get(`${step.table}\u0000${step.kind}`) ?? { table: step.table, kind: step.kind, count: 0 };
+            entry.count++;
+            repairs.set(`${step.table}\u0000${step.kind}`, entry);
+          }
+          if (this.wantsReconcile(context)) {
+            for (const rule of result.reconcile ?? NONE) {
+              const sum = rounds.get(rule.table) ?? { table: rule.table, orphans: 0, recovered: 0, dangling: 0, skipped: 0 };
+              sum.orphans += rule.orphans - rule.recovered;
+              sum.recovered += rule.recovered;
+              sum.dangling += rule.dangling;
+              sum.skipped += rule.skipped;
+              rounds.set(rule.table, sum);
+            }
+          }
+          if (outcome.record.result.unchanged) counts.unchanged++;
+          else {
+            counts.checked++;
+            fresh.push(outcome.record.result);
+          }
+        }
+        await context.yielder.maybeYield();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
+    this.droppedTotal += counts.dropped;
+    return finish({ error: null, unlisted, ...counts, fresh, repairs: [...repairs.values()], reconcile: [...rounds.values()] });
+  }
+
+  /** One file: unchanged check, else a full check (and repair) and the reconcile rules. */
+  private async visit(path: string, previous: FileRecord | undefined, context: SweepContext): Promise<{ readonly record: FileRecord } | 'gone'> {
+    const { settings, scope } = context;
+    let key: string | null;
+    try {
+      key = unchangedKey(path, readDatabaseHeader(path), settings.busyTimeoutMs);
+    } catch (cause) {
+      if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
+      return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
+    }
+    if (previous && previous.key !== null && previous.key === key && previous.scope === scope) {
+      // The schema step is skipped; the reconcile rules still run (directories appear without any schema change).
+      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : previous.result.reconcile;
+      const failed = reconcile?.find((rule) => rule.error !== null)?.error ?? null;
+      const result: FleetFileResult = { ...previous.result, sweptAt: context.sweptAt, unchanged: true, reconcile, state: failed ? 'error' : previous.schemaState, error: failed };
+      return { record: { ...previous, result } };
+    }
+    try {
+      assertInsideRoot(path, context);
+      const report = await this.deps.retry(
+        (busyTimeoutMs) =>
+          checkFleetFile({
+            dbPath: path,
+            declared: context.declared.schema,
+            mode: settings.mode,
+            // better-sqlite3 takes whole milliseconds; a retry's remaining budget may be fractional.
+            busyTimeoutMs: Math.floor(busyTimeoutMs),
+            diff: { ignoreTables: context.target.ignoreTables },
+            safety: { foreignKeysEnforced: context.target.foreignKeysEnforced },
+            backup: settings.backup,
+            repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,
+            memo: this.memo,
+            ...(settings.audit ? { audit: settings.audit(path) } : {}),
+            clock: this.deps.clock,
+            now: this.deps.now,
+          }),
+        settings.busyTimeoutMs,
+      );
+      // A directory swapped for a symlink while the check ran: say so rather than report on another file.
+      assertInsideRoot(path, context);
+      // The key read before the check describes what was checked only if the schema the check saw has the
+      // same version: a schema change in between leaves the file unrecorded, to be checked again.
+      const consistent = key !== null && keyVersion(key) === report.schemaVersion;
+      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : null;
+      const state: FileState = !report.inSync ? 'drifted' : report.applied.length > 0 ? 'repaired' : 'in_sync';
+      const result: FleetFileResult = {
+        path,
+        state: reconcile?.some((rule) => rule.error !== null) ? 'error' : state,
+        sweptAt: context.sweptAt,
+        checkedAt: context.sweptAt,
+        unchanged: false,
+        drift: report.remaining.length === 0 ? NONE : report.remaining,
+        applied: report.applied.length === 0 ? NONE : report.applied,
+        extras: report.extras.length,
+        repairHeld: report.repairHeld,
+        error: reconcile?.find((rule) => rule.error !== null)?.error ?? null,
+        reconcile,
+      };
+      // Recorded only when nothing moved while it was checked, and not right after our own repair
+      // (our ALTER moved the cookie; the next sweep checks once more rather than trust it).
+      return { record: { key: report.applied.length === 0 && consistent ? key : null, scope, schemaState: state, result } };
+    } catch (cause) {
+      if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
+      return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
+    }
+  }
+
+  private wantsReconcile(context: SweepContext): boolean {
+    return context.settings.reconcile !== 'none' && context.target.reconcile.length > 0;
+  }
+
+  private async reconcileFile(path: string, context: SweepContext): Promise<FileReconcileSummary[]> {
+    const rules = bindRules(context.target.reconcile, dirname(path));
+    const mode = context.settings.reconcile === 'apply' ? 'apply' : 'dry-run';
+    try {
+      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now, ...(context.settings.audit ? { audit: context.settings.audit(path) } : {}) }), context.settings.busyTimeoutMs);
+      // A tenant that never wrote a directory has no `{databaseDir}/…` root yet: nothing to recover, not a failure.
+      const placeholderRoots = new Set(context.target.reconcile.filter((rule) => isDatabaseDirPath(rule.root)).map((rule) => rule.name));
+      const missingRoot = (report: (typeof reports)[number]): boolean => report.error?.code === 'RECONCILE_ROOT_MISSING' && placeholderRoots.has(report.rule);
+      return reports.map((report) => ({
+        rule: report.rule,
+        table: report.table,
+        orphans: report.orphans.length,
+        recovered: report.recovered.length,
+        dangling: report.dangling.length,
+        skipped: report.skipped.length,
+        blockedBy: report.blockedBy,
+        error: report.error && !missingRoot(report) ? report.error : null,
+      }));
+    } catch (cause) {
+      return [{ rule: '*', table: '*', orphans: 0, recovered: 0, dangling: 0, skipped: 0, blockedBy: null, error: errorSummary(cause) }];
+    }
+  }
+
+  private failed(path: string, cause: unknown, context: SweepContext): FleetFileResult {
+    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: errorSummary(cause), reconcile: null };
+  }
+
+  private patternOf(target: TargetConfig): FleetPattern | null {
+    const source = target.fleet?.pattern;
+    if (source === undefined) return null;
+    if (this.pattern?.source !== source) {
+      const parsed = parseFleetPattern(source);
+      this.pattern = parsed.ok ? parsed.pattern : null;
+    }
+    return this.pattern;
+  }
+}
+
+/** The declaration a sweep checks against; `contentHash` ties recorded results to it. */
+export type FleetDeclaration = Pick<DeclaredSchema, 'schema' | 'contentHash'>;
+
+interface SweepContext {
+  readonly target: TargetConfig;
+  readonly declared: FleetDeclaration;
+  readonly settings: FleetSweepSettings;
+  readonly scope: string;
+  readonly pattern: FleetPattern;
+  /** The root with every symlink resolved, once per sweep. */
+  readonly realRoot: string;
+  readonly yielder: LoopYielder;
+  readonly sweptAt: string;
+}
+
+export function emptyTotals(): Record<FileState, number> {
+  return { in_sync: 0, drifted: 0, repaired: 0, error: 0 } satisfies Record<FileState, number>;
+}
+
+/**
+ * The unchanged-check key of a file, or null when only a full check can tell.
+ * Rollback-journal mode: the header is exact (every commit bumps the change
+ * counter @24, every schema change the cookie @40; fileformat.html#the_database_header).
+ * WAL mode: commits land in `-wal` first and the header in the main file is
+ * stale until a checkpoint, so while a non-empty `-wal` exists the schema
+ * version is read through a connection, which sees the WAL. dev:ino catches a
+ * file replaced by another.
+ */
+/** The schema version (cookie) a key was made from. */
+function keyVersion(key: string): number {
+  // `h:dev:ino:cookie:counter` or `w:dev:ino:version`
+  return Number(key.split(':')[3]);
+}
+
+function unchangedKey(path: string, read: DatabaseHeaderRead, busyTimeoutMs: number): string | null {
+  if (read.header === undefined) return null;
+  const identity = `${read.dev}:${read.ino}`;
+  let walSize = 0;
+  try {
+    const wal = lstatSync(`${path}-wal`);
+    // Anything but a regular file there is odd enough to deserve a full check.
+    walSize = wal.isFile() ? wal.size : -1;
+  } catch {
+    walSize = 0;
+  }
+  if (walSize === 0) return `h:${identity}:${read.header.schemaCookie}:${read.header.changeCounter}`;
+  if (walSize < 0) return null;
+  try {
+    const db = openReadOnly(path, { busyTimeoutMs: Math.min(busyTimeoutMs, 50) });
+    try {
+      return `w:${identity}:${schemaVersion(db)}`;
+    } finally {
+      db.close();
+    }
+  } catch {
+    // The full check reports what is wrong, with the catalogue's code.
+    return null;
+  }
+}
+
+/**
+ * The path, resolved through every symlink, must be the same path under the
+ * resolved root: no component was swapped for a link leading elsewhere.
+ */
+function assertInsideRoot(path: string, context: SweepContext): void {
+  const root = context.pattern.root;
+  const expected = root === '/' ? path : `${context.realRoot}${path.slice(root.length)}`;
+  let real: string;
+  try {
+    real = realpathSync.native(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new DriftdError('DB_NOT_FOUND', `database "${path}" does not exist`, { where: { file: path } });
+    throw new DriftdError('DB_OPEN_FAILED', `database "${path}" cannot be resolved: ${(cause as Error).message}`, { where: { file: path }, cause });
+  }
+  if (real !== expected) {
+    throw new DriftdError('DB_OUTSIDE_ROOT', `database "${path}" resolves to "${real}", outside the fleet root "${root}" (a symlink in its path)`, {
+      where: { file: path, root },
+      hint: 'driftd never follows a symlink out of a fleet root; replace the link with the directory itself',
+    });
+  }
+}
+
+function errorSummary(cause: unknown): ErrorSummary {
+  if (cause instanceof DriftdError) return summarizeError(cause);
+  return { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) };
+}

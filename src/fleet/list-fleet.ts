@@ -1,0 +1,82 @@
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { DriftdError } from '../errors/driftd-error.js';
+import { closeOverGlobstars, step, type FleetPattern } from './fleet-pattern.js';
+import { createYielder } from './yield-to-loop.js';
+
+/** A directory below the root the walk could not list; the rest of the fleet is still listed. */
+export interface UnlistedDirectory {
+  readonly directory: string;
+  readonly message: string;
+}
+
+export interface FleetListing {
+  /** Absolute paths under the configured root, sorted. Regular files only. */
+  readonly files: readonly string[];
+  readonly unlisted: readonly UnlistedDirectory[];
+}
+
+export interface ListFleetOptions {
+  /** Work done between two yields to the event loop. */
+  readonly sliceMs?: number;
+}
+
+/**
+ * Lists the regular files a fleet pattern matches. Never follows a symlink:
+ * entries come from `readdir` with their types (lstat semantics), only real
+ * directories are entered and only regular files are returned, so a link to
+ * `/etc` or to another tenant's file is never listed. A directory swapped for a
+ * symlink between its listing and its own readdir could still be read through;
+ * every file is therefore checked against the root again before it is opened
+ * (`assertInsideRoot`). The root itself is the operator's choice and may be a
+ * symlink. Yields to the event loop every `sliceMs`.
+ */
+export async function listFleet(pattern: FleetPattern, options: ListFleetOptions = {}): Promise<FleetListing> {
+  assertRootDirectory(pattern.root);
+  const yielder = createYielder(options.sliceMs ?? 8);
+  const files: string[] = [];
+  const unlisted: UnlistedDirectory[] = [];
+  const pending: Array<{ directory: string; states: readonly number[] }> = [{ directory: pattern.root, states: closeOverGlobstars(pattern.segments, [0]) }];
+  while (pending.length > 0) {
+    const { directory, states } = pending.pop()!;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(directory, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Removed between its parent's listing and its own: a tenant deleted mid-sweep, not a problem.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') unlisted.push({ directory, message: (error as Error).message });
+      continue;
+    }
+    for (const entry of entries) {
+      const isDirectory = entry.isDirectory();
+      if (!isDirectory && !entry.isFile()) continue;
+      const next = new Set<number>();
+      let matched = false;
+      for (const state of states) {
+        const outcome = step(pattern.segments, state, entry.name, isDirectory);
+        for (const target of outcome.next) next.add(target);
+        matched ||= outcome.file;
+      }
+      const path = directory === '/' ? `/${entry.name}` : `${directory}/${entry.name}`;
+      if (matched) files.push(path);
+      if (next.size > 0) pending.push({ directory: path, states: closeOverGlobstars(pattern.segments, [...next]) });
+    }
+    await yielder.maybeYield();
+  }
+  files.sort();
+  return { files, unlisted };
+}
+
+function assertRootDirectory(root: string): void {
+  let stats;
+  try {
+    stats = statSync(root);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new DriftdError('FLEET_ROOT_MISSING', `fleet root "${root}" does not exist`, { where: { directory: root }, hint: 'create it or fix the "databases" glob; files that appear later are picked up' });
+    }
+    throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${root}" cannot be examined: ${(error as Error).message}`, { where: { directory: root }, cause: error });
+  }
+  if (!stats.isDirectory()) throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${root}" is not a directory`, { where: { directory: root } });
+}
