@@ -12,8 +12,10 @@ import { createDatabaseWithShell, runShell, tempDir } from '../support/temp-db.j
  * executed by Debian's stock `sqlite3` shell — the oracle — and the resulting database must be:
  *  1. in sync with its own `.schema` (verbatim), and with the other declarations its header names
  *     (`-- declare: schema, source, dump`: the fixture text itself, or `.dump`);
- *  2. for every droppable object in turn: dropped by the shell, found, repaired, in sync after,
- *     `PRAGMA integrity_check` ok.
+ *  2. for every droppable object in turn (table, index, view, trigger): dropped by the shell,
+ *     found, repaired, in sync after, `PRAGMA integrity_check` ok. A repair that re-creates an FTS
+ *     sync trigger reports the index as stale (`stale_fts_index`, never repaired automatically):
+ *     the harness then runs the rebuild statement of its hint, as an operator would.
  * Headers: `-- declare: …` (default `schema`), `-- repairUnderMigrationTool: true` (the database
  * carries a migration tool's history table; repair needs the target key, and is held without it).
  *
