@@ -6,7 +6,9 @@
 //           (baseline: the same edit with no writer);
 //  full   — repair attempts per minute on a full disk (a real tmpfs; needs root) on a 1 s schedule with
 //           watching on (baseline: the cycles that ran in the same minute);
-//  cpu    — CPU of an idle daemon with a 50 MB schema file on a 1 s schedule (baseline: a 1 KB schema).
+//  cpu    — CPU of an idle daemon with a 50 MB schema file on a 1 s schedule (baseline: a 1 KB schema);
+//  livez  — GET /livez latency (real HTTP) while reconcile rounds scan a root of 50,000 directories without
+//           the marker (baseline: /livez with nothing running; DRIFTD_BASELINE_DIST adds the baseline build).
 // Run: npm run build && node bench/hardening.bench.mjs [swap|reload|full|cpu ...]
 // Smoke: BENCH_QUICK=1 (fewer swaps, shorter runs). Compare with main: DRIFTD_BASELINE_DIST=/path/to/main/dist
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
@@ -20,7 +22,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const DIST = resolve(import.meta.dirname, '../dist');
 const BASELINE = process.env.DRIFTD_BASELINE_DIST ? resolve(process.env.DRIFTD_BASELINE_DIST) : null;
 const work = mkdtempSync(join(tmpdir(), 'driftd-hardening-bench-'));
-const sections = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['swap', 'reload', 'full', 'cpu'];
+const sections = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['swap', 'reload', 'full', 'cpu', 'livez'];
 const load = (dist, path) => import(pathToFileURL(join(dist, path)).href);
 const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
 const quiet = () => undefined;
@@ -228,7 +230,53 @@ async function benchCpu() {
   console.table(rows);
 }
 
-const benches = { swap: benchSwap, reload: benchReload, full: benchFullDisk, cpu: benchCpu };
+async function livezDuringScan(dist, entries, withScan) {
+  const { reconcileTarget } = await load(dist, 'reconcile/reconcile-target.js');
+  const { reconcileRuleFormat, resolveRule } = await load(dist, 'reconcile/rule/reconcile-rule-format.js');
+  const { createHttpServer, registerRoutes } = await load(DIST, 'http/http-server.js');
+  const dir = mkdtempSync(join(work, 'livez-'));
+  const models = join(dir, 'models');
+  mkdirSync(models);
+  for (let i = 0; i < entries; i++) mkdirSync(join(models, `dir-${i}`));
+  const dbPath = join(dir, 'app.db');
+  new Database(dbPath).exec(MODELFORGE_SQL);
+  const rule = resolveRule(reconcileRuleFormat.parse(RULE), () => models, models);
+  const app = createHttpServer('error');
+  registerRoutes(app, { metricsText: async () => '', metricsContentType: 'text/plain', health: () => ({ status: 'pass', checks: {} }), status: () => ({}), checkNow: async () => ({}), token: () => null });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${app.server.address().port}/livez`;
+  // The client runs in another process, so its timing is not stalled by the loop under test.
+  const client = spawn(process.execPath, ['-e', `
+    const http = require('node:http'); const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const latencies = []; let stop = false; process.on('message', () => { stop = true; });
+    const one = () => { if (stop) { process.send(latencies); return; } const t0 = performance.now();
+      http.get(${JSON.stringify(url)}, { agent }, (res) => { res.resume(); res.on('end', () => { latencies.push(performance.now() - t0); setTimeout(one, 5); }); }); };
+    one();`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const rounds = QUICK ? 1 : 3;
+  const t0 = performance.now();
+  if (withScan) for (let i = 0; i < rounds; i++) await reconcileTarget({ dbPath, rules: [rule], mode: 'dry-run', busyTimeoutMs: 2000 });
+  else await sleep(QUICK ? 2000 : 5000);
+  const scanMs = performance.now() - t0;
+  const latencies = await new Promise((resolve) => {
+    client.once('message', resolve);
+    client.send('stop');
+  });
+  await app.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { requests: latencies.length, p50: at(0.5).toFixed(1), p99: at(0.99).toFixed(1), max: latencies[latencies.length - 1].toFixed(1), scanMsPerRound: withScan ? (scanMs / rounds).toFixed(0) : '' };
+}
+
+async function benchLivez() {
+  const entries = QUICK ? 10_000 : 50_000;
+  const rows = [{ case: 'idle (baseline)', ...(await livezDuringScan(DIST, entries, false)) }];
+  rows.push({ case: `reconcile over ${entries} non-model directories`, ...(await livezDuringScan(DIST, entries, true)) });
+  if (BASELINE) rows.push({ case: `same, baseline build`, ...(await livezDuringScan(BASELINE, entries, true)) });
+  console.log('\n== GET /livez latency (ms) while reconcile scans');
+  console.table(rows);
+}
+
+const benches = { swap: benchSwap, reload: benchReload, full: benchFullDisk, cpu: benchCpu, livez: benchLivez };
 try {
   for (const name of sections) await benches[name]();
 } finally {
