@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // `repair --db/--schema` records into the user's state directory (audit trail): keep tests out of $HOME.
+    env: { XDG_STATE_HOME: join(tmpdir(), 'driftd-test-state') },
   },
 });

@@ -1,14 +1,16 @@
 // What a full check costs (introspect + diff of a 1,000-table × 20-column database with
-// indexes, and of a 10-table one) against the floor of SQLite reading its own schema:
-// `sqlite3 FILE .schema`, whole process. Also what noticing an unchanged database costs
-// (PRAGMA schema_version on an open connection). Run: npm run build && npm run bench
+// indexes, of the same with 300 views and 1,000 triggers, and of a 10-table one) against the
+// floor of SQLite reading its own schema: `sqlite3 FILE .schema`, whole process. What loading
+// the declaration costs against the stock shell executing the same file into `:memory:`. Also
+// what noticing an unchanged database costs (PRAGMA schema_version on an open connection).
+// Run: npm run build && npm run bench
 //
 // Check and floor are measured interleaved, run by run, so both see the same machine load;
 // the ratio is the median of the per-run ratios. The check's CPU time (user + system) is
 // printed beside its wall time: on a busy machine the gap shows how much was waiting.
-// BENCH_SMOKE=1: 3 and 20 tables, 3 runs — proves the script runs (the test suite's smoke mode).
+// BENCH_SMOKE=1: 3 tables, and 20 with 6 views and 20 triggers, 3 runs — proves the script runs (the test suite's smoke mode).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,6 +20,10 @@ import { introspect, schemaVersion } from '../dist/introspect/introspect.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const RUNS = SMOKE ? 3 : Number(process.env.BENCH_RUNS ?? 21);
+/** Scenarios: tables (× 20 columns, 2 indexes each), views, triggers. */
+const SIZES = SMOKE
+  ? [{ tables: 3, views: 0, triggers: 0 }, { tables: 20, views: 6, triggers: 20 }]
+  : [{ tables: 10, views: 0, triggers: 0 }, { tables: 1000, views: 0, triggers: 0 }, { tables: 1000, views: 300, triggers: 1000 }];
 const SQLITE3 = process.env.SQLITE3 ?? '/usr/bin/sqlite3';
 const HAVE_SQLITE3 = existsSync(SQLITE3);
 const COLUMN_TYPES = ['INTEGER NOT NULL DEFAULT 0', 'TEXT', "TEXT NOT NULL DEFAULT ''", 'REAL DEFAULT 0.0', 'BLOB', 'NUMERIC', "VARCHAR(64) DEFAULT 'x'"];
@@ -33,6 +39,46 @@ function schemaSql(tables) {
     statements.push(`CREATE UNIQUE INDEX table_${t}_c3 ON table_${t} (c3)${t % 5 === 0 ? ' WHERE c3 IS NOT NULL' : ''};`);
   }
   return statements.join('\n');
+}
+
+/**
+ * `views` views (a filter of one table, every third a join of two) and `triggers` triggers (one
+ * per table, round robin: an UPDATE OF … WHEN that writes its own table, or an AFTER INSERT that
+ * writes the next table), in the shapes real schemas use.
+ */
+function objectsSql(tables, views, triggers) {
+  const statements = [];
+  for (let v = 0; v < views; v++) {
+    const t = (v * 3) % tables;
+    const u = (t + 1) % tables;
+    statements.push(
+      v % 3 === 2
+        ? `CREATE VIEW view_${v} AS SELECT a.id, a.c1, b.c2 AS other FROM table_${t} AS a JOIN table_${u} AS b ON b.id = a.id WHERE a.c4 IS NOT NULL;`
+        : `CREATE VIEW view_${v} AS SELECT id, c1, c2, c3 FROM table_${t} WHERE c3 IS NOT NULL AND c1 <> 'archived';`,
+    );
+  }
+  for (let g = 0; g < triggers; g++) {
+    const t = g % tables;
+    statements.push(
+      g % 2 === 0
+        ? `CREATE TRIGGER table_${t}_touch_${g} AFTER UPDATE OF c1 ON table_${t} FOR EACH ROW WHEN new.c1 IS NOT old.c1 BEGIN\n  UPDATE table_${t} SET c5 = c5 WHERE id = new.id;\nEND;`
+        : `CREATE TRIGGER table_${t}_copy_${g} AFTER INSERT ON table_${t} BEGIN\n  INSERT INTO table_${(t + 1) % tables} (c2) VALUES (new.c2);\nEND;`,
+    );
+  }
+  return statements.join('\n');
+}
+
+/** Wall ms of one stock-shell process executing `sqlPath` into `:memory:` (the declaration-load floor). */
+function shellLoadRun(sqlPath) {
+  const input = openSync(sqlPath, 'r');
+  try {
+    const start = process.hrtime.bigint();
+    const run = spawnSync(SQLITE3, [':memory:'], { stdio: [input, 'ignore', 'inherit'] });
+    if (run.status !== 0) throw new Error(`${SQLITE3} :memory: < ${sqlPath} exited with ${run.status}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  } finally {
+    closeSync(input);
+  }
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -78,19 +124,34 @@ function coldCheckMs(sqlPath, dbPath) {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script, sqlPath, dbPath], { encoding: 'utf8', cwd: new URL('..', import.meta.url) }));
 }
 
-function benchOne(dir, tables) {
-  const sql = schemaSql(tables);
-  const path = join(dir, `bench-${tables}.sqlite`);
-  const sqlPath = join(dir, `bench-${tables}.sql`);
+function benchOne(dir, { tables, views, triggers }) {
+  const sql = `${schemaSql(tables)}\n${objectsSql(tables, views, triggers)}`;
+  const name = `bench-${tables}-${views}-${triggers}`;
+  const path = join(dir, `${name}.sqlite`);
+  const sqlPath = join(dir, `${name}.sql`);
   const db = new Database(path);
   db.exec(sql);
   db.close();
   writeFileSync(sqlPath, sql);
 
+  // Declaration load and the shell executing the same file into :memory:, interleaved.
   let declared;
-  const loadMs = measure(() => {
+  const load = () => {
     declared = declaredSchemaFromSql(sql, 'bench.sql');
-  }, SMOKE ? 1 : Math.max(5, Math.floor(RUNS / 3)));
+  };
+  load();
+  if (HAVE_SQLITE3) shellLoadRun(sqlPath);
+  const loadRuns = Math.max(SMOKE ? 1 : 5, Math.floor(RUNS / 3));
+  const loads = [];
+  const shellLoads = [];
+  for (let i = 0; i < loadRuns; i++) {
+    loads.push(timed(load).wallMs);
+    if (HAVE_SQLITE3) shellLoads.push(shellLoadRun(sqlPath));
+  }
+  const loadMs = median(loads);
+  const shellLoadMs = HAVE_SQLITE3 ? median(shellLoads) : null;
+  const loadRatio = HAVE_SQLITE3 ? median(loads.map((ms, i) => ms / shellLoads[i])) : null;
+  if (declared.views.length !== views || declared.triggers.length !== triggers) throw new Error(`the declaration of ${name} lost views or triggers`);
 
   const live = new Database(path, { readonly: true, fileMustExist: true });
   const result = diff(declared, introspect(live));
@@ -116,9 +177,9 @@ function benchOne(dir, tables) {
 
   const coldMs = median(Array.from({ length: SMOKE ? 1 : 5 }, () => coldCheckMs(sqlPath, path)));
   // The unchanged-database check: one pragma on an already-open read-only connection.
-  const versionUs = measure(() => schemaVersion(live), RUNS * 50) * 1000;
+  const versionUs = measure(() => schemaVersion(live), SMOKE ? 10 : RUNS * 50) * 1000;
   live.close();
-  return { tables, loadMs, introspectMs, diffMs, checkMs, checkCpuMs, coldMs, versionUs, floorMs, ratio };
+  return { tables, views, triggers, loadMs, shellLoadMs, loadRatio, introspectMs, diffMs, checkMs, checkCpuMs, coldMs, versionUs, floorMs, ratio };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'driftd-bench-'));
@@ -128,10 +189,15 @@ try {
   const engine = new Database(':memory:').prepare('SELECT sqlite_version() AS v').get().v;
   console.log(`median of ${RUNS} runs after one warm-up; Node ${process.version}, SQLite ${engine} (better-sqlite3), sqlite3 CLI ${floorVersion}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const fmt = (ms) => `${ms.toFixed(2)} ms`;
-  for (const tables of SMOKE ? [3, 20] : [10, 1000]) {
-    const r = benchOne(dir, tables);
-    console.log(`\n${tables} tables x 20 columns, ${tables * 2} indexes`);
+  for (const size of SIZES) {
+    const r = benchOne(dir, size);
+    const objects = size.views + size.triggers > 0 ? `, ${size.views} views, ${size.triggers} triggers` : '';
+    console.log(`\n${size.tables} tables x 20 columns, ${size.tables * 2} indexes${objects}`);
     console.log(`  declared schema load (once per file change): ${fmt(r.loadMs)}`);
+    if (r.shellLoadMs !== null) {
+      console.log(`  sqlite3 :memory: < FILE (whole process):     ${fmt(r.shellLoadMs)} wall`);
+      console.log(`  ratio load / shell load:                     ${r.loadRatio.toFixed(2)}x wall (target <= 2x)`);
+    }
     console.log(`  introspect:                                  ${fmt(r.introspectMs)}`);
     console.log(`  diff:                                        ${fmt(r.diffMs)}`);
     console.log(`  full check (introspect + diff):              ${fmt(r.checkMs)} wall, ${fmt(r.checkCpuMs)} CPU`);

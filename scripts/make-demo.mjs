@@ -2,13 +2,14 @@
 // The database predates 0.2.1 (no is_custom_base_model), so the app's INSERTs
 // failed after training had written the model to disk: those directories have
 // no row. Run by `npm run demo`; safe to rerun (it starts from scratch).
+// `node scripts/make-demo.mjs DIR` lays it out in DIR instead (the status-page browser test does).
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const data = join(repo, '.demo', 'ModelForge');
+const data = process.argv[2] ? resolve(process.argv[2]) : join(repo, '.demo', 'ModelForge');
 const models = join(data, 'models');
 const fixtures = join(repo, 'demo', 'fixtures', 'peft-output-sample');
 const adapterTemplate = JSON.parse(readFileSync(join(fixtures, 'adapter_config.json'), 'utf8'));

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import type { AuditSink } from '../audit/audit-sink.js';
 import { basename, join, resolve } from 'node:path';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
@@ -38,6 +39,13 @@ export interface CheckRequest {
    * `repairUnderMigrationTool`). Off by default: the tool's pending migrations would then fail.
    */
   readonly repairUnderMigrationTool?: boolean;
+  /** Where each repair statement and backup is recorded (audit trail); none when absent. */
+  readonly audit?: AuditSink;
+  /**
+   * Called in repair mode when there is a plan to apply, before the backup and the write: from here
+   * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
+   */
+  readonly onRepairStart?: () => void;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -46,10 +54,14 @@ export interface ReportedDrift {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly safe: boolean;
   readonly detail: string;
   /** Why it is repaired automatically, or why not. */
   readonly reason: string;
+  /** A statement the operator can run to fix what driftd leaves alone (stale_fts_index: the FTS rebuild). */
+  readonly hint?: string;
   /** The statement that repairs it (safe items only). */
   readonly sql?: string;
 }
@@ -59,6 +71,8 @@ export interface AppliedStep {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly sql: string;
 }
 
@@ -125,9 +139,10 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     };
   }
 
+  request.onRepairStart?.();
   let backupPath: string | null = null;
   try {
-    if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()));
+    if (request.backup) backupPath = await backupDatabase(readonlyDb, request.dbPath, request.backup, request.now ?? (() => new Date()), request.audit);
   } finally {
     readonlyDb.close();
   }
@@ -135,7 +150,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
   let outcome;
   try {
-    outcome = applyRepair(writable, request.declared, { diff: request.diff, safety });
+    outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
   } catch (error) {
     // A step refused for lack of access is the database's condition, not the plan's: report it as such.
     const cause = error instanceof DriftdError ? error.cause : undefined;
@@ -194,9 +209,11 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
       table: item.table,
       ...('column' in item ? { column: item.column } : {}),
       ...('index' in item && item.index !== undefined ? { index: item.index } : {}),
+      ...objectNames(item),
       safe: step !== undefined,
       detail: item.detail,
       reason: step?.reason ?? unsafe?.reason ?? '',
+      ...(item.kind === 'stale_fts_index' ? { hint: item.rebuild } : {}),
       ...(step ? { sql: step.sql } : {}),
     };
   });
@@ -209,8 +226,15 @@ function appliedStep(step: RepairStep): AppliedStep {
     table: drift.table,
     ...('column' in drift ? { column: drift.column } : {}),
     ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
+    ...objectNames(drift),
     sql: step.sql,
   };
+}
+
+function objectNames(drift: Drift): { view?: string; trigger?: string } {
+  if ('view' in drift) return { view: drift.view };
+  if ('trigger' in drift) return { trigger: drift.trigger };
+  return {};
 }
 
 /**
@@ -218,7 +242,7 @@ function appliedStep(step: RepairStep): AppliedStep {
  * first change, so the copy is a consistent snapshot even while the
  * application writes. Keeps the newest `keep` copies of this database.
  */
-async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date): Promise<string> {
+async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date, audit?: AuditSink): Promise<string> {
   const stamp = now().toISOString().replace(/[:.]/g, '-');
   // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
   // /b/app.db) in one backup directory must never rotate each other's copies away.
@@ -226,12 +250,19 @@ async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: Back
   const { createHash } = await import('node:crypto');
   const prefix = `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.`;
   const destination = join(settings.dir, `${prefix}${stamp}.bak`);
+  const ticket = audit?.intend({ kind: 'backup', path: destination }) ?? null;
   try {
     mkdirSync(settings.dir, { recursive: true });
-    await db.backup(destination);
+    // Written under a temporary name and renamed: a copy under its final name is always complete
+    // (the audit trail's start-up resolution takes an existing file as a backup taken).
+    const partial = `${destination}.partial`;
+    await db.backup(partial);
+    renameSync(partial, destination);
+    if (ticket) audit!.settle(ticket, { status: 'applied' });
     const copies = readdirSync(settings.dir).filter((name) => name.startsWith(prefix) && name.endsWith('.bak')).sort();
     for (const old of copies.slice(0, Math.max(0, copies.length - settings.keep))) rmSync(join(settings.dir, old), { force: true });
   } catch (error) {
+    if (ticket && !existsSync(destination)) audit!.settle(ticket, { status: 'not-applied', reason: `backup failed: ${(error as Error).message}` });
     throw new DriftdError('BACKUP_FAILED', `backing up "${dbPath}" to "${destination}" failed: ${(error as Error).message}`, {
       cause: error,
       where: { file: dbPath, backup: destination },

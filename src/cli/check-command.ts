@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
@@ -44,6 +45,8 @@ export function checkCommand(kind: 'check' | 'repair') {
     const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
+    // Every change is recorded in the audit journal (intent before the commit, outcome after).
+    const journal = mode === 'repair' ? journalForWriting(selection.config, io.env) : null;
     for (const target of selection.targets) {
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
       // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
@@ -60,6 +63,7 @@ export function checkCommand(kind: 'check' | 'repair') {
             busyTimeoutMs,
             backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
             poolSize: selection.config?.poolSize ?? 4,
+            ...(journal && targetMode === 'repair' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
           });
           results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, fleet: run } });
           continue;
@@ -74,6 +78,7 @@ export function checkCommand(kind: 'check' | 'repair') {
           // The command-line flag is the operator's explicit say-so for this run, like the target's key.
           repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
+          ...(journal && targetMode === 'repair' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
         });
         results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, report } });
       } catch (error) {

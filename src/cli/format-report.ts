@@ -23,12 +23,13 @@ export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
   if (options.reportOnly) lines.push('  report-only target: not repaired (repair: "report"); shown as a dry run');
   for (const tool of report.migrationTools) lines.push(`  migration tool: ${tool.name} (history table "${tool.table}")`);
   if (report.repairHeld !== null) lines.push(`  repair held: ${report.repairHeld}`);
-  if (report.drift.length === 0) lines.push('  no drift: every declared table, column and index matches');
+  if (report.drift.length === 0) lines.push('  no drift: every declared table, column, index, view and trigger matches');
   for (const item of report.drift) {
     lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(18)} ${where(item).padEnd(40)} ${item.detail}`);
     if (item.sql && mode !== 'check') lines.push(`         ${mode === 'dry-run' ? 'would run' : 'plan'}: ${item.sql}`);
     else if (item.sql) lines.push(`         repair with: ${item.sql}`);
     if (!item.safe) lines.push(`         not repaired: ${item.reason}`);
+    if (item.hint) lines.push(`         run: ${item.hint}`);
   }
   for (const step of report.applied) lines.push(`  applied: ${step.sql}`);
   for (const extra of report.extras) lines.push(`  extra  ${extra.kind.padEnd(18)} ${extra.detail}`);
@@ -49,6 +50,8 @@ export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
 function where(item: ReportedDrift): string {
   if (item.column) return `${item.table}.${item.column}`;
   if (item.index) return `${item.table} index ${item.index}`;
+  if (item.trigger) return `${item.table} trigger ${item.trigger}`;
+  if (item.view) return `view ${item.view}`;
   return item.table;
 }
 

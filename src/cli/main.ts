@@ -14,6 +14,7 @@ usage:
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
   driftd validate --config FILE [--json]
   driftd version | --version
+  driftd history [--config FILE] [--target NAME] [--since TIME] [--limit N] [--json]
   driftd help
 
 exit codes: 0 in sync / nothing to do, 1 drift found or left (reconcile: orphans left or directories skipped), 2 error
@@ -30,6 +31,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   reconcile: async (argv, io) => (await import('./reconcile-command.js')).reconcileCommand(argv, io),
   run: async (argv, io) => (await import('./run-command.js')).runCommand()(argv, io),
   validate: async (argv, io) => (await import('./validate-command.js')).validateCommand(argv, io),
+  history: async (argv, io) => (await import('./history-command.js')).historyCommand(argv, io),
 };
 
 /**

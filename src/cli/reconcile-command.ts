@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DriftdError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
+import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
@@ -57,18 +58,27 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const mode = values['dry-run'] ? 'dry-run' : 'apply';
   const results: TargetResult[] = [];
   const failures: string[] = [];
+  const journal = mode === 'apply' ? journalForWriting(selection.config, io.env) : null;
   for (const target of targets) {
     const reportOnly = target.repair === 'report';
     const targetMode = reportOnly ? 'dry-run' : mode;
     try {
       if (target.fleet) {
-        const fleet = await runFleetOnce(target, loadDeclaredSchema(target.schema), { mode: 'check', reconcile: targetMode, busyTimeoutMs, backup: null, poolSize: selection.config?.poolSize ?? 4 });
+        const fleet = await runFleetOnce(target, loadDeclaredSchema(target.schema), {
+          mode: 'check',
+          reconcile: targetMode,
+          busyTimeoutMs,
+          backup: null,
+          poolSize: selection.config?.poolSize ?? 4,
+          ...(journal && targetMode === 'apply' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
+        });
         results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports: [], fleet, error: null });
         const failed = fleetFailure(fleet);
         if (failed) failures.push(withContext(`target "${target.name}"`, new DriftdError(failed.code, failed.message)).toLine());
         continue;
       }
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs });
+      const audit = journal && targetMode === 'apply' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, ...audit });
       results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
       for (const report of reports) {
         if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
@@ -93,7 +103,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
 }
 
 /** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
-export function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
+function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
   const lines: string[] = [];
   if (result.fleet) return fleetReconcileText(result.fleet, mode, result.reportOnly);
   if (result.error !== null) {

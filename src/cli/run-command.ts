@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblems, validateConfigFile } from '../config/validate-config.js';
+import { AuditJournal } from '../audit/audit-journal.js';
+import { resolvePending } from '../audit/resolve-pending.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { ReconcileStep } from '../daemon/target-runner.js';
 import { createHttpServer, LOG_LEVELS, registerRoutes, type LogLevel } from '../http/http-server.js';
@@ -52,9 +54,14 @@ export function runCommand(deps: RunCommandDeps = {}) {
       return EXIT.error;
     }
     const config = loaded.validated.config;
-    const app = createHttpServer(level);
+    const app = createHttpServer(level, { maxConnections: config.http.maxConnections, keepAliveTimeoutMs: config.http.keepAliveTimeoutMs });
     const metrics = new DaemonMetrics({ version: packageVersion(), nodeVersion: process.version });
-    const daemon = new Daemon({ configPath, initial: loaded.validated, env: io.env, logger: app.log, metrics, ...(deps.reconcile ? { reconcile: deps.reconcile } : {}) });
+    // The audit trail: first answer the intents a killed driftd left without an outcome, from the databases themselves.
+    const journal = new AuditJournal(config.audit);
+    const resolved = resolvePending(journal);
+    for (const item of resolved.resolved) app.log.warn({ id: item.id, database: item.database, outcome: item.outcome.status }, 'audit: resolved a change interrupted by a stop');
+    for (const item of resolved.left) app.log.warn({ id: item.id, database: item.database, reason: item.reason }, 'audit: a change interrupted by a stop is still unresolved');
+    const daemon = new Daemon({ configPath, initial: loaded.validated, env: io.env, logger: app.log, metrics, audit: journal, ...(deps.reconcile ? { reconcile: deps.reconcile } : {}) });
 
     if (values.once) {
       const report = await daemon.runCycle('manual');
@@ -68,6 +75,8 @@ export function runCommand(deps: RunCommandDeps = {}) {
       metricsContentType: metrics.contentType,
       health: () => daemon.health(),
       status: () => daemon.status(),
+      auditEntries: (filter) => journal.entries(filter),
+      journalPath: journal.path,
       fleetFiles: (query) => daemon.fleetFiles(query),
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,

@@ -15,7 +15,14 @@ export interface FleetRun {
 export async function runFleetOnce(
   target: TargetConfig,
   declared: { readonly schema: DeclaredSchema['schema'] },
-  settings: { readonly mode: FleetSweepSettings['mode']; readonly reconcile: FleetSweepSettings['reconcile']; readonly busyTimeoutMs: number; readonly backup: BackupSettings | null; readonly poolSize: number },
+  settings: {
+    readonly mode: FleetSweepSettings['mode'];
+    readonly reconcile: FleetSweepSettings['reconcile'];
+    readonly busyTimeoutMs: number;
+    readonly backup: BackupSettings | null;
+    readonly poolSize: number;
+    readonly audit?: FleetSweepSettings['audit'];
+  },
 ): Promise<FleetRun> {
   const clock = (): number => performance.now();
   const runner = new FleetRunner(target.name, {
@@ -25,7 +32,7 @@ export async function runFleetOnce(
     now: () => new Date(),
   });
   // One sweep, no earlier state: the hash only ties results to a declaration between sweeps.
-  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile });
+  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, ...(settings.audit ? { audit: settings.audit } : {}) });
   return { report, results: runner.results() };
 }
 

@@ -17,7 +17,7 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   if (values.config === undefined) throw usageError('driftd validate: name the config: --config FILE');
   const result = validateConfigFile(values.config, io.env);
   if (values.json) {
-    io.stdout(`${JSON.stringify(result.ok ? { ok: true, targets: result.validated.config.targets.map((target) => target.name) } : { ok: false, problems: result.problems })}\n`);
+    io.stdout(`${JSON.stringify(result.ok ? { ok: true, targets: result.validated.config.targets.map((target) => target.name), warnings: result.validated.warnings } : { ok: false, problems: result.problems })}\n`);
     return result.ok ? EXIT.ok : EXIT.error;
   }
   if (!result.ok) {
@@ -26,6 +26,7 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
     return EXIT.error;
   }
   const { config } = result.validated;
+  for (const warning of result.validated.warnings) io.stderr(`driftd validate: warning: ${warning}\n`);
   io.stdout(`config "${config.source}" is valid: ${config.targets.length} target${config.targets.length === 1 ? '' : 's'} (${config.targets.map((target) => target.name).join(', ')}), schedule "${config.schedule}"\n`);
   return EXIT.ok;
 }

@@ -8,9 +8,9 @@ import { reconcileRuleFormat } from '../reconcile/rule/reconcile-rule-format.js'
  */
 
 /** A secret given inline or, better, read from the environment: `{"fromEnv": "DRIFTD_TOKEN"}`. */
-export const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
+const secretFormat = z.union([z.string().min(16, 'a token needs at least 16 characters'), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
 
-export const targetFormat = z.strictObject({
+const targetFormat = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-" (it becomes a metric label)'),
   database: z.string().min(1).optional().describe('the one database file of this target (or use "databases")'),
   databases: z
@@ -41,8 +41,10 @@ export const configFormat = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(9187),
       token: secretFormat.optional(),
+      maxConnections: z.number().int().min(1).max(100_000).default(256).describe('open connections beyond this are refused at accept'),
+      keepAliveTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe('an idle keep-alive socket is closed after this long'),
     })
-    .default({ host: '127.0.0.1', port: 9187 }),
+    .default({ host: '127.0.0.1', port: 9187, maxConnections: 256, keepAliveTimeoutMs: 5000 }),
   backup: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -50,8 +52,26 @@ export const configFormat = z.strictObject({
       keep: z.number().int().min(1).max(1000).default(5),
     })
     .default({ enabled: false, dir: 'backups', keep: 5 }),
+  audit: z
+    .strictObject({
+      dir: z.string().min(1).optional().describe('where the audit journal lives; default: $STATE_DIRECTORY/audit under systemd, else "audit" beside the config file'),
+      maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(8 * 1024 * 1024).describe('the journal file is rotated once it reaches this size'),
+      keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
+    })
+    .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
+  fullCheck: z
+    .strictObject({
+      everyCycles: z.number().int().min(1).max(1_000_000).default(120).describe('a full check runs after at most this many fast-path cycles of a target'),
+      everySeconds: z.number().int().min(1).max(604_800).default(600).describe('and at least this often, whatever the fast path says'),
+    })
+    .default({ everyCycles: 120, everySeconds: 600 }),
+  repairBackoff: z
+    .strictObject({
+      initialSeconds: z.number().int().min(1).max(86_400).default(30).describe('wait after the first failed repair of a target; doubles per failure'),
+      maxSeconds: z.number().int().min(1).max(604_800).default(3600).describe('longest wait between repair attempts'),
+    })
+    .default({ initialSeconds: 30, maxSeconds: 3600 }),
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 
-export type ConfigInput = z.input<typeof configFormat>;
 export type ParsedConfigFormat = z.output<typeof configFormat>;

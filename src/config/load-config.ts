@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
+import { readConfigBytes } from './read-config-file.js';
 import { parseConfig, type ConfigParseResult } from './parse-config.js';
 
 /**
@@ -9,15 +9,8 @@ import { parseConfig, type ConfigParseResult } from './parse-config.js';
  */
 export function loadConfig(path: string, env: Readonly<Record<string, string | undefined>> = process.env): ConfigParseResult {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(absolute, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? { ok: false, problems: [{ path: '(file)', message: `config file "${absolute}" does not exist`, code: 'CONFIG_NOT_FOUND' }] }
-      : { ok: false, problems: [{ path: '(file)', message: `cannot read "${absolute}": ${(error as Error).message}`, code: 'CONFIG_UNREADABLE' }] };
-  }
-  return parseConfig(text, { baseDir: dirname(absolute), env, source: absolute, declaredSchema: (schemaPath) => loadDeclaredSchema(schemaPath).schema });
+  const read = readConfigBytes(absolute);
+  if (!read.ok) return { ok: false, problems: [read.problem] };
+  return parseConfig(read.bytes.toString('utf8'), { baseDir: dirname(absolute), env, source: absolute, declaredSchema: (schemaPath) => loadDeclaredSchema(schemaPath).schema });
 }
 

@@ -47,8 +47,14 @@ export interface Config {
   readonly watch: boolean;
   /** Most SQLite connections fleet targets hold open at once. */
   readonly poolSize: number;
-  readonly http: { readonly host: string; readonly port: number; readonly token: string | null };
+  readonly http: { readonly host: string; readonly port: number; readonly token: string | null; readonly maxConnections: number; readonly keepAliveTimeoutMs: number };
+  /** A full check (introspect and diff) at least this often per target, even when the fast path says nothing changed. */
+  readonly fullCheck: { readonly everyCycles: number; readonly everySeconds: number };
+  /** Exponential back-off between failed repairs of a target. */
+  readonly repairBackoff: { readonly initialSeconds: number; readonly maxSeconds: number };
   readonly backup: { readonly enabled: boolean; readonly dir: string; readonly keep: number };
+  /** The audit journal: absolute directory, rotation size and rotated files kept. */
+  readonly audit: { readonly dir: string; readonly maxBytes: number; readonly keep: number };
   readonly targets: readonly TargetConfig[];
 }
 
@@ -176,8 +182,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       debounceMs: data.debounceMs,
       watch: data.watch,
       poolSize: data.poolSize,
-      http: { host: data.http.host, port: data.http.port, token },
+      http: { host: data.http.host, port: data.http.port, token, maxConnections: data.http.maxConnections, keepAliveTimeoutMs: data.http.keepAliveTimeoutMs },
+      fullCheck: data.fullCheck,
+      repairBackoff: data.repairBackoff,
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
+      audit: { dir: auditDir(data.audit.dir, at, options.env), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
       targets: data.targets.map((target, index) => ({
         name: target.name,
         database: fleets[index]?.pattern ?? at(target.database!),
@@ -222,13 +231,6 @@ function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], p
   };
 }
 
-/** The throwing form: one `CONFIG_INVALID` error listing every problem. */
-export function parseConfigOrThrow(text: string, options: ParseConfigOptions): Config {
-  const result = parseConfig(text, options);
-  if (result.ok) return result.config;
-  throw configProblemsError(options.source, result.problems);
-}
-
 export function configProblemsError(source: string, problems: readonly ConfigProblem[]): DriftdError {
   const fileLevel = problems.length === 1 ? problems[0]!.code : undefined;
   return new DriftdError(
@@ -238,8 +240,19 @@ export function configProblemsError(source: string, problems: readonly ConfigPro
   );
 }
 
+/**
+ * The audit journal's directory: `audit.dir` when set (relative to the config
+ * file); else `audit` under the first directory of systemd's STATE_DIRECTORY
+ * (set by `StateDirectory=` in the unit); else `audit` beside the config file.
+ */
+function auditDir(configured: string | undefined, at: (path: string) => string, env: Readonly<Record<string, string | undefined>>): string {
+  if (configured !== undefined) return at(configured);
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  return state && isAbsolute(state) ? resolve(state, 'audit') : at('audit');
+}
+
 /** `['targets', 0, 'name']` → `targets[0].name` */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
   return out === '' ? '(root)' : out;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadDeclaredSchema, type DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { parseConfig, type Config, type ConfigProblem } from './parse-config.js';
+import { readConfigBytes } from './read-config-file.js';
+import { sharedDatabaseWarnings } from './shared-databases.js';
 
 /** A config together with every target's loaded declaration: what the daemon runs on. */
 export interface ValidatedConfig {
@@ -12,6 +13,8 @@ export interface ValidatedConfig {
   readonly configHash: string;
   /** By target name. */
   readonly declared: ReadonlyMap<string, DeclaredSchema>;
+  /** Not problems, but worth the operator's eye: two targets on one database file. */
+  readonly warnings: readonly string[];
 }
 
 export type ValidateConfigResult =
@@ -26,17 +29,9 @@ export type ValidateConfigResult =
  */
 export function validateConfigFile(path: string, env: Readonly<Record<string, string | undefined>>): ValidateConfigResult {
   const absolute = resolve(path);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(absolute);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem: ConfigProblem =
-      code === 'ENOENT'
-        ? { path: '(file)', message: `config file "${absolute}" does not exist`, code: 'CONFIG_NOT_FOUND' }
-        : { path: '(file)', message: `cannot read "${absolute}": ${(error as Error).message}`, code: 'CONFIG_UNREADABLE' };
-    return { ok: false, problems: [problem], configHash: null };
-  }
+  const read = readConfigBytes(absolute);
+  if (!read.ok) return { ok: false, problems: [read.problem], configHash: null };
+  const bytes = read.bytes;
   const configHash = createHash('sha256').update(bytes).digest('hex');
   // Each schema file is loaded once: for checking the reconcile rules against it and for running on it.
   const loaded = new Map<string, DeclaredSchema>();
@@ -67,7 +62,7 @@ export function validateConfigFile(path: string, env: Readonly<Record<string, st
     }
   }
   if (!parsed.ok || problems.length > 0) return { ok: false, problems, configHash };
-  return { ok: true, validated: { config: parsed.config, configHash, declared } };
+  return { ok: true, validated: { config: parsed.config, configHash, declared, warnings: sharedDatabaseWarnings(parsed.config.targets) } };
 }
 
 /** The `targets` array of config bytes that did not parse as a whole; empty when even that cannot be read. */

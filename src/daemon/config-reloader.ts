@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config/parse-config.js';
 import { formatProblems, validateConfigFile, type ValidatedConfig } from '../config/validate-config.js';
+import { FILE_LIMITS, fileIdentity, readRegularFile, sameIdentity, type FileIdentity } from '../fs/read-regular-file.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { DaemonLogger } from './daemon-logger.js';
 
@@ -42,6 +42,8 @@ export class ConfigReloader {
   private last: LastReload;
   /** The last failed reload (file hash and problems), so the same broken file is not re-reported on every tick. */
   private lastAttempt: string | null = null;
+  /** Each schema file's identity when last hashed, and that hash: an unchanged identity is not re-read. */
+  private schemaFiles = new Map<string, SchemaFileEntry>();
 
   constructor(
     private readonly deps: ConfigReloaderDeps,
@@ -93,13 +95,25 @@ export class ConfigReloader {
     return { ok: true, changed, problems: [] };
   }
 
-  /** A schema file of the active config whose content no longer matches what was loaded. */
+  /**
+   * A schema file of the active config whose content no longer matches what was loaded. Called
+   * every cycle, so it costs one stat per file: the content is re-read and re-hashed only when the
+   * file's identity (device, inode, size, mtime, ctime) changed since it was last hashed — a 50 MB
+   * schema is not re-read every second.
+   */
   schemaFilesChanged(): boolean {
+    const known = this.schemaFiles;
+    this.schemaFiles = new Map();
+    let changed = false;
     for (const target of this.active.config.targets) {
       const declared = this.active.declared.get(target.name);
-      if (declared && fileHash(target.schema) !== declared.contentHash) return true;
+      if (!declared) continue;
+      let entry = this.schemaFiles.get(target.schema) ?? known.get(target.schema);
+      if (!entry || !entry.trusted || !sameIdentity(entry.identity, fileIdentity(target.schema))) entry = hashSchemaFile(target.schema, this.deps.now().getTime());
+      if (entry) this.schemaFiles.set(target.schema, entry);
+      if (entry?.hash !== declared.contentHash) changed = true;
     }
-    return false;
+    return changed;
   }
 }
 
@@ -107,10 +121,27 @@ function schemaHashes(validated: ValidatedConfig): string {
   return [...validated.declared.entries()].map(([name, declared]) => `${name}=${declared.contentHash}`).join(',');
 }
 
-function fileHash(path: string): string | null {
-  try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
-  } catch {
-    return null;
-  }
+/**
+ * File times tick with the kernel's coarse clock (a few ms), so two writes inside one tick can leave
+ * size, mtime and ctime alike ("racy" files, as git calls them). An identity is trusted only when the
+ * file had been left alone this long before it was hashed; until then it is re-hashed every time.
+ */
+const RACY_WINDOW_MS = 2_000;
+
+interface SchemaFileEntry {
+  readonly identity: FileIdentity;
+  readonly hash: string;
+  readonly trusted: boolean;
+}
+
+/** The hash of a schema file's bytes with the identity of the descriptor they were read from; undefined when it cannot be read. */
+function hashSchemaFile(path: string, nowMs: number): SchemaFileEntry | undefined {
+  const read = readRegularFile(path, { maxBytes: FILE_LIMITS.schema });
+  if (read.kind !== 'bytes') return undefined;
+  return {
+    identity: read.identity,
+    // Hashed as loadDeclaredSchema hashes it (the UTF-8 text), so an unchanged file always compares equal.
+    hash: createHash('sha256').update(read.bytes.toString('utf8')).digest('hex'),
+    trusted: nowMs - Math.max(read.identity.mtimeMs, read.identity.ctimeMs) > RACY_WINDOW_MS,
+  };
 }

@@ -10,23 +10,30 @@ export interface ConfigWatchHandlers {
 }
 
 /**
- * Watching: the files a config names, split by purpose — the config and schema
- * files (a change means reload) and each target's database and `-wal` (a change
- * means check). Returns null when the config turns watching off.
+ * A config or schema edit reloads at the latest this many debounce periods after it was first seen,
+ * even while the editor keeps writing (issue 9: a shared watcher let a busy database starve reloads).
+ */
+export const CONFIG_MAX_WAIT_DEBOUNCES = 4;
+
+/**
+ * Watching, one watcher per purpose: the config and schema files (a change means reload) and each
+ * target's database and `-wal` (a change means check). They never share a debounce timer, so an
+ * application committing every few ms delays a config edit by no more than the config watcher's
+ * own debounce (bounded by `CONFIG_MAX_WAIT_DEBOUNCES`); database events keep their trailing
+ * debounce. Returns null when the config turns watching off.
  */
 export function watchConfig(configPath: string, config: Config, handlers: ConfigWatchHandlers): FileWatcher | null {
   if (!config.watch) return null;
-  const configFiles = new Set([configPath, ...config.targets.map((target) => target.schema)]);
-  // Fleet targets (a glob in `database`) are watched by watchFleet, directory by directory.
+  const configFiles = [configPath, ...config.targets.map((target) => target.schema)];
+  // Fleet targets (a glob in `databases`) are watched by watchFleet, directory by directory.
   const databaseFiles = config.targets.filter((target) => !target.fleet).flatMap((target) => [target.database, `${target.database}-wal`]);
-  return watchFiles(
-    [...configFiles, ...databaseFiles],
-    config.debounceMs,
-    (changed) => {
-      const configTouched = [...changed].some((path) => configFiles.has(path));
-      if (configTouched) handlers.onConfigChange(changed);
-      else handlers.onDatabaseChange(changed);
+  const watchers = [
+    watchFiles(configFiles, { debounceMs: config.debounceMs, maxWaitMs: config.debounceMs * CONFIG_MAX_WAIT_DEBOUNCES }, handlers.onConfigChange, handlers.onError),
+    watchFiles(databaseFiles, { debounceMs: config.debounceMs }, handlers.onDatabaseChange, handlers.onError),
+  ];
+  return {
+    async close() {
+      await Promise.all(watchers.map((watcher) => watcher.close()));
     },
-    handlers.onError,
-  );
+  };
 }

@@ -26,7 +26,11 @@ export class CycleRecorder {
     metrics.checkRan(target, report.durationMs / 1000);
     if (report.error) {
       metrics.checkFailed(target, report.error.code);
-      logger.error({ target, code: report.error.code, hint: report.error.hint }, `check failed: ${report.error.message}`);
+      logger.error({ target, code: report.error.code, hint: report.error.hint }, `${report.repairFailed ? 'repair' : 'check'} failed: ${report.error.message}`);
+      if (report.repairFailed) metrics.repairFailed(target);
+      if (report.repairFailed && report.repairBackoff) {
+        logger.warn({ target, failures: report.repairBackoff.failures, retryAt: report.repairBackoff.retryAt, code: report.repairBackoff.lastCode }, 'repairs backed off: drift is checked and reported, not repaired, until the retry time or a schema change');
+      }
     } else {
       metrics.checkSucceeded(target, this.now().getTime() / 1000);
     }
@@ -43,14 +47,21 @@ export class CycleRecorder {
       const seen = this.loggedDrift.get(target) ?? new Set<string>();
       const current = new Set(check.drift.map(driftLogKey));
       this.loggedDrift.set(target, current);
+      let newDrift = false;
       for (const item of check.drift) {
         if (seen.has(driftLogKey(item))) continue;
-        logger.warn({ target, table: item.table, column: item.column, index: item.index, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason }, `drift found: ${item.detail}`);
+        newDrift = true;
+        logger.warn(
+          { target, table: item.table, column: item.column, index: item.index, view: item.view, trigger: item.trigger, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason, hint: item.hint },
+          `drift found: ${item.detail}`,
+        );
       }
+      // Said once with the drift it holds back, not on every later check.
+      if (newDrift && check.repairHeld !== null) logger.warn({ target, migrationTools: check.migrationTools.map((tool) => tool.id) }, `repair held: ${check.repairHeld}`);
     }
     for (const step of report.applied) {
       metrics.repairApplied(target, step.table, step.kind);
-      logger.info({ target, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
+      logger.info({ target, table: step.table, column: step.column, index: step.index, view: step.view, trigger: step.trigger, kind: step.kind, sql: step.sql }, 'repair applied');
     }
     if (!report.reconciled) return;
     this.recordReconcile(report);
@@ -105,6 +116,8 @@ export class CycleRecorder {
       target,
       report.reconcile.map((rule) => ({ table: rule.table, orphans: Math.max(0, rule.orphans - rule.recovered.length - rule.raced), recovered: rule.recovered.length, dangling: rule.dangling, skipped: rule.skipped.length })),
     );
+    // Only the directories skipped in this round stay remembered: the set follows the tree, it does not grow with churn.
+    const skippedNow = new Set<string>();
     for (const rule of report.reconcile) {
       if (rule.blockedBy) logger.warn({ target, rule: rule.rule, table: rule.table }, `reconcile blocked: ${rule.blockedBy}`);
       for (const row of rule.recovered) logger.info({ target, rule: rule.rule, table: rule.table, directory: row.directory, path: row.path }, 'row recovered');
@@ -112,12 +125,19 @@ export class CycleRecorder {
         // A directory still being written is normal; anything else the operator should see — once, not every cycle.
         const key = `${target}\u0000${rule.rule}\u0000${skipped.directory}\u0000${skipped.reason}`;
         const first = !this.loggedSkips.has(key);
-        this.loggedSkips.add(key);
+        skippedNow.add(key);
         const fields = { target, rule: rule.rule, table: rule.table, directory: skipped.directory, reason: skipped.reason };
         if (first && skipped.reason !== 'settling') logger.warn(fields, `directory skipped: ${skipped.detail}`);
         else logger.debug(fields, `directory skipped: ${skipped.detail}`);
       }
     }
+    for (const key of this.loggedSkips) if (key.startsWith(`${target}\u0000`) && !skippedNow.has(key)) this.loggedSkips.delete(key);
+    for (const key of skippedNow) this.loggedSkips.add(key);
+  }
+
+  /** How many skipped directories are remembered (bounded by the directories skipped in each target's last round). */
+  get rememberedSkips(): number {
+    return this.loggedSkips.size;
   }
 }
 

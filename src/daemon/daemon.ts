@@ -1,3 +1,4 @@
+import type { AuditJournal } from '../audit/audit-journal.js';
 import type { Config } from '../config/parse-config.js';
 import type { ValidatedConfig } from '../config/validate-config.js';
 import { assessHealth, type HealthReport } from '../health/assess-health.js';
@@ -13,7 +14,7 @@ import { transition, type LifecycleState } from './lifecycle.js';
 import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
 import { FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
-import { fleetFiles, fleetSummary } from './fleet-status.js';
+import { fleetFiles, fleetSummary, type FleetTargetSummary } from './fleet-status.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
 import { retryWhileBusy } from './retry-while-busy.js';
 import { watchFleet } from './watch-fleet.js';
@@ -34,6 +35,31 @@ export interface CycleReport {
   readonly fleets: readonly FleetSweepReport[];
 }
 
+/** One cycle as the status page lists it. */
+export interface CycleSummary {
+  readonly cycle: number;
+  readonly reason: CycleReason;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly targets: readonly { readonly target: string; readonly ok: boolean; readonly durationMs: number }[];
+}
+
+const RECENT_CYCLES = 10;
+
+/** GET /status. */
+export interface DaemonStatus {
+  readonly state: LifecycleState;
+  readonly config: { readonly source: string; readonly schedule: string; readonly watch: boolean; readonly lastReload: { readonly ok: boolean; readonly at: string; readonly problems: readonly string[] }; readonly warnings: readonly string[] };
+  readonly cycles: {
+    readonly completed: number;
+    readonly skippedTicks: number;
+    readonly running: boolean;
+    readonly last: Omit<CycleSummary, 'targets'> | null;
+    readonly recent: readonly CycleSummary[];
+  };
+  readonly targets: readonly (TargetCycleReport | FleetTargetSummary | { readonly target: string; readonly database: string; readonly pending: true })[];
+}
+
 export interface DaemonOptions {
   readonly configPath: string;
   /** The config validated at startup (the CLI refuses to start without one). */
@@ -42,6 +68,8 @@ export interface DaemonOptions {
   readonly logger: DaemonLogger;
   readonly metrics: DaemonMetrics;
   readonly reconcile?: ReconcileStep;
+  /** Where every change to a database is recorded (audit trail); its directory is fixed until restart. */
+  readonly audit?: AuditJournal;
   readonly now?: () => Date;
   /** Monotonic milliseconds. */
   readonly clock?: () => number;
@@ -74,6 +102,8 @@ export class Daemon {
   private fleetWatchers: FileWatcher[] = [];
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
+  /** The last cycles, newest last, for the status page. */
+  private readonly recentCycles: CycleSummary[] = [];
   private readonly now: () => Date;
   private readonly clock: () => number;
   private readonly reconcile: ReconcileStep;
@@ -111,6 +141,7 @@ export class Daemon {
     this.schedule.arm(this.config.schedule);
     void this.armWatcher();
     this.options.logger.info({ schedule: this.config.schedule, watch: this.config.watch, targets: this.config.targets.map((target) => target.name) }, 'daemon started');
+    this.warnSharedDatabases();
   }
 
   /**
@@ -187,10 +218,10 @@ export class Daemon {
   }
 
   /**
-   * GET /status: the daemon's state and each target's last report (a fleet
-   * target: its totals and the first files that need attention).
+   * GET /status (and the page at /): the daemon's state and each target's last
+   * report (a fleet target: its totals and the first files that need attention).
    */
-  status(): Record<string, unknown> {
+  status(): DaemonStatus {
     const lastReload = this.reloader.lastReload;
     const lastCycle = this.lastCycle;
     return {
@@ -200,17 +231,19 @@ export class Daemon {
         schedule: this.config.schedule,
         watch: this.config.watch,
         lastReload: { ok: lastReload.ok, at: new Date(lastReload.atMs).toISOString(), problems: lastReload.problems },
+        warnings: this.reloader.current.warnings,
       },
       cycles: {
         completed: this.queue.count - (this.queue.isRunning ? 1 : 0),
         skippedTicks: this.skippedTicks,
         running: this.queue.isRunning,
         last: lastCycle ? { cycle: lastCycle.cycle, reason: lastCycle.reason, startedAt: lastCycle.startedAt, durationMs: lastCycle.durationMs } : null,
+        recent: [...this.recentCycles],
       },
       targets: this.config.targets.map((target) => {
         const fleet = this.fleets.get(target.name);
         if (fleet) return fleetSummary(target, fleet);
-        return this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true };
+        return this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true as const };
       }),
     };
   }
@@ -247,6 +280,7 @@ export class Daemon {
           backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
           reconcile: reason === 'watch' ? 'none' : writes ? 'apply' : 'dry-run',
           ...(reason === 'watch' && pending ? { only: [...pending] } : {}),
+          ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
         });
         if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
         this.recorder.recordFleet(sweep, fleet.results('drifted'));
@@ -261,6 +295,9 @@ export class Daemon {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
         reconcileOnlyAfterChange: reason === 'watch',
+        ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
+        fullCheck: active.config.fullCheck,
+        repairBackoff: active.config.repairBackoff,
       });
       this.recorder.record(report);
       reports.push(report);
@@ -269,6 +306,8 @@ export class Daemon {
     }
     const result: CycleReport = { cycle, reason, startedAt: startedAt.toISOString(), durationMs: this.clock() - t0, targets: reports, fleets };
     this.lastCycle = result;
+    this.recentCycles.push({ cycle, reason, startedAt: result.startedAt, durationMs: result.durationMs, targets: [...reports.map((report) => ({ target: report.target, ok: report.ok, durationMs: report.durationMs })), ...fleets.map((sweep) => ({ target: sweep.target, ok: sweep.error === null, durationMs: sweep.durationMs }))] });
+    if (this.recentCycles.length > RECENT_CYCLES) this.recentCycles.shift();
     log.debug({ cycle, reason, durationMs: result.durationMs }, 'cycle finished');
     return result;
   }
@@ -280,6 +319,14 @@ export class Daemon {
     if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
       this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
     }
+    if (JSON.stringify(before.audit) !== JSON.stringify(next.config.audit)) {
+      this.options.logger.warn({ audit: next.config.audit }, 'audit journal settings take effect on restart only');
+    }
+    this.warnSharedDatabases();
+  }
+
+  private warnSharedDatabases(): void {
+    for (const warning of this.reloader.current.warnings) this.options.logger.warn({ config: this.options.configPath }, warning);
   }
 
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */

@@ -5,20 +5,38 @@ export interface FileWatcher {
   close(): Promise<void>;
 }
 
+export interface WatchTiming {
+  /** Quiet period: `onChange` fires this long after the last event. */
+  readonly debounceMs: number;
+  /**
+   * Longest time from the first pending event to `onChange`, however often events keep coming (a
+   * trailing debounce alone never fires while a busy file keeps changing). Default: no maximum.
+   */
+  readonly maxWaitMs?: number;
+}
+
 /**
  * Watches a set of files and calls `onChange` with the paths that changed,
- * once per quiet period of `debounceMs`.
+ * once per quiet period of `debounceMs` (and at the latest `maxWaitMs` after the first change).
  *
  * It watches the files' directories (depth 0) and filters by name rather than
  * watching the files themselves: editors save by writing a temp file and
  * renaming it over the original, and SQLite creates and deletes `-wal`/`-journal`
  * files, so the inode a file watch would follow comes and goes.
  */
-export function watchFiles(paths: readonly string[], debounceMs: number, onChange: (changed: ReadonlySet<string>) => void, onError: (error: unknown) => void): FileWatcher {
+export function watchFiles(paths: readonly string[], timing: WatchTiming, onChange: (changed: ReadonlySet<string>) => void, onError: (error: unknown) => void): FileWatcher {
   const files = new Set(paths.map((path) => resolve(path)));
   const directories = new Set([...files].map((path) => dirname(path)));
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
+  let firstPendingAt: number | null = null;
+  const flush = (): void => {
+    timer = null;
+    firstPendingAt = null;
+    const changed = pending;
+    pending = new Set();
+    onChange(changed);
+  };
   const watcher: FSWatcher = watch([...directories], {
     ignoreInitial: true,
     depth: 0,
@@ -28,13 +46,11 @@ export function watchFiles(paths: readonly string[], debounceMs: number, onChang
     const absolute = resolve(path);
     if (!files.has(absolute)) return;
     pending.add(absolute);
+    const now = performance.now();
+    firstPendingAt ??= now;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      const changed = pending;
-      pending = new Set();
-      onChange(changed);
-    }, debounceMs);
+    const untilMax = timing.maxWaitMs === undefined ? Infinity : firstPendingAt + timing.maxWaitMs - now;
+    timer = setTimeout(flush, Math.max(0, Math.min(timing.debounceMs, untilMax)));
   };
   watcher.on('add', record).on('change', record).on('unlink', record).on('error', onError);
   return {

@@ -1,5 +1,5 @@
 import type { TargetConfig } from '../config/parse-config.js';
-import type { FleetFileResult, FleetRunner } from '../fleet/fleet-runner.js';
+import type { FleetFileResult, FleetRunner, FleetSweepReport, FleetTotals } from '../fleet/fleet-runner.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
 
 /** Files listed under a fleet target in the whole `/status`: enough to act on, never the whole fleet. */
@@ -7,15 +7,29 @@ const ATTENTION_IN_SUMMARY = 20;
 
 const needsAttention = (file: FleetFileResult): boolean => file.state === 'drifted' || file.state === 'error';
 
+/** A fleet target in `GET /status` (typed so the status page can render it). */
+export type FleetTargetSummary =
+  | { readonly target: string; readonly databases: string; readonly fleet: true; readonly pending: true }
+  | {
+      readonly target: string;
+      readonly databases: string;
+      readonly fleet: true;
+      readonly files: number;
+      readonly totals: FleetTotals;
+      readonly droppedTotal: number;
+      readonly lastSweep: Pick<FleetSweepReport, 'startedAt' | 'durationMs' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'error' | 'unlisted'>;
+      readonly attention: { readonly total: number; readonly shown: readonly FleetFileResult[]; readonly more: string };
+    };
+
 /** A fleet target in `GET /status`: its last sweep, totals and the first files that need attention. */
-export function fleetSummary(target: TargetConfig, runner: FleetRunner): Record<string, unknown> {
+export function fleetSummary(target: TargetConfig, runner: FleetRunner): FleetTargetSummary {
   const sweep = runner.report;
-  if (!sweep) return { target: target.name, databases: target.database, fleet: true, pending: true };
+  if (!sweep) return { target: target.name, databases: target.database, fleet: true as const, pending: true as const };
   const attention = runner.results().filter(needsAttention);
   return {
     target: target.name,
     databases: target.database,
-    fleet: true,
+    fleet: true as const,
     files: sweep.files,
     totals: runner.totals(),
     droppedTotal: runner.dropped,

@@ -1,11 +1,13 @@
 import { statSync } from 'node:fs';
+import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
+import { readDatabaseHeader } from '../db/database-header.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, errorFromSummary, summarizeError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
-import { reconcileTarget, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
+import { reconcileTarget, type ReconcileMemory, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
 import { retryWhileBusy, sleep } from './retry-while-busy.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
@@ -21,6 +23,8 @@ export interface ReconcileSummary {
   /** Orphans another writer inserted between scan and insert. */
   readonly raced: number;
   readonly dangling: number;
+  /** The first dangling rows (rowid, stored path), for the status page. */
+  readonly danglingRows?: readonly { readonly rowid: number | null; readonly storedPath: string }[];
   readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
   readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
 }
@@ -30,14 +34,27 @@ export interface ReconcileSummary {
  * directories appear without any schema change). Injected so the daemon does
  * not depend on how rows are recovered; `noReconcile` when a target has no rules.
  */
-export type ReconcileStep = (target: TargetConfig, options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply' }) => Promise<readonly ReconcileSummary[]>;
+export type ReconcileStep = (
+  target: TargetConfig,
+  options: { readonly busyTimeoutMs: number; readonly mode: 'dry-run' | 'apply'; readonly audit?: AuditSink; readonly memory?: ReconcileMemory },
+) => Promise<readonly ReconcileSummary[]>;
+
+/** Dangling rows listed per rule in the status (the count is always whole). */
+const DANGLING_SHOWN = 50;
 
 export const noReconcile: ReconcileStep = async () => [];
 
 /** The real step: `reconcileTarget` over the target's rules (apply for repair "auto", dry-run for "report"). */
 export const reconcileRules: ReconcileStep = async (target, options) => {
   if (target.reconcile.length === 0) return [];
-  const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: options.mode, busyTimeoutMs: options.busyTimeoutMs });
+  const reports = await reconcileTarget({
+    dbPath: target.database,
+    rules: target.reconcile,
+    mode: options.mode,
+    busyTimeoutMs: options.busyTimeoutMs,
+    ...(options.audit ? { audit: options.audit } : {}),
+    ...(options.memory ? { memory: options.memory } : {}),
+  });
   return reports.map((report) => ({
     rule: report.rule,
     table: report.table,
@@ -47,6 +64,7 @@ export const reconcileRules: ReconcileStep = async (target, options) => {
     recovered: report.recovered.map((item) => ({ directory: item.directory, path: item.path })),
     raced: report.raced.length,
     dangling: report.dangling.length,
+    danglingRows: report.dangling.slice(0, DANGLING_SHOWN).map((row) => ({ rowid: row.rowid, storedPath: row.storedPath })),
     skipped: report.skipped.map((item) => ({ directory: item.directory, reason: item.reason, detail: item.detail })),
     timings: report.timings,
   }));
@@ -74,6 +92,31 @@ export interface TargetCycleReport {
   readonly reconcile: readonly ReconcileSummary[];
   /** The reconcile step ran in this cycle (only then are its counts new). */
   readonly reconciled: boolean;
+  /** A repair was attempted in this cycle and failed (rolled back): counted in driftd_repair_failures_total. */
+  readonly repairFailed: boolean;
+  /** Set while repairs of this target are backed off after failures: drift is checked and reported, not repaired. */
+  readonly repairBackoff: RepairBackoffStatus | null;
+}
+
+export interface RepairBackoffStatus {
+  /** Failed repairs in a row. */
+  readonly failures: number;
+  /** When the next repair may be attempted (ISO time). */
+  readonly retryAt: string;
+  readonly lastCode: string;
+}
+
+/** Defaults for `TargetRunSettings.fullCheck` and `.repairBackoff` (the config's defaults). */
+export const DEFAULT_FULL_CHECK = { everyCycles: 120, everySeconds: 600 } as const;
+export const DEFAULT_REPAIR_BACKOFF = { initialSeconds: 30, maxSeconds: 3600 } as const;
+
+/**
+ * Seconds to wait after the `failures`-th failed repair in a row: `initialSeconds`, doubling per
+ * failure, never more than `maxSeconds`. Pure.
+ */
+export function repairBackoffSeconds(failures: number, settings: { readonly initialSeconds: number; readonly maxSeconds: number }): number {
+  if (failures <= 0) return 0;
+  return Math.min(settings.maxSeconds, settings.initialSeconds * 2 ** Math.min(failures - 1, 30));
 }
 
 export interface TargetRunnerDeps {
@@ -92,6 +135,23 @@ export interface TargetRunSettings {
    * otherwise rescan the model directories on every write; the schedule scans them.
    */
   readonly reconcileOnlyAfterChange?: boolean;
+  /** Records every change this run makes (audit trail), bound to the target and cycle. */
+  readonly audit?: AuditSink;
+  /** Force a full check after this many fast-path runs or this long since the last one (default `DEFAULT_FULL_CHECK`). */
+  readonly fullCheck?: { readonly everyCycles: number; readonly everySeconds: number };
+  /** Back-off between failed repairs (default `DEFAULT_REPAIR_BACKOFF`). */
+  readonly repairBackoff?: { readonly initialSeconds: number; readonly maxSeconds: number };
+}
+
+interface BackoffState {
+  readonly failures: number;
+  /** Monotonic ms. */
+  readonly retryAtClock: number;
+  readonly retryAt: string;
+  readonly lastCode: string;
+  /** The schema_version and declaration the failed repair ran on: a real schema change resets the back-off. */
+  readonly version: number;
+  readonly declarationHash: string;
 }
 
 /**
@@ -119,6 +179,12 @@ export class TargetRunner {
   private lastReconcile: readonly ReconcileSummary[] = [];
   /** The database the state above belongs to. */
   private database: string | null = null;
+  private fastPathRuns = 0;
+  /** Monotonic ms of the last full check. */
+  private lastFullCheckClock = 0;
+  private backoff: BackoffState | null = null;
+  /** Directories the reconcile step skipped, so unchanged malformed metadata is not re-parsed every cycle. */
+  private readonly reconcileMemory: ReconcileMemory = new Map();
 
   constructor(
     readonly name: string,
@@ -147,6 +213,8 @@ export class TargetRunner {
       this.lastCheck = null;
       this.lastCheckedAt = null;
       this.lastReconcile = [];
+      this.backoff = null;
+      this.reconcileMemory.clear();
       this.database = target.database;
     }
     const startedAt = this.deps.now();
@@ -155,16 +223,26 @@ export class TargetRunner {
     let fastPath = false;
     let applied: CheckReport['applied'] = [];
     let reconciled = false;
+    let repairStarted = false;
     let error: TargetCycleReport['error'] = null;
+    const fullCheck = settings.fullCheck ?? DEFAULT_FULL_CHECK;
+    let version = -1;
     try {
-      const version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs);
+      version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs);
       up = true;
-      const key = `${version}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}`;
-      const writes = target.repair === 'auto';
+      // A real schema change (another schema_version, another declaration) ends a back-off at once.
+      if (this.backoff && (this.backoff.version !== version || this.backoff.declarationHash !== declared.contentHash)) this.backoff = null;
+      const backedOff = this.backoff !== null && this.deps.clock() < this.backoff.retryAtClock;
+      const writes = target.repair === 'auto' && !backedOff;
+      const key = `${version}\u0000${changeCounterKey(target.database)}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}\u0000${writes ? 'repair' : 'check'}`;
       // Both steps wait for other connections' locks on timers, never inside SQLite (retry-while-busy.ts).
       const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(writes ? { waitBeforeRetry: this.writeLockWaiter(target.database) } : {}) };
-      if (key === this.checkedKey && this.lastCheck) {
+      // The fast path trusts the key; a full check still runs every so often in case the key is blind
+      // (a file overwritten in place by a copy with an equal schema_version, a WAL-mode database).
+      const fullCheckDue = this.fastPathRuns >= fullCheck.everyCycles || this.deps.clock() - this.lastFullCheckClock >= fullCheck.everySeconds * 1000;
+      if (key === this.checkedKey && this.lastCheck && !fullCheckDue) {
         fastPath = true;
+        this.fastPathRuns++;
       } else {
         const report = await retryWhileBusy(
           (busyTimeoutMs) =>
@@ -179,18 +257,29 @@ export class TargetRunner {
               backup: settings.backup,
               clock: this.deps.clock,
               now: this.deps.now,
+              ...(settings.audit ? { audit: settings.audit } : {}),
+              onRepairStart: () => {
+                repairStarted = true;
+              },
             }),
           busy,
         );
         this.lastCheck = report;
         this.lastCheckedAt = startedAt.toISOString();
+        this.fastPathRuns = 0;
+        this.lastFullCheckClock = this.deps.clock();
         applied = report.applied;
+        // A repair that went through, or nothing left to repair, ends a back-off.
+        if (repairStarted || !report.remaining.some((item) => item.safe)) this.backoff = null;
         // After a repair our own ALTER moved schema_version: check fully once more rather than trust a version read
         // after the commit (another process may have changed the schema in between).
         this.checkedKey = report.applied.length > 0 ? null : key;
       }
       if (!(fastPath && settings.reconcileOnlyAfterChange)) {
-        this.lastReconcile = await retryWhileBusy((busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run' }), busy);
+        this.lastReconcile = await retryWhileBusy(
+          (busyTimeoutMs) => this.deps.reconcile(target, { busyTimeoutMs, mode: writes ? 'apply' : 'dry-run', memory: this.reconcileMemory, ...(settings.audit ? { audit: settings.audit } : {}) }),
+          busy,
+        );
         reconciled = true;
         // A failed rule is reported, not thrown, so the other rules' recovered rows are still counted and logged;
         // the cycle fails with the rule's code as it did when reconcileTarget threw.
@@ -206,6 +295,20 @@ export class TargetRunner {
       // A missing, replaced or corrupt file must be reopened from scratch next time.
       if (!up || failure.code !== 'DB_BUSY') this.closeConnection();
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
+      if (repairStarted) {
+        // Back off: the next attempts wait, doubling, so a repair that keeps failing (a full disk) does not
+        // retry under BEGIN IMMEDIATE on every cycle and every write its own attempt caused.
+        const failures = (this.backoff?.failures ?? 0) + 1;
+        const waitMs = repairBackoffSeconds(failures, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF) * 1000;
+        this.backoff = {
+          failures,
+          retryAtClock: this.deps.clock() + waitMs,
+          retryAt: new Date(this.deps.now().getTime() + waitMs).toISOString(),
+          lastCode: failure.code,
+          version,
+          declarationHash: declared.contentHash,
+        };
+      }
     }
     this.lastReport = {
       target: target.name,
@@ -221,6 +324,8 @@ export class TargetRunner {
       applied,
       reconcile: this.lastReconcile,
       reconciled,
+      repairFailed: error !== null && repairStarted,
+      repairBackoff: this.backoff ? { failures: this.backoff.failures, retryAt: this.backoff.retryAt, lastCode: this.backoff.lastCode } : null,
     };
     return this.lastReport;
   }
@@ -313,6 +418,20 @@ function writeLockHeld(database: string): boolean {
     return sqliteError(cause, database, 'waiting for the write lock').code === 'DB_BUSY';
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * The header's file change counter (offset 24) where it is exact: in rollback-journal mode every
+ * commit increments it, so a copy written over the file in place shows. In WAL mode commits do not
+ * touch it (fileformat.html#file_change_counter): '' there, and the periodic full check covers it.
+ */
+function changeCounterKey(database: string): string {
+  try {
+    const { header } = readDatabaseHeader(database, { followSymlinks: true });
+    return header && !header.walMode ? String(header.changeCounter) : '';
+  } catch {
+    return '';
   }
 }
 

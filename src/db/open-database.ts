@@ -75,7 +75,7 @@ function needsWriterRecovery(error: unknown): boolean {
   return code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY';
 }
 
-export function assertRegularFile(path: string): void {
+function assertRegularFile(path: string): void {
   let stats;
   try {
     stats = statSync(path);

@@ -17,15 +17,17 @@ export type StatementAction =
       readonly action: 'create';
       readonly kind: CreateKind;
       readonly name: string;
-      /** For a virtual table: its module, lower case (`fts5`, `rtree`, …). */
-      readonly module?: string;
       /** The SQL to execute when it is not the statement's own text (a virtual table dumped by `.dump`). */
       readonly sql?: string;
     }
   /** Framing or an internal object that SQLite makes itself: not executed, not compared. */
   | { readonly action: 'skip'; readonly why: string }
-  /** Rows of the user's data: `.dump` output rather than `.schema`. */
-  | { readonly action: 'data'; readonly verb: string }
+  /**
+   * Rows: `.dump` output rather than `.schema`. `table` is the target when it could be read; the
+   * loader skips rows bound for a virtual table's shadow table (the index's own content, which
+   * `.dump` prints even for an empty FTS table) and refuses the rest.
+   */
+  | { readonly action: 'data'; readonly verb: string; readonly table?: string }
   /** Anything else: ATTACH, DROP, temp objects, AS SELECT, other pragmas… */
   | { readonly action: 'forbidden' };
 
@@ -42,12 +44,13 @@ export function isInternalTable(name: string): boolean {
 /**
  * Decides what a statement of a declaration is. Accepted verbatim:
  * - `sqlite3 FILE .schema`: CREATE TABLE/VIRTUAL TABLE/INDEX/VIEW/TRIGGER, plus `sqlite_sequence`,
- *   `sqlite_stat1..4` and virtual tables' shadow tables, skipped (the caller skips shadow tables,
- *   which only the database can name);
+ *   `sqlite_stat1..4` and virtual tables' shadow tables, skipped (the caller skips shadow tables:
+ *   only the database knows them, once their virtual table exists — `.schema` and `.dump` print
+ *   a virtual table before its shadows);
  * - the schema part of `.dump`: `PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; … COMMIT;`, its
  *   `PRAGMA writable_schema=ON/OFF` and `INSERT INTO sqlite_schema(…) VALUES('table',…,'CREATE VIRTUAL TABLE …')`
  *   (how `.dump` declares a virtual table), `ANALYZE sqlite_schema`, and the rows it writes into
- *   sqlite_sequence / sqlite_stat* (SQLite's bookkeeping, not the application's data);
+ *   sqlite_sequence / sqlite_stat* and virtual tables' shadow tables (SQLite's bookkeeping, not the application's data);
  * - generators: `BEGIN;`/`COMMIT;` framing (Django sqlmigrate, drizzle-kit), the version rows a
  *   Rails structure.sql appends to its schema_migrations table (and any known migration tool's
  *   history table).
@@ -109,7 +112,7 @@ function classifyData(tokens: readonly Token[]): StatementAction {
     return { action: 'forbidden' };
   }
   if (verb === 'INSERT' && isMigrationHistoryTable(target.name)) return { action: 'skip', why: 'migration history rows' };
-  return { action: 'data', verb };
+  return { action: 'data', verb, table: target.name };
 }
 
 /**
@@ -153,9 +156,6 @@ function classifyCreate(tokens: readonly Token[]): StatementAction {
   if (target === null) return { action: 'create', kind, name: '' };
   if (target.schema !== null && target.schema !== 'main') return { action: 'forbidden' };
   if (kind === 'table' && isWord(tokens[target.next], 'AS')) return { action: 'forbidden' };
-  if (kind === 'virtual_table' && isWord(tokens[target.next], 'USING') && tokens[target.next + 1] !== undefined) {
-    return { action: 'create', kind, name: target.name, module: identifierText(tokens[target.next + 1]!).toLowerCase() };
-  }
   return { action: 'create', kind, name: target.name };
 }
 
@@ -221,9 +221,11 @@ export function splitStatements(text: string): Statement[] {
     if (isTrigger) {
       if (!inBody && isWord(token, 'BEGIN')) inBody = true;
       else if (inBody && isWord(token, 'CASE')) caseDepth++;
-      else if (inBody && isWord(token, 'END')) {
+      else if (inBody && isWord(token, 'END') && !isPunct(all[i - 1], '.')) {
+        // END is also a valid column name (`SET end = …`, `new.end`): only END closing a CASE, or
+        // END followed by `;` or the end of the text, is a keyword here.
         if (caseDepth > 0) caseDepth--;
-        else inBody = false;
+        else if (all[i + 1] === undefined || isPunct(all[i + 1], ';')) inBody = false;
       }
       if (inBody) continue;
     }
@@ -239,26 +241,3 @@ function isTriggerHead(tokens: readonly Token[], i: number): boolean {
   return isWord(tokens[next], 'TRIGGER');
 }
 
-/**
- * The shadow tables each built-in virtual table module makes (xShadowName in fts3.c, fts5 and
- * rtree.c). Used for a shadow table declared before its virtual table; otherwise the database
- * itself says which tables are shadows (pragma_table_list type 'shadow'), for any module.
- */
-const SHADOW_SUFFIXES: Readonly<Record<string, readonly string[]>> = {
-  fts3: ['content', 'segments', 'segdir', 'docsize', 'stat'],
-  fts4: ['content', 'segments', 'segdir', 'docsize', 'stat'],
-  fts5: ['data', 'idx', 'content', 'docsize', 'config'],
-  rtree: ['node', 'parent', 'rowid'],
-  rtree_i32: ['node', 'parent', 'rowid'],
-  geopoly: ['node', 'parent', 'rowid'],
-};
-
-/** Whether `name` is `<vtab>_<suffix>` for a declared virtual table whose module makes that shadow. */
-export function isKnownShadowName(name: string, virtualTables: ReadonlyMap<string, string>): boolean {
-  const lower = name.toLowerCase();
-  for (let cut = lower.lastIndexOf('_'); cut > 0; cut = lower.lastIndexOf('_', cut - 1)) {
-    const module = virtualTables.get(lower.slice(0, cut));
-    if (module !== undefined && (SHADOW_SUFFIXES[module] ?? []).includes(lower.slice(cut + 1))) return true;
-  }
-  return false;
-}

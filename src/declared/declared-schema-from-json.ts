@@ -25,14 +25,17 @@ export function declaredSchemaFromJson(text: string, label: string): Schema {
   return declaredSchemaFromSql(declaredJsonToSql(parsed.data), label);
 }
 
+const PATH_NOUNS: Readonly<Record<string, string>> = { tables: 'table', columns: 'column', indexes: 'index', views: 'view', triggers: 'trigger' };
+
 /** `tables.fine_tuned_models.columns.model_name.type` → `table "fine_tuned_models" column "model_name" field "type"` */
 function describePath(path: readonly PropertyKey[]): string {
   const parts: string[] = [];
   for (let i = 0; i < path.length; i++) {
     const key = String(path[i]);
     const next = path[i + 1] === undefined ? undefined : String(path[i + 1]);
-    if ((key === 'tables' || key === 'columns' || key === 'indexes') && next !== undefined) {
-      parts.push(`${key === 'tables' ? 'table' : key === 'columns' ? 'column' : 'index'} "${next}"`);
+    const noun = PATH_NOUNS[key];
+    if (noun !== undefined && next !== undefined) {
+      parts.push(`${noun} "${next}"`);
       i++;
     } else {
       parts.push(`field "${key}"`);

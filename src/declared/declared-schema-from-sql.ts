@@ -2,7 +2,7 @@ import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
-import { classifyStatement, isInternalTable, isKnownShadowName, splitStatements } from './declaration-statements.js';
+import { classifyStatement, isInternalTable, splitStatements } from './declaration-statements.js';
 
 const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER statements (main schema, no AS SELECT), and the framing of `.dump` and schema generators';
 
@@ -17,19 +17,18 @@ const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] 
  */
 export function declaredSchemaFromSql(text: string, label: string): Schema {
   const statements = splitStatements(text).map((statement) => ({ statement, action: classifyStatement(statement.tokens) }));
-  // Virtual tables by lower-case name → module, so a shadow table is recognised wherever it appears.
-  const virtualTables = new Map<string, string>();
-  for (const { action } of statements) {
-    if (action.action === 'create' && action.kind === 'virtual_table' && action.module !== undefined) virtualTables.set(action.name.toLowerCase(), action.module);
-  }
   const memory = openSqlite(':memory:');
   try {
     const shadowType = memory.prepare(`SELECT type FROM pragma_table_list(?) WHERE schema = 'main'`).pluck();
+    // Whatever SQLite reports as a shadow table (vtab.html#xshadowname), for any module: the virtual
+    // table made it. A shadow table declared before its virtual table fails as in the stock shell.
+    const isShadow = (name: string): boolean => shadowType.get(name) === 'shadow';
     for (const { statement, action } of statements) {
       switch (action.action) {
         case 'skip':
           continue;
         case 'data':
+          if (action.table !== undefined && isShadow(action.table)) continue;
           throw new DriftdError('SCHEMA_SQL_FORBIDDEN', `${label}:${statement.line}: a declaration holds no rows, found ${action.verb} "${firstWords(statement.text)}"`, {
             where: { file: label, line: statement.line },
             hint: 'use `sqlite3 FILE .schema`, not `.dump`: the schema file declares tables, indexes, views and triggers, not data',
@@ -40,7 +39,7 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
             hint: 'keep ATTACH, DROP, ALTER, temp objects, settings and data out of the schema file',
           });
         case 'create':
-          if (action.kind === 'table' && (isInternalTable(action.name) || isKnownShadowName(action.name, virtualTables) || shadowType.get(action.name) === 'shadow')) continue;
+          if (action.kind === 'table' && (isInternalTable(action.name) || isShadow(action.name))) continue;
           try {
             memory.exec(action.sql ?? statement.text);
           } catch (error) {
@@ -50,6 +49,8 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
             });
           }
           continue;
+        default:
+          throw new Error(`unhandled statement action ${(action satisfies never) as string}`);
       }
     }
     const schema = introspect(memory);

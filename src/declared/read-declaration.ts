@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DriftdError } from '../errors/driftd-error.js';
+import { FILE_LIMITS, readRegularFileOrThrow } from '../fs/read-regular-file.js';
 import type { Schema } from '../schema/schema-model.js';
 
 export interface DeclaredSchema {
@@ -19,14 +19,8 @@ export interface DeclarationText {
 
 /** Reads a `.sql` or `.json` declaration file. Throws `DriftdError` naming the file. */
 export function readDeclaration(path: string): DeclarationText {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DriftdError('SCHEMA_NOT_FOUND', `schema file "${path}" does not exist`, { where: { file: path } });
-    throw new DriftdError('SCHEMA_UNREADABLE', `schema file "${path}" cannot be read: ${(error as Error).message}`, { where: { file: path }, cause: error });
-  }
+  // A regular file of bounded size, opened without blocking: a FIFO or /dev/zero named as a schema must not hang or exhaust the daemon.
+  const text = readRegularFileOrThrow(path, 'schema file', { missing: 'SCHEMA_NOT_FOUND', notAFile: 'SCHEMA_NOT_A_FILE', tooLarge: 'SCHEMA_TOO_LARGE', unreadable: 'SCHEMA_UNREADABLE' }, { maxBytes: FILE_LIMITS.schema }).bytes.toString('utf8');
   const extension = extname(path).toLowerCase();
   if (extension === '.sql') return { text, format: 'sql' };
   if (extension === '.json') return { text, format: 'json' };

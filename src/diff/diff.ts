@@ -9,10 +9,14 @@ import {
   type Table,
 } from '../schema/schema-model.js';
 import type { ColumnMismatch, Drift, Extra } from './drift.js';
+import { diffViewsAndTriggers } from './diff-views-and-triggers.js';
 import { matchesAnyPattern } from './like-pattern.js';
 
 export interface DiffOptions {
-  /** LIKE patterns (`%`, `_`) of live table names to leave out entirely, e.g. `_litestream_%`. */
+  /**
+   * LIKE patterns (`%`, `_`) of names to leave out of the extras, e.g. `_litestream_%`: they apply
+   * to every kind of object — tables, indexes, views, triggers (and the triggers of an ignored table).
+   */
   readonly ignoreTables?: readonly string[];
 }
 
@@ -47,16 +51,17 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       }
       continue;
     }
-    diffTable(declaredTable, liveTable, drift, extras);
+    diffTable(declaredTable, liveTable, drift, extras, ignore);
   }
   for (const liveTable of actual.tables) {
     if (declaredTables.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
     extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
   }
+  diffViewsAndTriggers(declared, actual, ignore, drift, extras);
   return { drift, extras };
 }
 
-function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
+function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
   const table = declared.name;
   const pairs = pairColumns(declared.columns, live.columns);
   for (const [column, liveColumn] of pairs.declared) {
@@ -92,7 +97,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
     }
   }
 
-  diffIndexes(declared, live, drift, extras);
+  diffIndexes(declared, live, drift, extras, ignore);
   diffForeignKeys(declared, live, drift);
 }
 
@@ -161,7 +166,7 @@ function sameDefault(a: DefaultValue | null, b: DefaultValue | null): boolean {
   return defaultKey(a) === defaultKey(b);
 }
 
-function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[]): void {
+function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
   const table = declared.name;
   const named = (t: Table): Index[] => t.indexes.filter((index) => index.origin === 'c');
   const declaredNamed = named(declared);
@@ -188,7 +193,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
     }
   }
   for (const liveIndex of liveNamed) {
-    if (declaredByName.has(nameKey(liveIndex.name))) continue;
+    if (declaredByName.has(nameKey(liveIndex.name)) || matchesAnyPattern(liveIndex.name, ignore)) continue;
     extras.push({ kind: 'extra_index', table, index: liveIndex.name, detail: `index "${liveIndex.name}" on "${table}" is not declared (left alone)` });
   }
 
@@ -218,7 +223,7 @@ function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
 }
 
 /** Declared types compare without case and white-space differences: `varchar( 10 )` = `VARCHAR(10)`. */
-export function normalizeType(type: string): string {
+function normalizeType(type: string): string {
   return type.toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
 }
 
@@ -233,7 +238,7 @@ function typeText(column: Column): string {
 }
 
 /** `DEFAULT NULL` and no default are the same thing (lang_createtable.html#dfltval). */
-export function defaultKey(value: DefaultValue | null): string {
+function defaultKey(value: DefaultValue | null): string {
   if (value === null) return 'null:NULL';
   switch (value.kind) {
     case 'literal':

@@ -1,4 +1,4 @@
-import type { Column, Index, Table } from '../schema/schema-model.js';
+import type { Column, Index, Table, Trigger, View } from '../schema/schema-model.js';
 
 /**
  * One difference between the declared schema and the live database, as plain
@@ -17,7 +17,37 @@ export type Drift =
     }
   | { readonly kind: 'missing_index'; readonly table: string; readonly index: string; readonly declaredIndex: Index; readonly detail: string }
   | ColumnMismatch
-  | TableMismatch;
+  | TableMismatch
+  | { readonly kind: 'missing_view'; readonly table: string; readonly view: string; readonly declaredView: View; readonly detail: string }
+  | { readonly kind: 'missing_trigger'; readonly table: string; readonly trigger: string; readonly declaredTrigger: Trigger; readonly detail: string }
+  | DefinitionMismatch
+  | StaleFtsIndex;
+
+/**
+ * A view or trigger present on both sides with another definition (compared
+ * by meaning). For a view `table` is the view's name; for a trigger, the table it fires on.
+ */
+export type DefinitionMismatch =
+  | { readonly kind: 'view_definition'; readonly table: string; readonly view: string; readonly declared: string; readonly actual: string; readonly detail: string }
+  | { readonly kind: 'trigger_definition'; readonly table: string; readonly trigger: string; readonly declared: string; readonly actual: string; readonly detail: string };
+
+/**
+ * An external-content FTS table (`table`) whose index misses rows of its content
+ * table: its declared sync triggers are missing (rows written meanwhile never
+ * reached the index, and re-creating the triggers does not put them there), or
+ * the FTS table itself is missing (`indexMissing`: created again, it starts
+ * empty). `rebuild` is the statement that fixes it (fts5.html#the_rebuild_command).
+ */
+export interface StaleFtsIndex {
+  readonly kind: 'stale_fts_index';
+  readonly table: string;
+  readonly contentTable: string;
+  /** The missing sync triggers that write into it (may be empty when `indexMissing`). */
+  readonly triggers: readonly string[];
+  readonly indexMissing: boolean;
+  readonly rebuild: string;
+  readonly detail: string;
+}
 
 /** A column present on both sides that differs in one property. */
 export interface ColumnMismatch {
@@ -49,34 +79,32 @@ export type DriftKind = Drift['kind'];
 
 /** Objects the database has and the declaration does not: reported, never touched, never drift. */
 export interface Extra {
-  readonly kind: 'extra_table' | 'extra_column' | 'extra_index';
+  readonly kind: 'extra_table' | 'extra_column' | 'extra_index' | 'extra_view' | 'extra_trigger';
+  /** The table, or for an extra view the view's name, or for an extra trigger the table it fires on. */
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly detail: string;
 }
 
-/** Every drift kind, in the order reports list them. */
-export const DRIFT_KINDS: readonly DriftKind[] = [
-  'missing_table',
-  'missing_column',
-  'missing_index',
-  'column_type',
-  'column_not_null',
-  'column_default',
-  'column_primary_key',
-  'column_collation',
-  'column_generated',
-  'unique_constraint',
-  'index_definition',
-  'foreign_key',
-  'table_option',
-];
+export type ExtraKind = Extra['kind'];
+
+/** Every extra kind, in report order; the object literal makes the compiler keep the list complete. */
+export const EXTRA_KINDS = Object.keys({
+  extra_table: true,
+  extra_column: true,
+  extra_index: true,
+  extra_view: true,
+  extra_trigger: true,
+} satisfies Record<ExtraKind, true>) as readonly ExtraKind[];
 
 /** A stable identity of a drift item, for matching before and after a repair. */
 export function driftKey(drift: Drift): string {
   const column = 'column' in drift ? drift.column : '';
   const index = 'index' in drift ? (drift.index ?? '') : '';
+  const object = 'view' in drift ? drift.view : 'trigger' in drift ? drift.trigger : '';
   const sides = 'declared' in drift ? `${drift.declared}|${drift.actual}` : '';
-  return [drift.kind, drift.table.toLowerCase(), column.toLowerCase(), index.toLowerCase(), sides].join('\u0000');
+  return [drift.kind, drift.table.toLowerCase(), column.toLowerCase(), index.toLowerCase(), object.toLowerCase(), sides].join('\u0000');
 }

@@ -26,11 +26,11 @@ export const ERROR_CODES = {
   // declared schemas
   SCHEMA_NOT_FOUND: 'the schema file does not exist',
   SCHEMA_UNREADABLE: 'the schema file cannot be read',
-  SCHEMA_NOT_A_FILE: 'the schema path is not a regular file (a FIFO, socket, device or directory)',
+  SCHEMA_NOT_A_FILE: 'the schema path is a FIFO, socket or device, not a regular file',
   SCHEMA_TOO_LARGE: 'the schema file is larger than driftd reads',
   SCHEMA_UNSUPPORTED_FORMAT: 'the schema file is neither .sql nor .json',
   SCHEMA_SQL_ERROR: 'the schema SQL does not execute',
-  SCHEMA_SQL_FORBIDDEN: 'the schema SQL contains a statement other than CREATE TABLE/INDEX',
+  SCHEMA_SQL_FORBIDDEN: 'the schema SQL contains a statement that declares nothing (rows, ATTACH, DROP, settings, temp objects)',
   SCHEMA_JSON_SYNTAX: 'the schema JSON does not parse',
   SCHEMA_JSON_INVALID: 'the schema JSON does not match the declaration format',
   SCHEMA_EMPTY: 'the schema declares no table',
@@ -41,7 +41,7 @@ export const ERROR_CODES = {
   // config
   CONFIG_NOT_FOUND: 'the config file does not exist',
   CONFIG_UNREADABLE: 'the config file cannot be read',
-  CONFIG_NOT_A_FILE: 'the config path is not a regular file (a FIFO, socket, device or directory)',
+  CONFIG_NOT_A_FILE: 'the config path is a FIFO, socket or device, not a regular file',
   CONFIG_TOO_LARGE: 'the config file is larger than driftd reads',
   CONFIG_JSON_SYNTAX: 'the config file is not valid JSON',
   CONFIG_INVALID: 'the config does not match the config format',
@@ -52,6 +52,9 @@ export const ERROR_CODES = {
   RECONCILE_NO_RULES: 'the selected targets have no reconcile rules',
   RECONCILE_BLOCKED_BY_DRIFT: 'the reconcile table lacks mapped columns; repair the schema first',
   RECONCILE_INSERT_FAILED: 'inserting recovered rows failed; the round was rolled back',
+  // audit trail
+  AUDIT_WRITE_FAILED: 'the audit journal could not be written; the change was not made',
+  AUDIT_UNREADABLE: 'the audit journal cannot be read',
   // daemon
   HTTP_LISTEN_FAILED: 'the HTTP listener could not bind its address',
   // usage
@@ -134,8 +137,4 @@ export function withContext(context: string, error: unknown): DriftdError {
   }
   const message = error instanceof Error ? error.message : String(error);
   return new DriftdError('INTERNAL', `${context}: ${message}`, { cause: error });
-}
-
-export function isDriftdError(error: unknown): error is DriftdError {
-  return error instanceof DriftdError;
 }

@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
 import { checkDatabase, heldBecause, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
@@ -64,6 +65,8 @@ export interface FleetFileCheckRequest {
   /** The target's say-so to repair a database a migration tool manages. */
   readonly repairUnderMigrationTool?: boolean;
   readonly memo: VerdictMemo;
+  /** Records the repair's statements and backup (audit trail). */
+  readonly audit?: AuditSink;
   readonly clock?: () => number;
   readonly now?: () => Date;
 }
@@ -112,6 +115,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
       backup: request.backup,
       clock,
       ...(request.now ? { now: request.now } : {}),
+      ...(request.audit ? { audit: request.audit } : {}),
     });
   }
   const t1 = clock();

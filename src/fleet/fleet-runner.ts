@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/audit-sink.js';
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppliedStep, BackupSettings, ReportedDrift } from '../check/check-database.js';
@@ -81,7 +82,7 @@ export interface FleetSweepReport {
   /** Results of the files fully checked in this sweep: their repairs and drift are new. */
   readonly fresh: readonly FleetFileResult[];
   /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
-  readonly repairs: readonly { readonly table: string; readonly kind: string; readonly count: number }[];
+  readonly repairs: readonly { readonly table: string; readonly kind: AppliedStep['kind']; readonly count: number }[];
   /** The reconcile rounds of this sweep summed over the files, by table; empty when the step did not run. */
   readonly reconcile: readonly { readonly table: string; readonly orphans: number; readonly recovered: number; readonly dangling: number; readonly skipped: number }[];
 }
@@ -107,6 +108,8 @@ export interface FleetSweepSettings {
   readonly reconcile: 'apply' | 'dry-run' | 'none';
   /** Only these paths (a watcher's report); the rest keep their results and nothing is dropped for not being listed. */
   readonly only?: readonly string[];
+  /** The audit sink for one file's changes (audit trail); none when absent. */
+  readonly audit?: (database: string) => AuditSink;
 }
 
 interface FileRecord {
@@ -230,7 +233,7 @@ export class FleetRunner {
     const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
     const counts = { checked: 0, unchanged: 0, appeared: 0, dropped };
     const fresh: FleetFileResult[] = [];
-    const repairs = new Map<string, { table: string; kind: string; count: number }>();
+    const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
     const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -327,6 +330,7 @@ export class FleetRunner {
             backup: settings.backup,
             repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,
             memo: this.memo,
+            ...(settings.audit ? { audit: settings.audit(path) } : {}),
             clock: this.deps.clock,
             now: this.deps.now,
           }),
@@ -369,7 +373,7 @@ export class FleetRunner {
     const rules = bindRules(context.target.reconcile, dirname(path));
     const mode = context.settings.reconcile === 'apply' ? 'apply' : 'dry-run';
     try {
-      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now }), context.settings.busyTimeoutMs);
+      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now, ...(context.settings.audit ? { audit: context.settings.audit(path) } : {}) }), context.settings.busyTimeoutMs);
       // A tenant that never wrote a directory has no `{databaseDir}/…` root yet: nothing to recover, not a failure.
       const placeholderRoots = new Set(context.target.reconcile.filter((rule) => isDatabaseDirPath(rule.root)).map((rule) => rule.name));
       const missingRoot = (report: (typeof reports)[number]): boolean => report.error?.code === 'RECONCILE_ROOT_MISSING' && placeholderRoots.has(report.rule);

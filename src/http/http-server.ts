@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AuditEntry, EntryFilter } from '../audit/audit-record.js';
+import { parseSince, SINCE_FORMS } from '../audit/parse-since.js';
 import type { HealthReport } from '../health/assess-health.js';
+import { renderStatusPage, STATUS_PAGE_CSP, type StatusPageData } from './status-page.js';
 import { parseStatusQuery, type FleetFilesQuery } from './status-query.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -12,7 +15,11 @@ export interface HttpApi {
   metricsText(): Promise<string>;
   readonly metricsContentType: string;
   health(): HealthReport;
-  status(): unknown;
+  status(): StatusPageData;
+  /** The audit trail, oldest first; null when the daemon keeps none. Throws DriftdError when it cannot be read. */
+  auditEntries(filter: EntryFilter): readonly AuditEntry[] | null;
+  /** The audit journal's path, shown on the status page. */
+  readonly journalPath: string | null;
   /** One fleet target's files, filtered and paged; null when no fleet target has that name. */
   fleetFiles(query: FleetFilesQuery): unknown;
   /** Runs a cycle now (after the running one, if any) and returns its report. */
@@ -23,16 +30,50 @@ export interface HttpApi {
 
 const HEALTH_JSON = 'application/health+json';
 
+/** Connection limits (config `http.maxConnections`, `http.keepAliveTimeoutMs`). */
+export interface HttpLimits {
+  /** Open connections beyond this are closed at accept (node's `server.maxConnections`). */
+  readonly maxConnections: number;
+  /** An idle keep-alive socket is closed after this long (node's default is 72 s through fastify). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { maxConnections: 256, keepAliveTimeoutMs: 5000 };
+
 /**
  * The fastify instance whose pino logger is the daemon's only logger: JSON
  * lines on stdout at `logLevel`. Request logging is off — a scrape every few
  * seconds would drown the lines that matter (drift, repairs, recoveries, reloads).
+ * A request must arrive whole within 10 s (slowloris) and a socket may sit idle between
+ * requests for `keepAliveTimeoutMs`; at most `maxConnections` are open at once.
  */
-export function createHttpServer(logLevel: LogLevel): FastifyInstance {
-  return Fastify({ logger: { level: logLevel }, logController: new LogController({ disableRequestLogging: true }) });
+export function createHttpServer(logLevel: LogLevel, limits: HttpLimits = DEFAULT_HTTP_LIMITS): FastifyInstance {
+  const app = Fastify({
+    logger: { level: logLevel },
+    logController: new LogController({ disableRequestLogging: true }),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: 10_000,
+  });
+  app.server.maxConnections = limits.maxConnections;
+  return app;
 }
 
-/** GET /metrics /livez /readyz /healthz /status, POST /check. */
+/** Entries the status page shows from the audit trail (the newest). */
+const PAGE_EVENTS = 200;
+/** GET /events page size: default and bound. */
+const EVENTS_PAGE = 100;
+const EVENTS_PAGE_MAX = 1000;
+
+/** Headers of the HTML page: a strict CSP (its own inline style and script by hash), no sniffing, no framing, no caching. */
+const PAGE_HEADERS = {
+  'content-security-policy': STATUS_PAGE_CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+} as const;
+
+/** GET / /metrics /livez /readyz /healthz /status /events, POST /check. */
 export function registerRoutes(app: FastifyInstance, api: HttpApi): void {
   app.get('/metrics', async (_request, reply) => {
     const text = await api.metricsText();
@@ -48,6 +89,37 @@ export function registerRoutes(app: FastifyInstance, api: HttpApi): void {
   };
   app.get('/readyz', ready);
   app.get('/healthz', ready);
+  // The status page: read-only, renders what /status and the audit trail already hold; triggers nothing.
+  app.get('/', async (_request, reply) => {
+    let events: readonly AuditEntry[] = [];
+    let trailError: string | null = null;
+    try {
+      events = api.auditEntries({ limit: PAGE_EVENTS }) ?? [];
+    } catch (error) {
+      trailError = (error as Error).message;
+    }
+    const page = renderStatusPage(api.status(), events, { now: new Date().toISOString(), refresh: true, journal: api.journalPath, trailError });
+    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
+  });
+  app.get('/events', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const page = eventsPage(query, new Date());
+    if ('error' in page) return reply.code(400).send({ error: { code: 'USAGE', message: page.error } });
+    let entries: readonly AuditEntry[] | null;
+    try {
+      entries = api.auditEntries(page.since ? { since: page.since } : {});
+    } catch (error) {
+      return reply.code(500).send({ error: { code: (error as { code?: string }).code ?? 'INTERNAL', message: (error as Error).message } });
+    }
+    const all = entries ?? [];
+    const start = page.cursor === null ? 0 : all.findIndex((entry) => `${entry.id}.${entry.item}` === page.cursor) + 1;
+    if (page.cursor !== null && start === 0) return reply.code(400).send({ error: { code: 'USAGE', message: `cursor "${page.cursor}" is not an entry of this selection` } });
+    const selected = all.slice(start, start + page.limit);
+    const last = selected.at(-1);
+    const more = start + selected.length < all.length && last !== undefined;
+    const next = more ? `/events?${new URLSearchParams({ ...(query.since ? { since: query.since } : {}), limit: String(page.limit), cursor: `${last.id}.${last.item}` }).toString()}` : null;
+    return reply.send({ journal: api.journalPath, entries: selected, next });
+  });
   app.get('/status', async (request, reply) => {
     const parsed = parseStatusQuery(request.query as Record<string, unknown>);
     if (!parsed.ok) return reply.code(400).send({ error: parsed.message });
@@ -78,4 +150,16 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const given = createHash('sha256').update(match?.[1] ?? '').digest();
   const expected = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, expected) && match !== null;
+}
+
+/** Parses GET /events' query: `since` (ISO 8601 or 30m/12h/7d back from now), `limit` (1–1000), `cursor` (from `next`). */
+export function eventsPage(query: Record<string, string | undefined>, now: Date): { since: Date | null; limit: number; cursor: string | null } | { error: string } {
+  let since: Date | null = null;
+  if (query.since !== undefined) {
+    since = parseSince(query.since, now);
+    if (since === null) return { error: `since takes ${SINCE_FORMS}, got "${query.since}"` };
+  }
+  const limit = query.limit === undefined ? EVENTS_PAGE : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_PAGE_MAX) return { error: `limit takes 1 to ${EVENTS_PAGE_MAX}, got "${query.limit}"` };
+  return { since, limit, cursor: query.cursor ?? null };
 }

@@ -17,6 +17,7 @@ import {
 import { columnDefinitions, type ColumnClauses } from '../sql/column-definitions.js';
 import { indexParts } from '../sql/index-parts.js';
 import { normalizeSqlText } from '../sql/normalize-sql-text.js';
+import { readViewsAndTriggers } from './read-views-and-triggers.js';
 import { identifierText, isWord, tokenize } from '../sql/tokenize.js';
 
 // Object names starting with sqlite_ are SQLite's own (lang_createtable.html); never ours to compare.
@@ -122,7 +123,10 @@ export function introspect(db: SqlConnection): Schema {
       sql: row.sql,
     });
   }
-  return { tables: tables.map((table) => ({ ...table, foreignKeys: toForeignKeys(foreignKeysByTable.get(table.name) ?? [], tables) })) };
+  return {
+    tables: tables.map((table) => ({ ...table, foreignKeys: toForeignKeys(foreignKeysByTable.get(table.name) ?? [], tables) })),
+    ...readViewsAndTriggers(db),
+  };
 }
 
 /** `PRAGMA schema_version`: changes whenever the schema does (pragma.html#pragma_schema_version). */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DriftKind, ExtraKind } from '../diff/drift.js';
 
 /** How old the process_ and nodejs_ samples in a served /metrics text may be. */
 export const PROCESS_METRICS_MAX_AGE_MS = 1000;
@@ -8,8 +9,9 @@ export interface TargetSnapshot {
   readonly target: string;
   readonly up: boolean;
   readonly inSync: boolean | null;
-  readonly drift: readonly { readonly table: string; readonly kind: string; readonly safe: boolean }[];
-  readonly extras: readonly { readonly kind: string }[];
+  /** `kind` label values are the closed sets of the diff: a report can only carry kinds driftd knows. */
+  readonly drift: readonly { readonly table: string; readonly kind: DriftKind; readonly safe: boolean }[];
+  readonly extras: readonly { readonly kind: ExtraKind }[];
 }
 
 /** Per reconcile rule: the table it fills and what the round saw. */
@@ -76,7 +78,7 @@ export class DaemonMetrics {
     this.driftItems = new Gauge({ name: 'driftd_drift_items', help: 'Drift items left after the last check, by kind and safety.', labelNames: ['target', 'table', 'kind', 'safety'], registers });
     this.extraItems = new Gauge({ name: 'driftd_extra_items', help: 'Objects the database has and the declaration does not.', labelNames: ['target', 'kind'], registers });
     this.repairs = new Counter({ name: 'driftd_repairs_total', help: 'Repair steps applied.', labelNames: ['target', 'table', 'kind'], registers });
-    this.repairFailures = new Counter({ name: 'driftd_repair_failures_total', help: 'Repairs rolled back.', labelNames: ['target'], registers });
+    this.repairFailures = new Counter({ name: 'driftd_repair_failures_total', help: 'Repairs attempted and rolled back, whatever the cause (step, verify, backup, disk full, I/O, lock).', labelNames: ['target'], registers });
     this.databaseBusy = new Counter({ name: 'driftd_database_busy_total', help: 'Checks that found the database locked for the whole busy timeout.', labelNames: ['target'], registers });
     this.orphanDirectories = new Gauge({ name: 'driftd_orphan_directories', help: 'Directories without a row left after the last reconcile round (not recovered: report mode, or a failed insert).', labelNames: ['target', 'table'], registers });
     this.recoveredRows = new Counter({ name: 'driftd_recovered_rows_total', help: 'Rows recovered from orphan directories.', labelNames: ['target', 'table'], registers });
@@ -119,7 +121,15 @@ export class DaemonMetrics {
     this.invalidate();
     this.checkFailures.inc(this.track(this.checkFailures, { target, code }));
     if (code === 'DB_BUSY') this.databaseBusy.inc(this.track(this.databaseBusy, { target }));
-    if (code === 'REPAIR_STEP_FAILED' || code === 'REPAIR_VERIFY_FAILED' || code === 'BACKUP_FAILED') this.repairFailures.inc(this.track(this.repairFailures, { target }));
+  }
+
+  /**
+   * A repair was attempted and rolled back, whatever the code (a full disk, an I/O error, a lock, a
+   * failed step): the counter DriftdRepairFailing alerts on (deploy/prometheus/alerts.yml).
+   */
+  repairFailed(target: string): void {
+    this.invalidate();
+    this.repairFailures.inc(this.track(this.repairFailures, { target }));
   }
 
   checkSucceeded(target: string, atSeconds: number): void {
@@ -148,7 +158,7 @@ export class DaemonMetrics {
     series.extras = new Set(extras.keys());
   }
 
-  repairApplied(target: string, table: string, kind: string, count = 1): void {
+  repairApplied(target: string, table: string, kind: DriftKind, count = 1): void {
     this.invalidate();
     this.repairs.inc(this.track(this.repairs, { target, table, kind }), count);
   }

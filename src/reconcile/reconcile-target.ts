@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/audit-sink.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { DriftdError, summarizeError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
@@ -10,7 +11,7 @@ import type { OrphanItem, ReconcileReport, SkippedDirectory } from './reconcile-
 import { isRowidAlias } from './rule/validate-reconcile-rules.js';
 import type { ReconcileRule } from './rule/reconcile-rule-format.js';
 import { canonicalRowPaths } from './scan/canonical-row-paths.js';
-import { inspectDirectory } from './scan/inspect-directory.js';
+import { inspectDirectory, type RememberedSkip } from './scan/inspect-directory.js';
 import { nodeReconcileFs } from './scan/node-reconcile-fs.js';
 import type { ReconcileFs } from './scan/reconcile-fs.js';
 import { scanRoot } from './scan/scan-root.js';
@@ -29,12 +30,23 @@ export interface ReconcileRequest {
   readonly now?: () => Date;
   /** The filesystem; defaults to node:fs. */
   readonly fs?: ReconcileFs;
+  /** Where each inserted row is recorded (audit trail); none when absent. */
+  readonly audit?: AuditSink;
+  /**
+   * Kept by the caller between rounds (the daemon keeps one per target): each rule's directories
+   * skipped after their metadata was read, so an unchanged one is not read and parsed again. Pruned
+   * to the directories skipped in the latest round.
+   */
+  readonly memory?: ReconcileMemory;
 }
+
+/** Per rule name: directories skipped in the last round, by canonical path. */
+export type ReconcileMemory = Map<string, ReadonlyMap<string, RememberedSkip>>;
 
 /** How many orphan directories are inspected at once (matters for an asynchronous `fs`). */
 const INSPECT_CONCURRENCY = 8;
-/** Yield to the event loop after this many directories, so a daemon's HTTP stays responsive. */
-const YIELD_EVERY = 256;
+/** Yield to the event loop after this long of synchronous inspection, so a daemon's HTTP stays responsive. */
+const YIELD_AFTER_MS = 5;
 
 /**
  * The reconcile step the CLI and the daemon share: for each rule, list the
@@ -163,6 +175,7 @@ async function reconcileRule(
     files: filesRead(rule),
     needsMtime: needsMtime(rule),
     nowMs: now().getTime(),
+    ...(request.memory?.has(rule.name) ? { remembered: request.memory.get(rule.name)! } : {}),
   };
   const orphans: Array<{ item: OrphanItem; canonicalPath: string; listed: ListedDirectory }> = [];
   const skipped: SkippedDirectory[] = [...listing.skipped];
@@ -179,6 +192,15 @@ async function reconcileRule(
     else if (outcome.row && !outcome.row.ok) skipped.push({ directory: directory.name, path: directory.path, reason: outcome.row.reason, detail: outcome.row.detail });
     else if (outcome.row?.ok) orphans.push({ item: { directory: directory.name, path: directory.path, values: outcome.row.values }, canonicalPath: directory.canonicalPath, listed: directory });
   }
+  if (request.memory) {
+    const remembered = new Map<string, RememberedSkip>();
+    for (const outcome of outcomes) {
+      const { directory, inspection } = outcome;
+      if (inspection.kind === 'skipped' && inspection.fingerprint) remembered.set(directory.canonicalPath, { fingerprint: inspection.fingerprint, reason: inspection.reason, detail: inspection.detail });
+      else if (inspection.kind === 'ready' && inspection.fingerprint && outcome.row && !outcome.row.ok) remembered.set(directory.canonicalPath, { fingerprint: inspection.fingerprint, reason: outcome.row.reason, detail: outcome.row.detail });
+    }
+    request.memory.set(rule.name, remembered);
+  }
   const t3 = performance.now();
 
   let recovered: readonly OrphanItem[] = [];
@@ -191,6 +213,7 @@ async function reconcileRule(
         table: table.name,
         rule: rule.name,
         orphans,
+        ...(request.audit ? { audit: { sink: request.audit, keyColumn: rule.keyColumn } } : {}),
         presentKeys: async () => {
           // The schema may have changed since the scan: re-check the columns inside the transaction.
           const current = introspect(writable);
@@ -236,10 +259,14 @@ async function reconcileRule(
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let since = performance.now();
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
-      if (index > 0 && index % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (performance.now() - since > YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
       results[index] = await work(items[index]!);
     }
   };

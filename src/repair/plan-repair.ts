@@ -1,8 +1,9 @@
 import type { Drift } from '../diff/drift.js';
 import { nameKey } from '../schema/schema-model.js';
-import { quoteIdentifier } from '../sql/quote.js';
+import { definitionParts } from '../sql/definition-body.js';
 import { identifierText, tokenize } from '../sql/tokenize.js';
 import { assessSafety, DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
+import { ruleOf } from './drift-kind-rules.js';
 
 /** One statement of a repair, with why it runs and the drift it removes. */
 export interface RepairStep {
@@ -22,13 +23,12 @@ export interface RepairPlan {
   readonly unsafe: readonly UnsafeDrift[];
 }
 
-// Tables before columns before indexes: an index may cover a column the plan adds.
-const STEP_ORDER = { missing_table: 0, missing_column: 1, missing_index: 2 } as const;
-
 /**
  * Turns drift into a plan, computed in full before anything runs. Pure.
  * Safe items become steps; the SQL is the declaration's own text (CREATE
  * statements as written, column definitions verbatim), identifiers quoted.
+ * Steps run in the order of their kind's rule ({@link DRIFT_KIND_RULES}), and
+ * in the order found within a kind (the declaration's creation order).
  */
 export function planRepair(drift: readonly Drift[], context: SafetyContext = DEFAULT_SAFETY_CONTEXT): RepairPlan {
   const steps: RepairStep[] = [];
@@ -55,8 +55,52 @@ export function planRepair(drift: readonly Drift[], context: SafetyContext = DEF
     });
     return false;
   });
-  runnable.sort((a, b) => order(a.drift) - order(b.drift));
-  return { steps: runnable, unsafe };
+  const ready = waitForDependencies(runnable, unsafe);
+  ready.sort((a, b) => order(a.drift) - order(b.drift));
+  return { steps: ready, unsafe };
+}
+
+/**
+ * A view or trigger that reads a table, column or view the plan cannot create
+ * waits for it, as an index waits for its column: created anyway it would fail
+ * (a view at its verification, a trigger at the application's next write).
+ * Names are matched conservatively, by every word the statement mentions: a
+ * column counts when the statement also names its table. Views are judged in
+ * declared order, so a view over a waiting view waits too; triggers after them.
+ */
+function waitForDependencies(steps: readonly RepairStep[], unsafe: UnsafeDrift[]): RepairStep[] {
+  const waiting = new Map<string, string>();
+  const columns: Array<{ table: string; column: string }> = [];
+  for (const { drift: item } of unsafe) {
+    if (item.kind === 'missing_table') waiting.set(nameKey(item.table), `table "${item.table}"`);
+    if (item.kind === 'missing_view') waiting.set(nameKey(item.view), `view "${item.view}"`);
+    if (item.kind === 'missing_column') columns.push({ table: item.table, column: item.column });
+  }
+  const judged = [...steps].sort((a, b) => order(a.drift) - order(b.drift));
+  const blocked = new Set<RepairStep>();
+  for (const step of judged) {
+    const item = step.drift;
+    if (item.kind !== 'missing_view' && item.kind !== 'missing_trigger') continue;
+    const names = definitionParts(item.kind === 'missing_view' ? item.declaredView.sql : item.declaredTrigger.sql).names;
+    const object = item.kind === 'missing_view' ? `view "${item.view}"` : `trigger "${item.trigger}"`;
+    let reason: string | null = null;
+    for (const name of names) {
+      const what = waiting.get(name);
+      if (what !== undefined) {
+        reason = `${object} needs ${what}, which is missing and cannot be created automatically; it waits for it`;
+        break;
+      }
+    }
+    const column = reason === null ? columns.find((candidate) => names.has(nameKey(candidate.table)) && names.has(nameKey(candidate.column))) : undefined;
+    if (column !== undefined) {
+      reason = `${object} names column "${column.table}"."${column.column}", which is missing and cannot be added automatically; it waits for that column`;
+    }
+    if (reason === null) continue;
+    blocked.add(step);
+    unsafe.push({ drift: item, reason });
+    if (item.kind === 'missing_view') waiting.set(nameKey(item.view), `view "${item.view}"`);
+  }
+  return steps.filter((step) => !blocked.has(step));
 }
 
 /** Every name an index mentions, folded: its columns, and the words of its expressions and WHERE clause. */
@@ -69,20 +113,12 @@ function indexedNames(index: Extract<Drift, { kind: 'missing_index' }>['declared
 }
 
 function order(drift: Drift): number {
-  return drift.kind in STEP_ORDER ? STEP_ORDER[drift.kind as keyof typeof STEP_ORDER] : 3;
+  const rule = ruleOf(drift);
+  // Only additive kinds become steps; a report-only kind never reaches the sort.
+  return rule.repair === 'additive' ? rule.order : Number.POSITIVE_INFINITY;
 }
 
 function stepSql(drift: Drift): string | null {
-  switch (drift.kind) {
-    case 'missing_table':
-      return `${drift.declaredTable.sql};`;
-    case 'missing_column':
-      return drift.declaredColumn.definition === null
-        ? null
-        : `ALTER TABLE ${quoteIdentifier(drift.table)} ADD COLUMN ${drift.declaredColumn.definition};`;
-    case 'missing_index':
-      return drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql};`;
-    default:
-      return null;
-  }
+  const rule = ruleOf(drift);
+  return rule.repair === 'additive' ? rule.sql(drift) : null;
 }

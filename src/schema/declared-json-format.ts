@@ -51,15 +51,39 @@ const table = z.strictObject({
   withoutRowid: z.boolean().optional(),
 });
 
-export const declaredJsonFormat = z.strictObject({
-  $schema: z.string().optional(),
-  tables: z.record(IDENTIFIER, table).refine((tables) => Object.keys(tables).length > 0, 'declare at least one table'),
+const view = z.strictObject({
+  columns: z.array(IDENTIFIER).min(1).optional().describe('names of the view\'s columns, in order; omitted means the names the SELECT gives'),
+  select: z.string().min(1).describe('the SELECT statement the view shows, without a trailing semicolon'),
 });
+
+const trigger = z.strictObject({
+  on: IDENTIFIER.describe('the table (or, with INSTEAD OF, the view) it fires on'),
+  timing: z.enum(['BEFORE', 'AFTER', 'INSTEAD OF']).optional().describe('omitted means BEFORE, as in SQLite'),
+  event: z.enum(['INSERT', 'UPDATE', 'DELETE']),
+  columns: z.array(IDENTIFIER).min(1).optional().describe('UPDATE OF these columns only'),
+  when: z.string().min(1).optional().describe('WHEN condition, without the WHEN keyword'),
+  statements: z.array(z.string().min(1)).min(1).describe('the statements between BEGIN and END, one per item'),
+});
+
+export const declaredJsonFormat = z
+  .strictObject({
+    $schema: z.string().optional(),
+    tables: z.record(IDENTIFIER, table).refine((tables) => Object.keys(tables).length > 0, 'declare at least one table'),
+    views: z.record(IDENTIFIER, view).optional().describe('created after every table, in the order written: a view may read the views before it'),
+    triggers: z.record(IDENTIFIER, trigger).optional().describe('created after every table and view'),
+  })
+  .superRefine((doc, context) => {
+    for (const [name, triggerDoc] of Object.entries(doc.triggers ?? {})) {
+      if (triggerDoc.columns && triggerDoc.event !== 'UPDATE') {
+        context.addIssue({ code: 'custom', path: ['triggers', name, 'columns'], message: 'columns (UPDATE OF) only go with event UPDATE' });
+      }
+    }
+  });
 
 export type DeclaredJson = z.infer<typeof declaredJsonFormat>;
 type DeclaredColumnJson = z.infer<typeof column>;
 
-/** CREATE TABLE and CREATE INDEX statements for a validated JSON declaration, identifiers quoted. */
+/** CREATE TABLE, INDEX, VIEW and TRIGGER statements for a validated JSON declaration, identifiers quoted. */
 export function declaredJsonToSql(doc: DeclaredJson): string {
   const statements: string[] = [];
   for (const [tableName, tableDoc] of Object.entries(doc.tables)) {
@@ -74,7 +98,21 @@ export function declaredJsonToSql(doc: DeclaredJson): string {
       );
     }
   }
+  for (const [viewName, viewDoc] of Object.entries(doc.views ?? {})) {
+    const columns = viewDoc.columns ? ` (${viewDoc.columns.map(quoteIdentifier).join(', ')})` : '';
+    statements.push(`CREATE VIEW ${quoteIdentifier(viewName)}${columns} AS ${withoutSemicolon(viewDoc.select)};`);
+  }
+  for (const [triggerName, triggerDoc] of Object.entries(doc.triggers ?? {})) {
+    const event = triggerDoc.columns ? `UPDATE OF ${triggerDoc.columns.map(quoteIdentifier).join(', ')}` : triggerDoc.event;
+    const when = triggerDoc.when ? ` WHEN ${triggerDoc.when}` : '';
+    const body = triggerDoc.statements.map((statement) => `  ${withoutSemicolon(statement)};`).join('\n');
+    statements.push(`CREATE TRIGGER ${quoteIdentifier(triggerName)} ${triggerDoc.timing ?? 'BEFORE'} ${event} ON ${quoteIdentifier(triggerDoc.on)}${when}\nBEGIN\n${body}\nEND;`);
+  }
   return statements.join('\n');
+}
+
+function withoutSemicolon(sql: string): string {
+  return sql.trim().replace(/;+$/, '').trimEnd();
 }
 
 function columnSql(name: string, doc: DeclaredColumnJson): string {

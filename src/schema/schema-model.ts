@@ -99,9 +99,29 @@ export interface Table {
   readonly sql: string;
 }
 
+/** A view (lang_createview.html). Its definition is compared by meaning: see the diff. */
+export interface View {
+  readonly name: string;
+  /** CREATE VIEW statement as SQLite stored it (it drops IF NOT EXISTS and a schema prefix). */
+  readonly sql: string;
+}
+
+/** A trigger (lang_createtrigger.html). */
+export interface Trigger {
+  readonly name: string;
+  /** The table or view it fires on (sqlite_schema.tbl_name). */
+  readonly table: string;
+  /** CREATE TRIGGER statement as SQLite stored it. */
+  readonly sql: string;
+}
+
 export interface Schema {
   /** Tables in creation order (sqlite_schema rowid order), `sqlite_%` internals excluded. */
   readonly tables: readonly Table[];
+  /** Views in creation order: a view created later may read an earlier one, never the reverse. */
+  readonly views: readonly View[];
+  /** Triggers in creation order. */
+  readonly triggers: readonly Trigger[];
 }
 
 /** The comparison key of an SQLite identifier: SQLite folds ASCII case only. */

@@ -123,7 +123,11 @@ describe('a read-only database on repair', () => {
     // The other user must be able to run the CLI at all: the checkout has to be world-readable.
     const probe = spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1], require("fs").constants.R_OK)', CLI], { uid: 65534, gid: 65534 });
     expect(probe.status, `uid 65534 cannot read ${CLI}; run the tests from a world-readable checkout`).toBe(0);
-    const result = await runCliAsync(['repair', '--db', db, '--schema', SCHEMA], { uid: 65534, gid: 65534 });
+    // That user's own state directory, as a real user has one, for the audit journal (`repair --db` records into it).
+    const state = join(dir, 'state-65534');
+    mkdirSync(state);
+    chmodSync(state, 0o777);
+    const result = await runCliAsync(['repair', '--db', db, '--schema', SCHEMA], { uid: 65534, gid: 65534, env: { ...process.env, XDG_STATE_HOME: state } });
     expectOneLineError(result, 'DB_READONLY', db);
     expect(fileBytes(db).equals(before)).toBe(true);
     // The same user may still check it: reading needs no write access.

@@ -2,7 +2,7 @@
 // checks: the exit code, the error code and a message that names what and where, and that no file
 // in the case's directory changed — compared byte for byte, with types, modes and link targets.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,12 @@ async function runCase(testCase: CorpusCase) {
   try {
     const env = { ...process.env };
     delete env.DRIFTD_CORPUS_UNSET_TOKEN;
+    // Nobody's own state directory (repair --db records its audit journal there); the inherited one is root's.
+    if (testCase.asNobody && isRoot) {
+      env.XDG_STATE_HOME = join(work, 'state-nobody');
+      mkdirSync(env.XDG_STATE_HOME, { recursive: true, mode: 0o777 });
+      chmodSync(env.XDG_STATE_HOME, 0o777);
+    }
     result = spawnSync(process.execPath, [MAIN, ...built.args], {
       encoding: 'utf8',
       timeout: 30_000,

@@ -114,6 +114,28 @@ function tree(dir: string, fill: (root: string) => void, dryRun = true): Built {
   return { args: ['reconcile', '--config', config, '--json', ...(dryRun ? ['--dry-run'] : [])], daemonTarget: target };
 }
 
+/** A FIFO at `path` (opening it for reading would block without O_NONBLOCK). */
+const fifo = (path: string) => {
+  execFileSync('mkfifo', [path]);
+  return path;
+};
+/** A Unix socket file at `path`, left behind by a process that bound it and exited. */
+const socket = (path: string) => {
+  execFileSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`]);
+  return path;
+};
+/** A character device node like /dev/zero (major 1, minor 5) at `path`: needs root, as CI runs. */
+const zeroDevice = (path: string) => {
+  execFileSync('mknod', [path, 'c', '1', '5']);
+  return path;
+};
+/** A sparse file of `bytes` bytes: over a limit without using the disk. */
+const sparse = (path: string, bytes: number) => {
+  writeFileSync(path, '');
+  truncateSync(path, bytes);
+  return path;
+};
+
 const check = (db: string, schema = MODELFORGE_SQL) => ['check', '--db', db, '--schema', schema];
 const repair = (db: string, schema = MODELFORGE_SQL) => ['repair', '--db', db, '--schema', schema];
 const dbTarget = (database: string) => ({ database, schema: MODELFORGE_SQL, repair: 'auto' });
@@ -334,6 +356,49 @@ export const CASES: readonly CorpusCase[] = [
     expect: { exit: 2, message: /busyTimeoutMs[\s\S]*targets\[0\]\.repair/ },
   },
 
+  {
+    id: 'config-fifo-validate',
+    group: 'config',
+    title: '`driftd validate` on a config path that is a FIFO (must not block)',
+    build: (dir) => ({ args: ['validate', '--config', fifo(join(dir, 'driftd.json'))] }),
+    expect: { exit: 2, code: 'CONFIG_NOT_A_FILE', message: /driftd\.json" is a FIFO/ },
+  },
+  {
+    id: 'config-fifo-run',
+    group: 'config',
+    title: '`driftd run` on a config path that is a FIFO (must not block)',
+    build: (dir) => ({ args: ['run', '--config', fifo(join(dir, 'driftd.json'))] }),
+    expect: { exit: 2, code: 'CONFIG_NOT_A_FILE', message: /driftd\.json" is a FIFO/ },
+  },
+  {
+    id: 'config-dev-zero',
+    group: 'config',
+    title: '`driftd check --config /dev/zero` (endless bytes: never read)',
+    build: () => ({ args: ['check', '--config', '/dev/zero'] }),
+    expect: { exit: 2, code: 'CONFIG_NOT_A_FILE', message: /\/dev\/zero" is a character device/ },
+  },
+  {
+    id: 'config-dev-urandom',
+    group: 'config',
+    title: '`driftd reconcile --config /dev/urandom` (endless bytes: never read)',
+    build: () => ({ args: ['reconcile', '--config', '/dev/urandom', '--dry-run'] }),
+    expect: { exit: 2, code: 'CONFIG_NOT_A_FILE', message: /\/dev\/urandom" is a character device/ },
+  },
+  {
+    id: 'config-socket',
+    group: 'config',
+    title: 'the config path is a Unix socket',
+    build: (dir) => ({ args: ['validate', '--config', socket(join(dir, 'driftd.json'))] }),
+    expect: { exit: 2, code: 'CONFIG_NOT_A_FILE', message: /driftd\.json" is a socket/ },
+  },
+  {
+    id: 'config-oversized',
+    group: 'config',
+    title: 'a config file over the 4 MiB limit is not read',
+    build: (dir) => ({ args: ['validate', '--config', sparse(join(dir, 'driftd.json'), 4 * 1024 * 1024 + 1)] }),
+    expect: { exit: 2, code: 'CONFIG_TOO_LARGE', message: /driftd\.json" is 4194305 bytes or more, over the 4194304-byte limit/ },
+  },
+
   // ---------------------------------------------------------------- schemas
   {
     id: 'schema-missing',
@@ -439,6 +504,56 @@ export const CASES: readonly CorpusCase[] = [
     expect: { exit: 2, code: 'SCHEMA_JSON_INVALID', message: /type/ },
   },
 
+  {
+    id: 'schema-fifo',
+    group: 'schema',
+    title: '`driftd check` with a schema path that is a FIFO (must not block)',
+    build: (dir) => ({ args: check(legacyDb(join(dir, 'app.db')), fifo(join(dir, 'schema.sql'))) }),
+    expect: { exit: 2, code: 'SCHEMA_NOT_A_FILE', message: /schema\.sql" is a FIFO/ },
+  },
+  {
+    id: 'schema-fifo-validate',
+    group: 'schema',
+    title: '`driftd validate` on a config whose schema is a FIFO (must not block)',
+    build: (dir) => ({ args: ['validate', '--config', configWith(dir, (target) => (target.schema = fifo(join(dir, 'schema.sql'))))] }),
+    expect: { exit: 2, code: 'SCHEMA_NOT_A_FILE', message: /targets\[0\]\.schema[\s\S]*schema\.sql" is a FIFO/ },
+  },
+  {
+    id: 'schema-dev-zero-validate',
+    group: 'schema',
+    title: '`driftd validate` on a config whose schema is /dev/zero (endless bytes: never read)',
+    build: (dir) => ({ args: ['validate', '--config', configWith(dir, (target) => (target.schema = '/dev/zero'))] }),
+    expect: { exit: 2, code: 'SCHEMA_NOT_A_FILE', message: /\/dev\/zero" is a character device/ },
+  },
+  {
+    id: 'schema-dev-urandom',
+    group: 'schema',
+    title: '`driftd repair` with the schema /dev/urandom (never read)',
+    build: (dir) => ({ args: repair(legacyDb(join(dir, 'app.db')), '/dev/urandom') }),
+    expect: { exit: 2, code: 'SCHEMA_NOT_A_FILE', message: /\/dev\/urandom" is a character device/ },
+  },
+  {
+    id: 'schema-device-node',
+    group: 'schema',
+    title: 'a schema.sql that is a device node in the config\'s directory (run as root)',
+    build: (dir) => ({ args: ['check', '--config', configWith(dir, (target) => (target.schema = zeroDevice(join(dir, 'schema.sql'))))] }),
+    expect: { exit: 2, code: 'SCHEMA_NOT_A_FILE', message: /schema\.sql" is a character device/ },
+  },
+  {
+    id: 'schema-socket',
+    group: 'schema',
+    title: 'the schema path is a Unix socket',
+    build: (dir) => ({ args: check(legacyDb(join(dir, 'app.db')), socket(join(dir, 'schema.sql'))) }),
+    expect: { exit: 2, code: 'SCHEMA_NOT_A_FILE', message: /schema\.sql" is a socket/ },
+  },
+  {
+    id: 'schema-oversized',
+    group: 'schema',
+    title: 'a schema file over the 64 MiB limit is not read',
+    build: (dir) => ({ args: check(legacyDb(join(dir, 'app.db')), sparse(join(dir, 'schema.sql'), 64 * 1024 * 1024 + 1)) }),
+    expect: { exit: 2, code: 'SCHEMA_TOO_LARGE', message: /schema\.sql" is 67108865 bytes or more, over the 67108864-byte limit/ },
+  },
+
   // ---------------------------------------------------------------- database files
   {
     id: 'db-missing',
@@ -537,6 +652,24 @@ export const CASES: readonly CorpusCase[] = [
     title: 'the database path is /dev/null (a character device)',
     build: () => ({ args: repair('/dev/null') }),
     expect: { exit: 2, code: 'DB_NOT_A_FILE', message: /\/dev\/null/ },
+  },
+  {
+    id: 'db-socket',
+    group: 'database',
+    title: 'the database path is a Unix socket',
+    build: (dir) => {
+      const path = socket(join(dir, 'app.db'));
+      return { args: check(path), daemonTarget: dbTarget(path) };
+    },
+    expect: { exit: 2, code: 'DB_NOT_A_FILE', message: /app\.db" is not a regular file/ },
+    daemon: { code: 'DB_NOT_A_FILE' },
+  },
+  {
+    id: 'db-dev-zero',
+    group: 'database',
+    title: 'the database path is /dev/zero (never read)',
+    build: () => ({ args: check('/dev/zero') }),
+    expect: { exit: 2, code: 'DB_NOT_A_FILE', message: /\/dev\/zero/ },
   },
   {
     id: 'db-dangling-symlink',
@@ -756,6 +889,44 @@ export const CASES: readonly CorpusCase[] = [
       }),
     expect: { exit: 1, message: /"reason":"metadata-not-a-file"/ },
     daemon: { skipped: 'metadata-not-a-file' },
+  },
+  {
+    id: 'tree-metadata-is-socket',
+    group: 'tree',
+    title: 'adapter_config.json is a Unix socket',
+    build: (dir) =>
+      tree(dir, (root) => {
+        const model = modelDir(root, 'socket_0013');
+        rmSync(join(model, 'adapter_config.json'));
+        socket(join(model, 'adapter_config.json'));
+      }),
+    expect: { exit: 1, message: /"reason":"metadata-not-a-file"/ },
+    daemon: { skipped: 'metadata-not-a-file' },
+  },
+  {
+    id: 'tree-metadata-is-device',
+    group: 'tree',
+    title: 'adapter_config.json is a /dev/zero device node (never read; run as root)',
+    build: (dir) =>
+      tree(dir, (root) => {
+        const model = modelDir(root, 'device_0014');
+        rmSync(join(model, 'adapter_config.json'));
+        zeroDevice(join(model, 'adapter_config.json'));
+      }),
+    expect: { exit: 1, message: /"reason":"metadata-not-a-file"/ },
+    daemon: { skipped: 'metadata-not-a-file' },
+  },
+  {
+    id: 'tree-metadata-oversized-sparse',
+    group: 'tree',
+    title: 'modelforge_config.json is a 16 MiB sparse file (never read)',
+    build: (dir) =>
+      tree(dir, (root) => {
+        const model = modelDir(root, 'sparse_0015');
+        sparse(join(model, 'modelforge_config.json'), 16 * 1024 * 1024);
+      }),
+    expect: { exit: 1, message: /"reason":"metadata-too-large"/ },
+    daemon: { skipped: 'metadata-too-large' },
   },
   {
     id: 'tree-unreadable-directory',

@@ -1,13 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDatabase } from '../../src/check/check-database.js';
-import { openSqlite } from '../../src/db/open-sqlite.js';
+import { COMPAT_EXTENSION_PATH, openSqlite } from '../../src/db/open-sqlite.js';
 import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { reconcileTarget } from '../../src/reconcile/reconcile-target.js';
 import { CURRENT_TABLE, LEGACY_TABLE, modelforgeRule, writeModel } from '../reconcile/modelforge-fixture.js';
+import { ROOT } from '../support/run-cli.js';
 import { runShell } from '../support/temp-db.js';
 
 /**
@@ -75,5 +77,37 @@ describe('a live schema with double-quoted string literals (made by the stock sh
       db.close();
     }
     expect(runShell(dbPath, 'PRAGMA integrity_check;').trim()).toBe('ok');
+  });
+});
+
+describe('without the compatibility extension', () => {
+  it('driftd refuses to open anything, with SQLITE_COMPAT_MISSING naming the file and how to build it', () => {
+    // A copy of the built package without dist/native, as an install whose build step never ran.
+    const pkg = join(dir, 'pkg');
+    cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true, filter: (source) => !source.includes(`${sep}native`) });
+    cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    const db = join(dir, 'untouched.sqlite');
+    runShell(db, 'CREATE TABLE t (a TEXT);');
+    const schema = join(dir, 'untouched.sql');
+    writeFileSync(schema, 'CREATE TABLE t (a TEXT, b TEXT);');
+    const before = readFileSync(db);
+    const run = spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'repair', '--db', db, '--schema', schema], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('SQLITE_COMPAT_MISSING');
+    expect(run.stderr).toContain(join(pkg, 'dist', 'native'));
+    expect(run.stderr).toContain('native/build-native.mjs');
+    expect(readFileSync(db).equals(before)).toBe(true);
+
+    // Present but writable by every user: refused too, as code anyone could replace.
+    mkdirSync(join(pkg, 'dist', 'native'));
+    const copy = join(pkg, 'dist', 'native', basename(COMPAT_EXTENSION_PATH));
+    cpSync(COMPAT_EXTENSION_PATH, copy);
+    chmodSync(copy, 0o777);
+    const writable = spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'check', '--db', db, '--schema', schema], { encoding: 'utf8' });
+    expect(writable.status).toBe(2);
+    expect(writable.stderr).toContain('writable by every user');
+    chmodSync(copy, 0o755);
+    expect(spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'check', '--db', db, '--schema', schema], { encoding: 'utf8' }).status).toBe(1);
   });
 });

@@ -201,3 +201,50 @@ describe('declarations that would not be compared', () => {
     expect(declaredSchemaFromSql('CREATE TABLE main.t (a INT); CREATE INDEX IF NOT EXISTS main.i ON t (a);', 'x.sql').tables.map((t) => t.name)).toEqual(['t']);
   });
 });
+
+describe('views and triggers in the JSON form', () => {
+  it('mean what the same CREATE VIEW / CREATE TRIGGER statements mean in a .sql declaration', () => {
+    const schema = declaredSchemaFromJson(
+      JSON.stringify({
+        tables: {
+          notes: { columns: { id: { type: 'INTEGER', primaryKey: true }, body: { type: 'TEXT' }, done: { type: 'INT', default: 0 } } },
+          log: { columns: { note: { type: 'INTEGER' }, what: { type: 'TEXT' } } },
+        },
+        views: {
+          open_notes: { select: 'SELECT id, body FROM notes WHERE done = 0;' },
+          open_count: { columns: ['n'], select: 'SELECT count(*) FROM open_notes' },
+        },
+        triggers: {
+          notes_log: { on: 'notes', timing: 'AFTER', event: 'UPDATE', columns: ['done'], when: 'new.done = 1', statements: ["INSERT INTO log VALUES (new.id, 'done')"] },
+          open_insert: { on: 'open_notes', timing: 'INSTEAD OF', event: 'INSERT', statements: ['INSERT INTO notes (body) VALUES (new.body);', 'DELETE FROM log WHERE note IS NULL'] },
+          notes_check: { on: 'notes', event: 'INSERT', statements: ["SELECT raise(ABORT, 'empty') WHERE new.body = ''"] },
+        },
+      }),
+      'objects.json',
+    );
+    const fromSql = declaredSchemaFromSql(
+      `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, done INT DEFAULT 0);
+       CREATE TABLE log (note INTEGER, what TEXT);
+       CREATE VIEW open_notes AS SELECT id, body FROM notes WHERE done = 0;
+       CREATE VIEW open_count (n) AS SELECT count(*) FROM open_notes;
+       CREATE TRIGGER notes_log AFTER UPDATE OF done ON notes WHEN new.done = 1 BEGIN INSERT INTO log VALUES (new.id, 'done'); END;
+       CREATE TRIGGER open_insert INSTEAD OF INSERT ON open_notes BEGIN INSERT INTO notes (body) VALUES (new.body); DELETE FROM log WHERE note IS NULL; END;
+       CREATE TRIGGER notes_check BEFORE INSERT ON notes BEGIN SELECT raise(ABORT, 'empty') WHERE new.body = ''; END;`,
+      'objects.sql',
+    );
+    expect(schema.views.map((view) => view.name)).toEqual(['open_notes', 'open_count']);
+    expect(schema.triggers.map((trigger) => [trigger.name, trigger.table])).toEqual([['notes_log', 'notes'], ['open_insert', 'open_notes'], ['notes_check', 'notes']]);
+    expect(diff(schema, fromSql)).toEqual({ drift: [], extras: [] });
+    expect(diff(fromSql, schema)).toEqual({ drift: [], extras: [] });
+  });
+
+  it('names the trigger and field of a mistake', () => {
+    const text = JSON.stringify({
+      tables: { t: { columns: { a: { type: 'INT' } } } },
+      triggers: { t_ins: { on: 't', event: 'INSERT', columns: ['a'], statements: ['SELECT 1'] } },
+    });
+    const error = failure(() => declaredSchemaFromJson(text, 'bad.json'));
+    expect(error.code).toBe('SCHEMA_JSON_INVALID');
+    expect(error.message).toContain('trigger "t_ins" field "columns": columns (UPDATE OF) only go with event UPDATE');
+  });
+});

@@ -36,6 +36,16 @@ CREATE INDEX i ON a (x);`);
     ]);
   });
 
+  it('tells a column named end from the END of a trigger body', () => {
+    const sql = `CREATE TABLE spans (id INTEGER PRIMARY KEY, start INT, end INT);
+CREATE TRIGGER spans_fix AFTER INSERT ON spans BEGIN
+  UPDATE spans SET end = CASE WHEN new.end < new.start THEN new.start ELSE new.end END WHERE id = new.id;
+END;
+CREATE INDEX spans_end ON spans (end);`;
+    expect(splitStatements(sql).map((statement) => statement.line)).toEqual([1, 2, 5]);
+    expect(declaredSchemaFromSql(sql, 'spans.sql').tables[0]!.indexes.map((index) => index.name)).toEqual(['spans_end']);
+  });
+
   it('splits CREATE statements that lack semicolons (SQLAlchemy CreateTable output)', () => {
     const sql = '\nCREATE TABLE users (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(30), \n\tPRIMARY KEY (id)\n)\n\n\nCREATE INDEX ix_users_name ON users (name)\n';
     expect(splitStatements(sql).map((statement) => statement.line)).toEqual([2, 9]);
@@ -104,6 +114,31 @@ describe('what the stock shell prints is a declaration, verbatim', () => {
   });
 });
 
+describe('internal objects and framing, statement by statement', () => {
+  it.each([
+    ['sqlite_sequence', 'CREATE TABLE sqlite_sequence(name,seq);'],
+    ['sqlite_stat1', 'CREATE TABLE sqlite_stat1(tbl,idx,stat);'],
+    ['sqlite_stat4 (a build with STAT4)', 'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample);'],
+    ['ANALYZE', 'ANALYZE;'],
+    ['ANALYZE sqlite_schema', 'ANALYZE sqlite_schema;'],
+    ['stat rows', "INSERT INTO sqlite_stat1 VALUES('a',NULL,'1');"],
+    ['sequence rows', "DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('a',7);"],
+    ['BEGIN IMMEDIATE / END TRANSACTION', 'BEGIN IMMEDIATE;\nEND TRANSACTION;'],
+    ['PRAGMA foreign_keys = ON', 'PRAGMA foreign_keys = ON;'],
+  ])('skips %s', (_what, sql) => {
+    expect(tableNames(`CREATE TABLE a (x);\n${sql}`)).toEqual(['a']);
+  });
+
+  it('refuses a PRAGMA that is not framing even in .dump spelling', () => {
+    expect(failure(() => declaredSchemaFromSql('CREATE TABLE a (x);\nPRAGMA journal_mode=WAL;', 'p.sql')).code).toBe('SCHEMA_SQL_FORBIDDEN');
+  });
+
+  it('runs only the CREATE VIRTUAL TABLE text of a .dump schema insert, nothing smuggled beside it', () => {
+    const sql = "PRAGMA writable_schema=ON;\nINSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table','f','f',0,'CREATE VIRTUAL TABLE f USING fts5(a); ATTACH ''/tmp/x.db'' AS x');\nPRAGMA writable_schema=OFF;\nCREATE TABLE a (x);";
+    expect(failure(() => declaredSchemaFromSql(sql, 'smuggle.sql')).code).toBe('SCHEMA_SQL_FORBIDDEN');
+  });
+});
+
 describe('generators', () => {
   it('drizzle-kit: statement breakpoints, backquotes', () => {
     const sql = 'CREATE TABLE `users` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`email` text NOT NULL\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);';
@@ -127,8 +162,10 @@ INSERT INTO "schema_migrations" (version) VALUES
     expect(tableNames(sql)).toEqual(['schema_migrations', 'ar_internal_metadata', 'rooms']);
   });
 
-  it('a shadow table declared before its virtual table is still recognised', () => {
+  it('a shadow table declared before its virtual table fails as it does in the stock shell', () => {
     const sql = "CREATE TABLE IF NOT EXISTS 'docs_fts_data'(id INTEGER PRIMARY KEY, block BLOB);\nCREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);\nCREATE VIRTUAL TABLE docs_fts USING fts5(body);";
-    expect(tableNames(sql)).toEqual(['docs', 'docs_fts']);
+    const error = failure(() => declaredSchemaFromSql(sql, 'order.sql'));
+    expect(error.code).toBe('SCHEMA_SQL_ERROR');
+    expect(error.message).toMatch(/^order\.sql:3: .*docs_fts_data/);
   });
 });

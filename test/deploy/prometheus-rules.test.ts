@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EXTRA_KINDS } from '../../src/diff/drift.js';
+import { DRIFT_KINDS } from '../../src/repair/drift-kind-rules.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const alerts = join(repo, 'deploy/prometheus/alerts.yml');
@@ -110,6 +112,16 @@ describe('deploy/prometheus', () => {
     const used = [...ruleExprs, ...dashboardExpressions()].flatMap(metricNamesIn);
     expect(used.length).toBeGreaterThan(20);
     expect(used.filter((name) => !CONTRACT_METRICS.has(name))).toEqual([]);
+  });
+
+  it('every kind an alert or a dashboard query names is a kind driftd reports (a renamed kind breaks this)', () => {
+    const ruleExprs = [...readFileSync(alerts, 'utf8').matchAll(/^\s*expr: (.+)$/gm)].map((match) => match[1]!);
+    const named = [...ruleExprs, ...dashboardExpressions()].flatMap((expr) =>
+      [...expr.matchAll(/\bkind\s*(?:=~|!=|=|!~)\s*"([^"]+)"/g)].flatMap((match) => match[1]!.split('|')),
+    );
+    expect(named).toEqual(expect.arrayContaining(['stale_fts_index', 'missing_trigger', 'view_definition', 'extra_view']));
+    const known = new Set<string>([...DRIFT_KINDS, ...EXTRA_KINDS]);
+    expect(named.filter((kind) => !known.has(kind))).toEqual([]);
   });
 
   it.skipIf(!hasPromtool)('every dashboard query is valid PromQL (checked as recording rules)', () => {

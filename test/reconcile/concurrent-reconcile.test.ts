@@ -78,12 +78,13 @@ describe('reconcilers racing each other and the application', () => {
     let inserted = false;
     const fs: ReconcileFs = {
       ...nodeReconcileFs,
-      readdir: async (path) => {
-        if (path.endsWith('app-wins_1') && !inserted) {
+      // Model directories are opened through a handle and listed through it (issue 9): hook the open.
+      openDirectory: async (root, relative) => {
+        if (relative === 'app-wins_1' && !inserted) {
           inserted = true;
           insertRow(w.dbPath, 'app-wins_1', join(w.models, 'app-wins_1'));
         }
-        return nodeReconcileFs.readdir(path);
+        return nodeReconcileFs.openDirectory(root, relative);
       },
     };
     const [report] = await reconcileTarget({ dbPath: w.dbPath, rules: [modelforgeRule(w.models)], mode: 'apply', busyTimeoutMs: 2000, fs });
@@ -98,13 +99,13 @@ describe('reconcilers racing each other and the application', () => {
     writeModel(w.models, 'a_1');
     const fs: ReconcileFs = {
       ...nodeReconcileFs,
-      readdir: async (path) => {
-        if (path.endsWith('a_1')) {
+      openDirectory: async (root, relative) => {
+        if (relative === 'a_1') {
           const db = new Database(w.dbPath);
           db.exec('ALTER TABLE fine_tuned_models DROP COLUMN is_custom_base_model');
           db.close();
         }
-        return nodeReconcileFs.readdir(path);
+        return nodeReconcileFs.openDirectory(root, relative);
       },
     };
     const [report] = await reconcileTarget({ dbPath: w.dbPath, rules: [modelforgeRule(w.models)], mode: 'apply', busyTimeoutMs: 2000, fs });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { AuditJournal } from '../../src/audit/audit-journal.js';
 import { modelforgeRuleInput } from '../support/modelforge-rule.js';
 
 export type JournalMode = 'delete' | 'wal';
@@ -237,8 +238,39 @@ export interface TrialResult {
   readonly hotJournal: boolean;
   readonly writerCommitted: number;
   readonly writerSevenColumn: number;
+  /** Audit intents the next cycle's start answered from the database: the change had committed / had not. */
+  readonly resolvedAtStart: { readonly applied: number; readonly notApplied: number };
   /** Every violated invariant; empty when the trial passed. */
   readonly problems: readonly string[];
+}
+
+/**
+ * The audit trail after the next cycle: nothing pending, and every committed change — the repair's
+ * statements, each recovered row — has exactly one applied entry, and nothing that did not land has
+ * one. (No backups here: SQLite's online backup restarts whenever the writer commits, which would
+ * stretch the repair window from ~20 ms to seconds and move the kills away from the commit; backup
+ * entries are proven in test/audit and through the CLI and the daemon.)
+ */
+function auditProblems(fixture: Fixture, final: DatabaseFacts): { problems: string[]; resolved: { applied: number; notApplied: number } } {
+  const problems: string[] = [];
+  const entries = new AuditJournal({ dir: join(fixture.dir, 'audit'), maxBytes: 8 << 20, keep: 5 }).entries();
+  const pending = entries.filter((entry) => entry.outcome === 'pending');
+  if (pending.length > 0) problems.push(`audit: ${pending.length} entries still pending after the next cycle's start`);
+  const applied = entries.filter((entry) => entry.outcome === 'applied');
+  // The repair runs once (the kill either let it commit or rolled it back, and then the next cycle ran it): each of its
+  // statements has exactly one applied entry.
+  const statements = new Map<string, number>();
+  for (const entry of applied.filter((item) => item.kind === 'repair')) statements.set(entry.sql!, (statements.get(entry.sql!) ?? 0) + 1);
+  if (statements.size === 0 || !statements.has('ALTER TABLE "fine_tuned_models" ADD COLUMN is_custom_base_model BOOLEAN DEFAULT 0;')) problems.push(`audit: no applied entry for the repair's ALTER TABLE (found: ${[...statements.keys()].join(' | ')})`);
+  for (const [sql, count] of statements) if (count !== 1) problems.push(`audit: repair statement applied ${count} times in the journal: ${sql}`);
+  const rowCounts = new Map<string, number>();
+  for (const entry of applied.filter((item) => item.kind === 'recover')) rowCounts.set(String(entry.key), (rowCounts.get(String(entry.key)) ?? 0) + 1);
+  const badRows = fixture.modelDirs.filter((dir) => rowCounts.get(dir) !== 1);
+  if (badRows.length > 0) problems.push(`audit: ${badRows.length} recovered rows without exactly one applied entry (${badRows.slice(0, 3).map((dir) => `${dir}: ${rowCounts.get(dir) ?? 0}`).join(', ')})`);
+  const strays = [...rowCounts.keys()].filter((key) => !final.modelPaths.has(key));
+  if (strays.length > 0) problems.push(`audit: applied entries for rows not in the database: ${strays.slice(0, 3).join(', ')}`);
+  const resolved = entries.filter((entry) => entry.resolved === 'at-start' && entry.item === 0);
+  return { problems, resolved: { applied: resolved.filter((entry) => entry.outcome === 'applied').length, notApplied: resolved.filter((entry) => entry.outcome === 'not-applied').length } };
 }
 
 interface DatabaseFacts {
@@ -356,6 +388,7 @@ export async function runTrial(parent: string, trial: number, seed: number, jour
   if (recoveredAtKill > 0 && state !== 'after') problems.push('rows were recovered but the schema is not repaired');
 
   // The next cycle must converge: repaired schema, every orphan exactly once, nothing lost.
+  let resolvedAtStart = { applied: 0, notApplied: 0 };
   try {
     await runCycleToEnd(fixture.configPath);
     const final = databaseFacts(fixture.dbPath);
@@ -366,6 +399,9 @@ export async function runTrial(parent: string, trial: number, seed: number, jour
     if (final.duplicatePaths.length > 0) problems.push(`rows duplicated after the next cycle: ${final.duplicatePaths.slice(0, 5).join(', ')}`);
     const lostLater = committed.ids.filter((id) => !final.ids.has(id));
     if (lostLater.length > 0) problems.push(`${lostLater.length} committed writer rows missing after the next cycle`);
+    const audit = auditProblems(fixture, final);
+    problems.push(...audit.problems);
+    resolvedAtStart = audit.resolved;
   } catch (error) {
     problems.push(`the next cycle failed: ${(error as Error).message}`);
   }
@@ -384,6 +420,7 @@ export async function runTrial(parent: string, trial: number, seed: number, jour
     hotJournal,
     writerCommitted: committed.ids.length,
     writerSevenColumn: committed.seven,
+    resolvedAtStart,
     problems,
   };
 }

@@ -1,3 +1,4 @@
+import type { AuditSink, AuditTicket } from '../../audit/audit-sink.js';
 import type { SqlConnection } from '../../db/sql-connection.js';
 import { DriftdError } from '../../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../../errors/result-codes.js';
@@ -22,6 +23,8 @@ export interface ApplyInsertsRequest {
    */
   readonly presentKeys: () => Promise<ReadonlySet<string> | { readonly blockedBy: string }>;
   readonly rule: string;
+  /** Records the rows (durably, before the first INSERT) by their key column, and how the round ended. */
+  readonly audit?: { readonly sink: AuditSink; readonly keyColumn: string };
 }
 
 /**
@@ -38,11 +41,23 @@ export async function applyInserts(db: SqlConnection, request: ApplyInsertsReque
   const recovered: OrphanItem[] = [];
   const raced: OrphanItem[] = [];
   let current: OrphanItem | null = null;
+  let ticket: AuditTicket | null = null;
   try {
     const present = await request.presentKeys();
     if (!(present instanceof Set)) {
       db.exec('ROLLBACK');
       return { recovered: [], raced: [], blockedBy: (present as { blockedBy: string }).blockedBy };
+    }
+    const audit = request.audit;
+    const inserting = request.orphans.filter(({ canonicalPath }) => !present.has(canonicalPath));
+    if (audit && inserting.length > 0) {
+      ticket = audit.sink.intend({
+        kind: 'recover',
+        rule: request.rule,
+        table: request.table,
+        keyColumn: audit.keyColumn,
+        rows: inserting.map(({ item }) => ({ directory: item.directory, key: keyValue(item, audit.keyColumn), values: item.values })),
+      });
     }
     const statements = new Map<string, ReturnType<SqlConnection['prepare']>>();
     for (const { item, canonicalPath } of request.orphans) {
@@ -66,9 +81,11 @@ export async function applyInserts(db: SqlConnection, request: ApplyInsertsReque
       recovered.push(item);
     }
     db.exec('COMMIT');
+    if (ticket) request.audit!.sink.settle(ticket, { status: 'applied' });
     return { recovered, raced, blockedBy: null };
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
+    if (ticket) request.audit!.sink.settle(ticket, { status: 'not-applied', reason: `rolled back: ${(error as Error).message}` });
     // The database's own condition (locked, read-only, disk full, I/O error) keeps its code; a row the table refuses is the rule's.
     if (isDatabaseCondition(resultCodeOf(error)) || error instanceof DriftdError) throw error;
     throw new DriftdError(
@@ -77,4 +94,10 @@ export async function applyInserts(db: SqlConnection, request: ApplyInsertsReque
       { where: { rule: request.rule, table: request.table, ...(current ? { directory: current.directory } : {}) }, cause: error, hint: 'check the rule\'s column mapping against the table\'s constraints' },
     );
   }
+}
+
+/** The row's value for the key column (SQLite column names match case-insensitively). */
+function keyValue(item: OrphanItem, keyColumn: string): OrphanItem['values'][string] {
+  const folded = keyColumn.toLowerCase();
+  return Object.entries(item.values).find(([column]) => column.toLowerCase() === folded)?.[1] ?? null;
 }

@@ -5,7 +5,7 @@
  */
 export type PointerResult = { readonly found: true; readonly value: unknown } | { readonly found: false };
 
-export function parsePointer(pointer: string): readonly string[] {
+function parsePointer(pointer: string): readonly string[] {
   if (pointer === '') return [];
   return pointer
     .slice(1)

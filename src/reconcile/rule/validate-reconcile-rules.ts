@@ -115,7 +115,7 @@ function validateSource(source: ColumnSource, where: string, what: string, rule:
 }
 
 /** Columns a source's templates refer to, fallbacks included. */
-export function sourceDependencies(source: ColumnSource): string[] {
+function sourceDependencies(source: ColumnSource): string[] {
   switch (source.from) {
     case 'template': {
       const parsed = parseTemplate(source.template);

@@ -1,16 +1,24 @@
 import type { ListedDirectory } from '../diff/diff-directories.js';
 import type { DirectoryFacts, FileRead } from '../mapping/map-columns.js';
 import type { SkipReason } from '../reconcile-report.js';
-import type { ReconcileFs } from './reconcile-fs.js';
+import type { DirectoryHandle, ReconcileFs } from './reconcile-fs.js';
 import { childPath, isInside } from './scan-root.js';
 
 /** Metadata files larger than this are never read (1 MiB). */
 export const MAX_METADATA_BYTES = 1024 * 1024;
 
 export type Inspection =
-  | { readonly kind: 'ready'; readonly facts: DirectoryFacts }
+  /** `fingerprint`: what the directory and its metadata files were when read (null when it cannot be told cheaply). */
+  | { readonly kind: 'ready'; readonly facts: DirectoryFacts; readonly fingerprint: string | null }
   | { readonly kind: 'unmarked'; readonly missing: string }
-  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail: string };
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail: string; readonly fingerprint?: string };
+
+/** A directory skipped after its metadata was read and mapped, remembered until something in it changes. */
+export interface RememberedSkip {
+  readonly fingerprint: string;
+  readonly reason: SkipReason;
+  readonly detail: string;
+}
 
 export interface InspectOptions {
   readonly realRoot: string;
@@ -21,21 +29,49 @@ export interface InspectOptions {
   /** Whether the directory's own mtime is mapped. */
   readonly needsMtime: boolean;
   readonly nowMs: number;
+  /**
+   * Directories skipped in the last round, by canonical path. One whose fingerprint is unchanged is
+   * skipped again without reading or parsing its metadata (a malformed or huge file is not re-parsed
+   * every cycle).
+   */
+  readonly remembered?: ReadonlyMap<string, RememberedSkip>;
 }
 
 /**
- * Looks into one orphan candidate: one listing (markers and settle time come
- * from it), an lstat per entry only when a settle time is set, and the JSON
- * files the mapping names. A file that is a symlink is read only when its
- * target stays inside the root.
+ * Looks into one orphan candidate through one handle that cannot be redirected: the directory is
+ * opened beneath the root with no symlink followed in any component (`ReconcileFs.openDirectory`),
+ * and the listing (markers, settle time), the directory's mtime and the metadata files are all read
+ * relative to that handle. A directory swapped for a symlink at any moment is either refused at the
+ * open (skipped, `symlink-outside-root`) or, if swapped after the open, still read where it was —
+ * never outside the root. The entry must still name the directory read (same device and inode)
+ * after the reads, or the directory is skipped: the row would describe something no longer there.
+ * A metadata file that is a symlink is read only when its target stays inside the root, and then
+ * through a handle opened the same way on the target's directory.
  */
 export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirectory, options: InspectOptions): Promise<Inspection> {
-  const dir = directory.canonicalPath;
-  // The listing saw a real directory, but it may have been swapped for a symlink since: reading
-  // through `dir/…` would then follow it (O_NOFOLLOW guards only the last component). Resolve it
-  // before and after the reads, and trust the reads only if it stayed where it was.
-  const moved = await movedAway(fs, directory);
-  if (moved !== null) return moved;
+  const relative = relativeInside(options.realRoot, directory.canonicalPath);
+  if (relative === null) {
+    return { kind: 'skipped', reason: 'symlink-outside-root', detail: `"${directory.path}" resolves to "${directory.canonicalPath}", outside the root; not read` };
+  }
+  let handle: DirectoryHandle;
+  try {
+    handle = await fs.openDirectory(options.realRoot, relative);
+  } catch (error) {
+    return refusedOpen(fs, directory, error);
+  }
+  try {
+    const inspection = await inspectOpen(fs, handle, directory, options);
+    if (inspection.kind !== 'ready') return inspection;
+    // The entry must still name the directory that was read.
+    const replaced = await replacedSinceOpen(fs, handle, directory);
+    return replaced ?? inspection;
+  } finally {
+    handle.close();
+  }
+}
+
+async function inspectOpen(fs: ReconcileFs, handle: DirectoryHandle, directory: ListedDirectory, options: InspectOptions): Promise<Inspection> {
+  const dir = handle.path;
   let entries;
   try {
     entries = await fs.readdir(dir);
@@ -78,6 +114,10 @@ export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirecto
     }
   }
 
+  const fingerprint = await fingerprintOf(fs, handle, entries, options.files);
+  const remembered = options.remembered?.get(directory.canonicalPath);
+  if (fingerprint !== null && remembered?.fingerprint === fingerprint) return { kind: 'skipped', reason: remembered.reason, detail: remembered.detail, fingerprint };
+
   const files = new Map<string, FileRead>();
   for (const file of options.files) {
     const kind = byName.get(file);
@@ -85,35 +125,103 @@ export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirecto
       files.set(file, { kind: 'absent' });
       continue;
     }
-    let path = childPath(dir, file);
-    if (kind === 'symlink') {
-      try {
-        path = await fs.realpath(path);
-      } catch (error) {
-        files.set(file, { kind: 'absent' });
-        continue;
-      }
-      if (!isInside(options.realRoot, path)) {
-        files.set(file, { kind: 'failed', reason: 'symlink-outside-root', detail: `${file} is a symlink to "${path}", outside the root; not read` });
-        continue;
-      }
+    if (kind !== 'symlink') {
+      files.set(file, await readJson(fs, childPath(dir, file), file));
+      continue;
     }
-    files.set(file, await readJson(fs, path, file));
+    let target: string;
+    try {
+      target = await fs.realpath(childPath(dir, file));
+    } catch {
+      files.set(file, { kind: 'absent' });
+      continue;
+    }
+    const targetRelative = relativeInside(options.realRoot, target);
+    if (targetRelative === null || targetRelative === '') {
+      files.set(file, { kind: 'failed', reason: 'symlink-outside-root', detail: `${file} is a symlink to "${target}", outside the root; not read` });
+      continue;
+    }
+    files.set(file, await readJsonBeneath(fs, options.realRoot, targetRelative, file));
   }
-  const movedDuringReads = await movedAway(fs, directory);
-  if (movedDuringReads !== null) return movedDuringReads;
-  return { kind: 'ready', facts: { name: directory.name, path: directory.path, mtimeMs, files } };
+  return { kind: 'ready', facts: { name: directory.name, path: directory.path, mtimeMs, files }, fingerprint };
 }
 
-async function movedAway(fs: ReconcileFs, directory: ListedDirectory): Promise<Inspection | null> {
-  let real: string;
+/**
+ * The directory (device, inode, mtime) and each metadata file it maps (kind, device, inode, size,
+ * mtime, ctime): any write, rename or replacement changes it. Null when a mapped file is a symlink
+ * (its target could change behind an unchanged link).
+ */
+async function fingerprintOf(fs: ReconcileFs, handle: DirectoryHandle, entries: readonly { name: string; kind: string }[], files: readonly string[]): Promise<string | null> {
+  const kinds = new Map(entries.map((entry) => [entry.name, entry.kind]));
   try {
-    real = await fs.realpath(directory.canonicalPath);
-  } catch (error) {
-    return { kind: 'skipped', reason: 'unreadable', detail: `cannot resolve "${directory.path}": ${errorText(error)}` };
+    const self = await fs.stat(handle.path);
+    const parts = [`${handle.dev}:${handle.ino}:${self.mtimeMs}:${self.ctimeMs}`];
+    for (const file of files) {
+      const kind = kinds.get(file);
+      if (kind === undefined) {
+        parts.push(`${file}:absent`);
+        continue;
+      }
+      if (kind === 'symlink') return null;
+      const stat = await fs.lstat(childPath(handle.path, file));
+      parts.push(`${file}:${stat.kind}:${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`);
+    }
+    return parts.join('|');
+  } catch {
+    return null;
   }
-  if (real === directory.canonicalPath) return null;
-  return { kind: 'skipped', reason: 'symlink-outside-root', detail: `"${directory.path}" was replaced by a symlink to "${real}" after the listing; not read` };
+}
+
+/** Reads a symlinked metadata file's target through a handle on its directory, opened beneath the root. */
+async function readJsonBeneath(fs: ReconcileFs, realRoot: string, targetRelative: string, file: string): Promise<FileRead> {
+  const slash = targetRelative.lastIndexOf('/');
+  let parent: DirectoryHandle;
+  try {
+    parent = await fs.openDirectory(realRoot, slash < 0 ? '' : targetRelative.slice(0, slash));
+  } catch (error) {
+    return { kind: 'failed', reason: 'symlink-outside-root', detail: `${file} is a symlink whose target's directory changed while it was opened (${errorText(error)}); not read` };
+  }
+  try {
+    return await readJson(fs, childPath(parent.path, targetRelative.slice(slash + 1)), file);
+  } finally {
+    parent.close();
+  }
+}
+
+/** Why the directory could not be opened beneath the root: a symlink swapped in after the listing, or anything else. */
+async function refusedOpen(fs: ReconcileFs, directory: ListedDirectory, error: unknown): Promise<Inspection> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP' || code === 'ENOTDIR') {
+    try {
+      if ((await fs.lstat(directory.canonicalPath)).kind === 'symlink') {
+        return { kind: 'skipped', reason: 'symlink-outside-root', detail: `"${directory.path}" was replaced by a symlink after the listing; not followed` };
+      }
+    } catch {
+      // Gone as well: report the open's own error.
+    }
+  }
+  return { kind: 'skipped', reason: 'unreadable', detail: `cannot open "${directory.path}": ${errorText(error)}` };
+}
+
+async function replacedSinceOpen(fs: ReconcileFs, handle: DirectoryHandle, directory: ListedDirectory): Promise<Inspection | null> {
+  let now;
+  try {
+    now = await fs.lstat(directory.canonicalPath);
+  } catch (error) {
+    return { kind: 'skipped', reason: 'unreadable', detail: `"${directory.path}" vanished while it was read: ${errorText(error)}` };
+  }
+  if (now.dev === handle.dev && now.ino === handle.ino) return null;
+  if (now.kind === 'symlink') {
+    return { kind: 'skipped', reason: 'symlink-outside-root', detail: `"${directory.path}" was replaced by a symlink while it was read; what was read is not used` };
+  }
+  return { kind: 'skipped', reason: 'unreadable', detail: `"${directory.path}" was replaced by another entry while it was read; what was read is not used` };
+}
+
+/** `path` relative to `realRoot` ('' for the root itself), or null when it is not inside it. Both canonical. */
+function relativeInside(realRoot: string, path: string): string | null {
+  if (!isInside(realRoot, path)) return null;
+  if (path === realRoot) return '';
+  return path.slice(realRoot.endsWith('/') ? realRoot.length : realRoot.length + 1);
 }
 
 async function readJson(fs: ReconcileFs, path: string, file: string): Promise<FileRead> {

@@ -1,5 +1,9 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import type { EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, opendirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readRegularFile } from '../../fs/read-regular-file.js';
+import type { DirectoryEntry, DirectoryHandle, EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
+
+/** Longest stretch of synchronous listing before yielding to the event loop. */
+const YIELD_AFTER_MS = 5;
 
 function kindOf(entry: Dirent | Stats): EntryKind {
   if (entry.isDirectory()) return 'directory';
@@ -17,47 +21,111 @@ function kindOf(entry: Dirent | Stats): EntryKind {
  */
 export const nodeReconcileFs: ReconcileFs = {
   async readdir(path) {
-    return readdirSync(path, { withFileTypes: true }).map((entry) => ({ name: entry.name, kind: kindOf(entry) }));
+    // In batches, yielding to the event loop every few ms: a root with 50,000 entries must not hold
+    // /livez and the watchdog for the whole listing (issue 9).
+    const dir = opendirSync(path, { bufferSize: 256 });
+    const entries: DirectoryEntry[] = [];
+    try {
+      let since = performance.now();
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        entries.push({ name: entry.name, kind: kindOf(entry) });
+        if (entries.length % 256 === 0 && performance.now() - since > YIELD_AFTER_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    } finally {
+      dir.closeSync();
+    }
+    return entries;
   },
   async realpath(path) {
     return realpathSync.native(path);
   },
   async lstat(path) {
     const stats = lstatSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
   },
   async stat(path) {
     const stats = statSync(path);
-    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs };
+    return { kind: kindOf(stats), mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs };
+  },
+  async openDirectory(realRoot, relativePath) {
+    return openDirectoryBeneath(realRoot, relativePath);
   },
   async readFileLimited(path, maxBytes): Promise<LimitedRead> {
-    let fd: number;
-    try {
-      // O_NOFOLLOW: a symlink swapped in after the listing is refused, not followed.
-      // O_NONBLOCK: opening a FIFO must not hang the scan.
-      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'symlink' };
-      throw error;
-    }
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile()) return { kind: 'not-a-file' };
-      if (stats.size > maxBytes) return { kind: 'too-large', size: stats.size };
-      // Read until EOF but never past maxBytes + 1, so a file growing after fstat is still caught.
-      const chunks: Buffer[] = [];
-      let length = 0;
-      for (;;) {
-        const chunk = Buffer.allocUnsafe(Math.min(Math.max(stats.size - length + 1, 65_536), maxBytes + 1 - length));
-        const bytesRead = readSync(fd, chunk, 0, chunk.length, length);
-        if (bytesRead === 0) break;
-        chunks.push(chunk.subarray(0, bytesRead));
-        length += bytesRead;
-        if (length > maxBytes) return { kind: 'too-large', size: length };
+    // O_NOFOLLOW: a symlink swapped in after the listing is refused, not followed.
+    // O_NONBLOCK: opening a FIFO must not hang the scan.
+    const read = readRegularFile(path, { maxBytes, followSymlinks: false });
+    switch (read.kind) {
+      case 'bytes':
+        return { kind: 'text', text: read.bytes.toString('utf8') };
+      case 'too-large':
+        return { kind: 'too-large', size: read.size };
+      case 'not-a-file':
+        return { kind: 'not-a-file' };
+      case 'symlink':
+        return { kind: 'symlink' };
+      case 'missing':
+        throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+      case 'unreadable':
+        throw read.error;
+      default: {
+        const unreachable: never = read;
+        return unreachable;
       }
-      return { kind: 'text', text: Buffer.concat(chunks, length).toString('utf8') };
-    } finally {
-      closeSync(fd);
     }
   },
 };
+
+/** Where the kernel exposes this process's descriptors as magic links (proc(5)): Linux only. */
+const FD_DIR = '/proc/self/fd';
+let fdDirChecked = false;
+
+/**
+ * Node has no openat(2). On Linux, `/proc/self/fd/<fd>/<name>` does the same: the kernel follows
+ * the magic link `/proc/self/fd/<fd>` to the open directory itself (not to a path it re-walks), then
+ * looks `name` up in it; O_NOFOLLOW|O_DIRECTORY refuses a symlink as `name` (ENOTDIR or ELOOP). So
+ * opening each component from the root's descriptor this way yields a handle to a directory that
+ * was, when opened, reached from the root through real directories only — and stays that directory
+ * however the names around it are swapped later (issue 9). openat2(RESOLVE_BENEATH) would be the
+ * one-call form, but Node cannot call it.
+ */
+function openDirectoryBeneath(realRoot: string, relativePath: string): DirectoryHandle {
+  if (!fdDirChecked) {
+    if (!existsSync(`${FD_DIR}/0`) && !existsSync(FD_DIR)) {
+      throw Object.assign(new Error(`${FD_DIR} is not available: model directories can be read safely only on Linux with /proc mounted`), { code: 'ENOSYS' });
+    }
+    fdDirChecked = true;
+  }
+  const components = relativePath === '' ? [] : relativePath.split('/');
+  if (components.some((component) => component === '' || component === '.' || component === '..')) {
+    throw Object.assign(new Error(`"${relativePath}" is not a plain relative path`), { code: 'EINVAL' });
+  }
+  const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  // The root was resolved once by the scan; it is the operator's, not the tree's.
+  let fd = openSync(realRoot, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const component of components) {
+      const next = openSync(`${FD_DIR}/${fd}/${component}`, directoryFlags);
+      closeSync(fd);
+      fd = next;
+    }
+    const stats = fstatSync(fd);
+    const opened = fd;
+    let closed = false;
+    return {
+      path: `${FD_DIR}/${opened}`,
+      dev: stats.dev,
+      ino: stats.ino,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        closeSync(opened);
+      },
+    };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}

@@ -14,6 +14,23 @@ export interface DirectoryEntry {
 export interface EntryStat {
   readonly kind: EntryKind;
   readonly mtimeMs: number;
+  /** Device and inode: what the entry is, whatever its name (a swapped-in directory has another). */
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly ctimeMs: number;
+}
+
+/**
+ * An open directory that no rename or symlink swap can redirect. `path` names it through the
+ * process's own descriptor table (Linux: `/proc/self/fd/<fd>`), so every path built as
+ * `path/name` is looked up in this very directory, not by walking from the root again.
+ */
+export interface DirectoryHandle {
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+  close(): void;
 }
 
 export type LimitedRead =
@@ -31,6 +48,12 @@ export interface ReconcileFs {
   lstat(path: string): Promise<EntryStat>;
   /** Follows symlinks. */
   stat(path: string): Promise<EntryStat>;
+  /**
+   * Opens the directory `relativePath` (slash-separated, no `.`/`..`; '' is the root itself) beneath
+   * `realRoot`, one component at a time from the root's descriptor, refusing a symlink in every
+   * component (ENOTDIR/ELOOP). Throws an errno error when it cannot.
+   */
+  openDirectory(realRoot: string, relativePath: string): Promise<DirectoryHandle>;
   /**
    * Reads a regular file of at most `maxBytes` as UTF-8 without following a
    * final symlink and without blocking on a FIFO; larger files are not read.

@@ -13,6 +13,8 @@ const { loadConfig } = await import(join(dist, 'config/load-config.js'));
 const { loadDeclaredSchema } = await import(join(dist, 'declared/load-declared-schema.js'));
 const { checkDatabase } = await import(join(dist, 'check/check-database.js'));
 const { reconcileTarget } = await import(join(dist, 'reconcile/reconcile-target.js'));
+const { AuditJournal } = await import(join(dist, 'audit/audit-journal.js'));
+const { resolvePending } = await import(join(dist, 'audit/resolve-pending.js'));
 
 const loaded = loadConfig(process.argv[2]);
 if (!loaded.ok) {
@@ -21,13 +23,17 @@ if (!loaded.ok) {
 }
 const target = loaded.config.targets[0];
 const declared = loadDeclaredSchema(target.schema).schema;
+// The audit trail as a start does it: answer the intents of a killed run from the database, then record every change.
+const journal = new AuditJournal(loaded.config.audit);
+resolvePending(journal);
+const audit = journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' });
 const started = performance.now();
 const say = (line) => writeSync(1, `${line} ${(performance.now() - started).toFixed(3)}\n`);
 
 say('ready');
-const report = await checkDatabase({ dbPath: target.database, declared, mode: 'repair', busyTimeoutMs: 10_000 });
+const report = await checkDatabase({ dbPath: target.database, declared, mode: 'repair', busyTimeoutMs: 10_000, audit });
 say(`repaired ${report.applied.length}`);
-const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: 'apply', busyTimeoutMs: 10_000 });
+const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: 'apply', busyTimeoutMs: 10_000, audit });
 // A failed rule is reported, not thrown: fail as loudly as a thrown error did.
 for (const r of reports) if (r.error) throw new Error(`${r.error.code}: ${r.error.message}`);
 say(`reconciled ${reports.reduce((sum, r) => sum + r.recovered.length, 0)}`);

@@ -1,0 +1,123 @@
+import { lstatSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { openReadOnly, type DatabaseHandle } from '../db/open-database.js';
+import { quoteIdentifier } from '../sql/quote.js';
+import { pendingIntents, type AuditChange, type AuditOutcome, type IntentRecord } from './audit-record.js';
+import type { AuditJournal } from './audit-journal.js';
+
+/** What a start-up resolution did. */
+export interface ResolveSummary {
+  /** Intents answered from the database (an outcome line written for each). */
+  readonly resolved: readonly { readonly id: string; readonly database: string; readonly outcome: AuditOutcome }[];
+  /** Intents whose process is still running (settled by it), or whose database could not be read: left for the next start. */
+  readonly left: readonly { readonly id: string; readonly database: string; readonly reason: string }[];
+}
+
+/** Does `intent`'s change exist in its database? One probe per item, read-only. */
+export type ChangeProbe = (intent: IntentRecord) => readonly boolean[];
+
+/**
+ * Answers every intent whose process died before writing its outcome (killed
+ * right before or right after the commit) by looking at the database: did the
+ * column, index, table or row land, does the backup file exist? A change is
+ * all-or-nothing per transaction except for the items the engine leaves out
+ * inside it, so each item is probed: none present → not applied; some → applied
+ * with the absent ones left out. An intent of a process that is still alive on
+ * this host is in flight and left alone.
+ */
+export function resolvePending(journal: AuditJournal, probe: ChangeProbe = probeDatabase, alive: (intent: IntentRecord) => boolean = processAlive): ResolveSummary {
+  const resolved: Array<ResolveSummary['resolved'][number]> = [];
+  const left: Array<ResolveSummary['left'][number]> = [];
+  for (const intent of pendingIntents(journal.read())) {
+    if (alive(intent)) {
+      left.push({ id: intent.id, database: intent.database, reason: `process ${intent.pid} on ${intent.host} is still running` });
+      continue;
+    }
+    let present: readonly boolean[];
+    try {
+      present = probe(intent);
+    } catch (error) {
+      left.push({ id: intent.id, database: intent.database, reason: (error as Error).message });
+      continue;
+    }
+    const outcome: AuditOutcome = present.some(Boolean)
+      ? {
+          status: 'applied',
+          ...(present.every(Boolean) ? {} : { left: present.flatMap((here, item) => (here ? [] : [{ item, reason: 'not in the database when driftd next started' }])) }),
+        }
+      : { status: 'not-applied', reason: `driftd stopped before the ${intent.change.kind === 'backup' ? 'backup completed' : 'commit'}; nothing of it is in the database` };
+    if (journal.writeOutcome({ v: 1, type: 'outcome', id: intent.id, time: new Date().toISOString(), outcome, resolved: 'at-start' })) {
+      resolved.push({ id: intent.id, database: intent.database, outcome });
+    } else {
+      left.push({ id: intent.id, database: intent.database, reason: 'the outcome could not be written' });
+    }
+  }
+  return { resolved, left };
+}
+
+/** Same host and the pid answers signal 0 (EPERM means it exists under another user). */
+export function processAlive(intent: IntentRecord): boolean {
+  if (intent.host !== hostname()) return false;
+  if (intent.pid === process.pid) return true;
+  try {
+    process.kill(intent.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Probes the intent's database read-only (SQLite restores a crashed writer's hot journal first: open-database.ts). */
+export function probeDatabase(intent: IntentRecord): readonly boolean[] {
+  const change = intent.change;
+  if (change.kind === 'backup') return [backupExists(change.path)];
+  const db = openReadOnly(intent.database, { busyTimeoutMs: 5000 });
+  try {
+    return probeChange(db, change);
+  } finally {
+    db.close();
+  }
+}
+
+function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'backup' }>): boolean[] {
+  switch (change.kind) {
+    case 'repair':
+      return change.statements.map((statement) => {
+        switch (statement.drift) {
+          case 'missing_table':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) !== undefined;
+          case 'missing_index':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE").get(statement.index ?? '') !== undefined;
+          case 'missing_view':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = ? COLLATE NOCASE").get(statement.view ?? '') !== undefined;
+          case 'missing_trigger':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ? COLLATE NOCASE").get(statement.trigger ?? '') !== undefined;
+          case 'missing_column':
+            return db.prepare('SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE').get(statement.table, statement.column ?? '') !== undefined;
+          default:
+            return assertNever(statement.drift);
+        }
+      });
+    case 'recover': {
+      const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(change.table);
+      if (table === undefined) return change.rows.map(() => false);
+      const statement = db.prepare(`SELECT 1 FROM ${quoteIdentifier(change.table)} WHERE ${quoteIdentifier(change.keyColumn)} = ? LIMIT 1`);
+      return change.rows.map((row) => statement.get(row.key) !== undefined);
+    }
+    default:
+      return assertNever(change);
+  }
+}
+
+function backupExists(path: string): boolean {
+  try {
+    const stats = lstatSync(path);
+    return stats.isFile() && stats.size > 0;
+  } catch {
+    return false;
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled audit change ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,32 @@
+import { isAbsolute, join } from 'node:path';
+import { AuditJournal } from '../audit/audit-journal.js';
+import { resolvePending } from '../audit/resolve-pending.js';
+import type { Config } from '../config/parse-config.js';
+
+const AD_HOC_ROTATION = { maxBytes: 8 * 1024 * 1024, keep: 5 } as const;
+
+/**
+ * The audit journal a CLI command records into (or reads): the config's
+ * (`audit` in the config), or for `--db/--schema` the user's state directory:
+ * $STATE_DIRECTORY/audit, else $XDG_STATE_HOME/driftd/audit, else
+ * ~/.local/state/driftd/audit.
+ */
+export function cliJournal(config: Config | null, env: Readonly<Record<string, string | undefined>>): AuditJournal {
+  if (config) return new AuditJournal(config.audit);
+  return new AuditJournal({ dir: adHocAuditDir(env), ...AD_HOC_ROTATION });
+}
+
+export function adHocAuditDir(env: Readonly<Record<string, string | undefined>>): string {
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  if (state && isAbsolute(state)) return join(state, 'audit');
+  const xdg = env.XDG_STATE_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'driftd', 'audit');
+  return join(env.HOME ?? '/', '.local', 'state', 'driftd', 'audit');
+}
+
+/** A command about to write: first answer the intents of a driftd that died mid-change (audit/resolve-pending.ts). */
+export function journalForWriting(config: Config | null, env: Readonly<Record<string, string | undefined>>): AuditJournal {
+  const journal = cliJournal(config, env);
+  resolvePending(journal);
+  return journal;
+}

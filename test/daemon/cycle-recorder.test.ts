@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { CycleRecorder } from '../../src/daemon/cycle-recorder.js';
+import type { TargetCycleReport } from '../../src/daemon/target-runner.js';
+import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
+
+function roundSkipping(directories: readonly string[]): TargetCycleReport {
+  return {
+    target: 'app', database: '/x.db', startedAt: '', durationMs: 1, up: true, ok: true, fastPath: true, error: null, check: null, checkedAt: null, applied: [],
+    reconciled: true, repairFailed: false, repairBackoff: null,
+    reconcile: [{ rule: 'models', table: 't', blockedBy: null, orphans: directories.length, recovered: [], raced: 0, dangling: 0, timings: { scanMs: 0, diffMs: 0, applyMs: 0 },
+      skipped: directories.map((directory) => ({ directory, reason: 'malformed-json', detail: `${directory}: bad` })) }],
+  };
+}
+
+describe('CycleRecorder', () => {
+  it('warns once per skipped directory, and remembers only the directories skipped in the last round (no growth with churn)', () => {
+    const warned: string[] = [];
+    const quiet = () => undefined;
+    const recorder = new CycleRecorder(new DaemonMetrics({ version: 't', nodeVersion: 'v' }), { debug: quiet, info: quiet, warn: (_f, message) => warned.push(message), error: quiet }, () => new Date());
+    for (let round = 0; round < 1000; round++) recorder.record(roundSkipping([`churn-${round}`, 'stays']));
+    expect(recorder.rememberedSkips).toBe(2);
+    expect(warned.filter((line) => line.includes('stays'))).toHaveLength(1);
+    expect(warned).toHaveLength(1001);
+    recorder.record(roundSkipping(['churn-998']));
+    expect(warned).toHaveLength(1002); // it went away for a round: a new skip is a new warning
+  });
+});
