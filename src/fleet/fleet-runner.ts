@@ -253,9 +253,9 @@ export class FleetRunner {
               ? { record: this.unchangedRecord(previous!, previous!.result.reconcile, context) }
               : await this.deps.pool.run(() => this.visit(path, previous, probe, context));
         if (outcome === 'gone') {
-          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed.
-          this.records.delete(path);
-          counts.dropped++;
+          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
+          // watcher reported that is gone and was never known (or already dropped) is not dropped again.
+          if (this.records.delete(path) || !context.settings.only) counts.dropped++;
         } else {
           this.records.set(path, outcome.record);
           if (!previous) counts.appeared++;
