@@ -88,7 +88,7 @@ export interface CheckReport {
   readonly remaining: readonly ReportedDrift[];
   readonly schemaVersion: number;
   readonly backupPath: string | null;
-  /** Migration tools whose history table the database carries (README "Migration tools"). */
+  /** Migration tools whose history table the database carries (docs/declaring-schemas.md, "Migration tools"). */
   readonly migrationTools: readonly FoundMigrationTool[];
   /** Why safe repairs were held back (a migration tool owns the schema), or null. */
   readonly repairHeld: string | null;

@@ -35,7 +35,7 @@ export const configFormat = z.strictObject({
   busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
   debounceMs: z.number().int().min(0).max(60_000).default(250),
   watch: z.boolean().default(true),
-  poolSize: z.number().int().min(1).max(64).default(4).describe('most SQLite connections fleet targets hold open at once (README "Fleets")'),
+  poolSize: z.number().int().min(1).max(64).default(4).describe('most SQLite connections fleet targets hold open at once (docs/fleets.md)'),
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),

@@ -30,7 +30,7 @@ export interface TargetConfig {
   readonly reconcile: readonly ReconcileRule[];
 }
 
-/** Where a fleet target's files are looked for (README "Fleets"). */
+/** Where a fleet target's files are looked for (docs/fleets.md). */
 export interface FleetSpec {
   /** The absolute glob pattern. */
   readonly pattern: string;
