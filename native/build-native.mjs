@@ -2,8 +2,13 @@
 // Compiles native/driftd-sqlite-compat.c into dist/native/ with the system C compiler ($CC, else cc).
 // Run by `npm run build` (and so by `prepare`, which `npm ci` and `npm pack` run). The header comes
 // from the better-sqlite3 that driftd runs on, so the extension matches its SQLite.
+//
+// `--install` (the package's `install` script, which runs when a packed driftd is installed): keep
+// the extension the tarball carries when it loads here; otherwise compile it; and when that is not
+// possible, warn and let the install finish — driftd then says SQLITE_COMPAT_MISSING and how to
+// build it, instead of an install that fails for want of a compiler.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +22,32 @@ const outDir = join(root, 'dist', 'native');
 const out = join(outDir, `driftd-sqlite-compat.${suffix}`);
 const partial = `${out}.${process.pid}.tmp`;
 const cc = process.env.CC || 'cc';
+const installing = process.argv.includes('--install');
+
+/** Whether the built extension loads into the better-sqlite3 driftd runs on. */
+function loads(path) {
+  try {
+    const Database = require('better-sqlite3');
+    const db = new Database(':memory:');
+    try {
+      db.loadExtension(path, 'sqlite3_driftdcompat_init');
+    } finally {
+      db.close();
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (installing && existsSync(out) && loads(out)) process.exit(0);
 mkdirSync(outDir, { recursive: true });
 try {
   execFileSync(cc, ['-O2', '-fPIC', '-shared', '-I', include, join(here, 'driftd-sqlite-compat.c'), '-o', partial], { stdio: 'inherit' });
 } catch (error) {
   rmSync(partial, { force: true });
   console.error(`driftd: compiling the SQLite compatibility extension with "${cc}" failed: ${error.message}`);
-  console.error('driftd: install a C compiler (Debian: apt-get install gcc) or set CC, then run `npm run build`.');
-  process.exit(1);
+  console.error('driftd: install a C compiler (Debian: apt-get install gcc) or set CC, then run `npm run build` (in an installed package: `node native/build-native.mjs`).');
+  process.exit(installing ? 0 : 1);
 }
 renameSync(partial, out);

@@ -82,6 +82,7 @@ async function showEndpoints(base) {
     if (/^driftd_(in_sync|repairs_total|recovered_rows_total|orphan_directories|dangling_rows|skipped_directories)\{/.test(line)) lines.push(`  ${line}`);
   }
   lines.push(`Look for yourself:  curl ${base}/status   curl ${base}/metrics   curl ${base}/readyz`);
+  lines.push(`Open the status page in a browser: ${base}/   (the audit trail: curl ${base}/events, or driftd history --config config.example.json)`);
   lines.push(`The daemon keeps checking .demo/ModelForge: every 30 s, and at once when the database, the schema or the config changes. Ctrl-C stops it.`);
   lines.push('──────────────────────────────────────────────────────────────────');
   console.log(lines.join('\n'));

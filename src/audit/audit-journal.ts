@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DriftdError } from '../errors/driftd-error.js';
 import { filterEntries, journalEntries, parseRecord, type AuditContext, type AuditEntry, type EntryFilter, type IntentRecord, type JournalRecord, type OutcomeRecord } from './audit-record.js';
 import type { AuditSink } from './audit-sink.js';
-import { readJournalFile } from './read-journal-file.js';
+import { readRegularFile } from '../fs/read-regular-file.js';
 
 export interface AuditJournalOptions {
   /** The directory the journal files live in (created on the first write). */
@@ -19,12 +19,15 @@ export interface AuditJournalOptions {
 
 export const JOURNAL_FILE = 'audit.jsonl';
 
-/** A reader never takes more than this from one file (a rotated file is about maxBytes; one huge round may pass it). */
+/** A rotated journal file: `audit.2026-11-29T13-47-01-708Z-4242-1.jsonl`. */
+const ROTATED = /^audit\.\d{4}-\d{2}-\d{2}T[0-9-]+Z-\d+-[0-9a-z]+\.jsonl$/;
+
+/** A reader refuses a file larger than this (a rotated file is about maxBytes; only one enormous round could pass it). */
 const READ_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * The append-only JSON-lines audit journal under the state directory
- * (`audit.jsonl`, rotated by size to `audit.1.jsonl` … `audit.<keep>.jsonl`).
+ * (`audit.jsonl`, rotated by size to `audit.<time>-<pid>-<n>.jsonl`, the newest `keep` kept).
  * It lives outside every user database: driftd never creates objects of its
  * own there. Each change is two lines: an intent, fsync'd before the change
  * can commit, and its outcome after. Several driftd processes may append to
@@ -35,6 +38,7 @@ export class AuditJournal {
   private readonly now: () => Date;
   private readonly host = hostname();
   private sequence = 0;
+  private rotations = 0;
   private readonly prefix = `${process.pid.toString(36)}-${randomBytes(4).toString('hex')}`;
 
   constructor(readonly options: AuditJournalOptions) {
@@ -84,7 +88,7 @@ export class AuditJournal {
   /** Every record of every kept file, oldest first; torn lines (cut by a kill) are skipped. */
   read(): JournalRecord[] {
     const records: JournalRecord[] = [];
-    for (let index = this.options.keep; index >= 0; index--) records.push(...this.readFile(index));
+    for (const path of [...this.rotatedFiles(), this.path]) records.push(...this.readFile(path));
     return records;
   }
 
@@ -97,8 +101,8 @@ export class AuditJournal {
    */
   entries(filter: EntryFilter = {}): AuditEntry[] {
     let records: JournalRecord[] = [];
-    for (let index = 0; index <= this.options.keep; index++) {
-      const file = this.readFile(index);
+    for (const path of [this.path, ...this.rotatedFiles().reverse()]) {
+      const file = this.readFile(path);
       records = [...file, ...records];
       const oldest = file.find((record) => record.type === 'intent');
       if (filter.since && oldest && Date.parse(oldest.time) < filter.since.getTime()) break;
@@ -107,18 +111,30 @@ export class AuditJournal {
     return filterEntries(journalEntries(records), filter);
   }
 
-  private readFile(index: number): JournalRecord[] {
-    let file;
-    try {
-      file = readJournalFile(this.fileAt(index), READ_LIMIT_BYTES);
-    } catch (error) {
-      throw new DriftdError('AUDIT_UNREADABLE', `the audit journal "${this.fileAt(index)}" cannot be read: ${(error as Error).message}`, {
-        cause: error,
-        where: { file: this.fileAt(index) },
+  /**
+   * One journal file's records, read through the one safe-read helper
+   * (src/fs/read-regular-file.ts): a regular file, no symlink followed, a FIFO
+   * never blocks, at most 64 MiB. Anything else is AUDIT_UNREADABLE.
+   */
+  private readFile(path: string): JournalRecord[] {
+    const read = readRegularFile(path, { maxBytes: READ_LIMIT_BYTES, followSymlinks: false });
+    if (read.kind === 'missing') return [];
+    if (read.kind !== 'bytes') {
+      const why =
+        read.kind === 'symlink'
+          ? 'it is a symbolic link'
+          : read.kind === 'not-a-file'
+            ? `it is a ${read.what}, not a regular file`
+            : read.kind === 'too-large'
+              ? `it is larger than ${READ_LIMIT_BYTES} bytes (${read.size})`
+              : read.error.message;
+      throw new DriftdError('AUDIT_UNREADABLE', `the audit journal "${path}" cannot be read: ${why}`, {
+        ...(read.kind === 'unreadable' ? { cause: read.error } : {}),
+        where: { file: path },
         hint: 'the journal files must be regular files readable by driftd',
       });
     }
-    if (file === null) return [];
+    const file = { text: read.bytes.toString('utf8') };
     const records: JournalRecord[] = [];
     for (const line of file.text.split('\n')) {
       if (line === '') continue;
@@ -128,8 +144,20 @@ export class AuditJournal {
     return records;
   }
 
-  private fileAt(index: number): string {
-    return join(this.options.dir, index === 0 ? JOURNAL_FILE : `audit.${index}.jsonl`);
+  /** The rotated files, oldest first (their names sort by the time of the rotation). */
+  private rotatedFiles(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.options.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new DriftdError('AUDIT_UNREADABLE', `the audit journal directory "${this.options.dir}" cannot be listed: ${(error as Error).message}`, {
+        cause: error,
+        where: { file: this.options.dir },
+        hint: 'the audit directory must be a directory readable by driftd',
+      });
+    }
+    return names.filter((name) => ROTATED.test(name)).sort().map((name) => join(this.options.dir, name));
   }
 
   private append(record: JournalRecord, durable: boolean): void {
@@ -138,9 +166,11 @@ export class AuditJournal {
     try {
       // Rotate only before an intent, so a change's two lines normally share a file (readers join across files anyway).
       if (record.type === 'intent' && fstatSync(fd).size >= this.options.maxBytes) {
+        const measured = fstatSync(fd).ino;
         closeSync(fd);
         fd = -1;
-        this.rotate();
+        // Another driftd may have rotated it since: rotate only the file that was measured, never its fresh successor.
+        if (currentIno(this.path) === measured) this.rotate();
         fd = this.openCurrent();
       }
       const size = fstatSync(fd).size;
@@ -176,15 +206,30 @@ export class AuditJournal {
     return fd;
   }
 
+  /**
+   * One atomic rename of the current file to a name no other process can
+   * choose (time, pid, counter) — so two driftd processes rotating at once
+   * can never overwrite each other's file — then the oldest beyond `keep` go.
+   * A writer still holding the old file appends to it under its new name.
+   */
   private rotate(): void {
-    for (let index = this.options.keep; index >= 1; index--) {
-      try {
-        renameSync(this.fileAt(index - 1), this.fileAt(index));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+    const stamp = `${this.now().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${(++this.rotations).toString(36)}`;
+    try {
+      renameSync(this.path, join(this.options.dir, `audit.${stamp}.jsonl`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    const rotated = this.rotatedFiles();
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - this.options.keep))) rmSync(old, { force: true });
     syncDirectory(this.options.dir);
+  }
+}
+
+function currentIno(path: string): number | null {
+  try {
+    return lstatSync(path).ino;
+  } catch {
+    return null;
   }
 }
 

@@ -35,17 +35,17 @@ export interface CheckRequest {
   /** Wall-clock time, for backup file names. */
   readonly now?: () => Date;
   /**
-   * Called in repair mode when there is a plan to apply, before the backup and the write: from here
-   * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
-   */
-  readonly onRepairStart?: () => void;
-  /**
    * Repair even when the database carries a migration tool's history table (the target's
    * `repairUnderMigrationTool`). Off by default: the tool's pending migrations would then fail.
    */
   readonly repairUnderMigrationTool?: boolean;
   /** Where each repair statement and backup is recorded (audit trail); none when absent. */
   readonly audit?: AuditSink;
+  /**
+   * Called in repair mode when there is a plan to apply, before the backup and the write: from here
+   * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
+   */
+  readonly onRepairStart?: () => void;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -88,7 +88,7 @@ export interface CheckReport {
   readonly remaining: readonly ReportedDrift[];
   readonly schemaVersion: number;
   readonly backupPath: string | null;
-  /** Migration tools whose history table the database carries (README "Migration tools"). */
+  /** Migration tools whose history table the database carries (docs/declaring-schemas.md, "Migration tools"). */
   readonly migrationTools: readonly FoundMigrationTool[];
   /** Why safe repairs were held back (a migration tool owns the schema), or null. */
   readonly repairHeld: string | null;

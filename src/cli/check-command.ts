@@ -55,7 +55,7 @@ export function checkCommand(kind: 'check' | 'repair') {
       try {
         const declared = await loadDeclaredSchemaOnDemand(target.schema);
         if (target.fleet) {
-          // A fleet: one line per target, then the files that drift or fail (README "Fleets").
+          // A fleet: one line per target, then the files that drift or fail (docs/fleets.md).
           fleetCli ??= await import('./run-fleet.js');
           const run = await fleetCli.runFleetOnce(target, declared, {
             mode: targetMode,

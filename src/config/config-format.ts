@@ -35,7 +35,7 @@ export const configFormat = z.strictObject({
   busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
   debounceMs: z.number().int().min(0).max(60_000).default(250),
   watch: z.boolean().default(true),
-  poolSize: z.number().int().min(1).max(64).default(4).describe('most SQLite connections fleet targets hold open at once (README "Fleets")'),
+  poolSize: z.number().int().min(1).max(64).default(4).describe('most SQLite connections fleet targets hold open at once (docs/fleets.md)'),
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
@@ -52,6 +52,13 @@ export const configFormat = z.strictObject({
       keep: z.number().int().min(1).max(1000).default(5),
     })
     .default({ enabled: false, dir: 'backups', keep: 5 }),
+  audit: z
+    .strictObject({
+      dir: z.string().min(1).optional().describe('where the audit journal lives; default: $STATE_DIRECTORY/audit under systemd, else "audit" beside the config file'),
+      maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(8 * 1024 * 1024).describe('the journal file is rotated once it reaches this size'),
+      keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
+    })
+    .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
   fullCheck: z
     .strictObject({
       everyCycles: z.number().int().min(1).max(1_000_000).default(120).describe('a full check runs after at most this many fast-path cycles of a target'),
@@ -64,13 +71,6 @@ export const configFormat = z.strictObject({
       maxSeconds: z.number().int().min(1).max(604_800).default(3600).describe('longest wait between repair attempts'),
     })
     .default({ initialSeconds: 30, maxSeconds: 3600 }),
-  audit: z
-    .strictObject({
-      dir: z.string().min(1).optional().describe('where the audit journal lives; default: $STATE_DIRECTORY/audit under systemd, else "audit" beside the config file'),
-      maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(8 * 1024 * 1024).describe('the journal file is rotated once it reaches this size'),
-      keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
-    })
-    .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 

@@ -30,7 +30,7 @@ export interface TargetConfig {
   readonly reconcile: readonly ReconcileRule[];
 }
 
-/** Where a fleet target's files are looked for (README "Fleets"). */
+/** Where a fleet target's files are looked for (docs/fleets.md). */
 export interface FleetSpec {
   /** The absolute glob pattern. */
   readonly pattern: string;
@@ -45,13 +45,13 @@ export interface Config {
   readonly busyTimeoutMs: number;
   readonly debounceMs: number;
   readonly watch: boolean;
+  /** Most SQLite connections fleet targets hold open at once. */
+  readonly poolSize: number;
   readonly http: { readonly host: string; readonly port: number; readonly token: string | null; readonly maxConnections: number; readonly keepAliveTimeoutMs: number };
   /** A full check (introspect and diff) at least this often per target, even when the fast path says nothing changed. */
   readonly fullCheck: { readonly everyCycles: number; readonly everySeconds: number };
   /** Exponential back-off between failed repairs of a target. */
   readonly repairBackoff: { readonly initialSeconds: number; readonly maxSeconds: number };
-  /** Most SQLite connections fleet targets hold open at once. */
-  readonly poolSize: number;
   readonly backup: { readonly enabled: boolean; readonly dir: string; readonly keep: number };
   /** The audit journal: absolute directory, rotation size and rotated files kept. */
   readonly audit: { readonly dir: string; readonly maxBytes: number; readonly keep: number };
@@ -181,10 +181,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       busyTimeoutMs: data.busyTimeoutMs,
       debounceMs: data.debounceMs,
       watch: data.watch,
+      poolSize: data.poolSize,
       http: { host: data.http.host, port: data.http.port, token, maxConnections: data.http.maxConnections, keepAliveTimeoutMs: data.http.keepAliveTimeoutMs },
       fullCheck: data.fullCheck,
       repairBackoff: data.repairBackoff,
-      poolSize: data.poolSize,
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
       audit: { dir: auditDir(data.audit.dir, at, options.env), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
       targets: data.targets.map((target, index) => ({

@@ -47,13 +47,17 @@ export class CycleRecorder {
       const seen = this.loggedDrift.get(target) ?? new Set<string>();
       const current = new Set(check.drift.map(driftLogKey));
       this.loggedDrift.set(target, current);
+      let newDrift = false;
       for (const item of check.drift) {
         if (seen.has(driftLogKey(item))) continue;
+        newDrift = true;
         logger.warn(
-        { target, table: item.table, column: item.column, index: item.index, view: item.view, trigger: item.trigger, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason, hint: item.hint },
-        `drift found: ${item.detail}`,
-      );
+          { target, table: item.table, column: item.column, index: item.index, view: item.view, trigger: item.trigger, kind: item.kind, safety: item.safe ? 'safe' : 'unsafe', reason: item.reason, hint: item.hint },
+          `drift found: ${item.detail}`,
+        );
       }
+      // Said once with the drift it holds back, not on every later check.
+      if (newDrift && check.repairHeld !== null) logger.warn({ target, migrationTools: check.migrationTools.map((tool) => tool.id) }, `repair held: ${check.repairHeld}`);
     }
     for (const step of report.applied) {
       metrics.repairApplied(target, step.table, step.kind);

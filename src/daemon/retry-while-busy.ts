@@ -35,7 +35,9 @@ export async function retryWhileBusy<T>(attempt: (busyTimeoutMs: number) => T | 
   for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
     const left = Math.max(0, deadline - options.clock());
     try {
-      return await attempt(Math.min(ATTEMPT_BUSY_TIMEOUT_MS, left));
+      // Whole milliseconds: better-sqlite3 rejects a fractional `timeout`, and a performance.now() clock leaves
+      // one on the last attempt (which then failed as DB_OPEN_FAILED instead of DB_BUSY).
+      return await attempt(Math.floor(Math.min(ATTEMPT_BUSY_TIMEOUT_MS, left)));
     } catch (error) {
       if (!(error instanceof DriftdError) || error.code !== 'DB_BUSY') throw error;
       const remaining = deadline - options.clock();

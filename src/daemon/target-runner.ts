@@ -135,12 +135,12 @@ export interface TargetRunSettings {
    * otherwise rescan the model directories on every write; the schedule scans them.
    */
   readonly reconcileOnlyAfterChange?: boolean;
+  /** Records every change this run makes (audit trail), bound to the target and cycle. */
+  readonly audit?: AuditSink;
   /** Force a full check after this many fast-path runs or this long since the last one (default `DEFAULT_FULL_CHECK`). */
   readonly fullCheck?: { readonly everyCycles: number; readonly everySeconds: number };
   /** Back-off between failed repairs (default `DEFAULT_REPAIR_BACKOFF`). */
   readonly repairBackoff?: { readonly initialSeconds: number; readonly maxSeconds: number };
-  /** Records every change this run makes (audit trail), bound to the target and cycle. */
-  readonly audit?: AuditSink;
 }
 
 interface BackoffState {
@@ -257,10 +257,10 @@ export class TargetRunner {
               backup: settings.backup,
               clock: this.deps.clock,
               now: this.deps.now,
+              ...(settings.audit ? { audit: settings.audit } : {}),
               onRepairStart: () => {
                 repairStarted = true;
               },
-              ...(settings.audit ? { audit: settings.audit } : {}),
             }),
           busy,
         );

@@ -35,10 +35,20 @@ export function openSqlite(filename: string, options: SqliteOptions = {}): Datab
 
 function loadCompatExtension(db: Database.Database): void {
   let isFile = false;
+  let writableByOthers = false;
   try {
-    isFile = statSync(COMPAT_EXTENSION_PATH).isFile();
+    const stats = statSync(COMPAT_EXTENSION_PATH);
+    isFile = stats.isFile();
+    // Code that anyone may replace must not run as driftd (which may run as a database's owner).
+    writableByOthers = (stats.mode & 0o002) !== 0;
   } catch {
     // Reported below.
+  }
+  if (writableByOthers) {
+    throw new DriftdError('SQLITE_COMPAT_MISSING', `driftd's SQLite compatibility extension "${COMPAT_EXTENSION_PATH}" is writable by every user; refusing to load it`, {
+      where: { file: COMPAT_EXTENSION_PATH },
+      hint: `chmod o-w "${COMPAT_EXTENSION_PATH}" (and check who changed it)`,
+    });
   }
   if (!isFile) {
     throw new DriftdError('SQLITE_COMPAT_MISSING', `driftd's SQLite compatibility extension "${COMPAT_EXTENSION_PATH}" is missing`, {

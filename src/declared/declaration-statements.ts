@@ -221,9 +221,11 @@ export function splitStatements(text: string): Statement[] {
     if (isTrigger) {
       if (!inBody && isWord(token, 'BEGIN')) inBody = true;
       else if (inBody && isWord(token, 'CASE')) caseDepth++;
-      else if (inBody && isWord(token, 'END')) {
+      else if (inBody && isWord(token, 'END') && !isPunct(all[i - 1], '.')) {
+        // END is also a valid column name (`SET end = …`, `new.end`): only END closing a CASE, or
+        // END followed by `;` or the end of the text, is a keyword here.
         if (caseDepth > 0) caseDepth--;
-        else inBody = false;
+        else if (all[i + 1] === undefined || isPunct(all[i + 1], ';')) inBody = false;
       }
       if (inBody) continue;
     }

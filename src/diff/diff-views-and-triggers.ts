@@ -16,7 +16,10 @@ import { matchesAnyPattern } from './like-pattern.js';
  * normaliser only runs when the stored texts differ.
  */
 export function diffViewsAndTriggers(declared: Schema, actual: Schema, ignore: readonly string[], drift: Drift[], extras: Extra[]): void {
-  if (declared.views.length === 0 && declared.triggers.length === 0 && actual.views.length === 0 && actual.triggers.length === 0) return;
+  if (declared.views.length === 0 && declared.triggers.length === 0 && actual.views.length === 0 && actual.triggers.length === 0) {
+    drift.push(...staleFtsIndexes(declared, actual, []));
+    return;
+  }
   const sameMeaning = meaningComparer(declared, actual);
   const liveViews = byNameKey(actual.views);
   for (const view of declared.views) {
@@ -65,7 +68,7 @@ export function diffViewsAndTriggers(declared: Schema, actual: Schema, ignore: r
       });
     }
   }
-  drift.push(...staleFtsIndexes(declared, missingTriggers));
+  drift.push(...staleFtsIndexes(declared, actual, missingTriggers));
 
   const declaredViews = byNameKey(declared.views);
   for (const view of actual.views) {
@@ -114,18 +117,22 @@ function* schemaNames(...schemas: Schema[]): Iterable<string> {
 }
 
 /**
- * One item per external-content FTS table that a missing declared trigger
- * writes into (the sync pattern of fts5.html#external_content_tables): the
- * rows written meanwhile are not in its index. The rebuild command re-reads
- * the content table (`INSERT INTO fts(fts) VALUES('rebuild')`).
+ * One item per external-content FTS table whose index misses rows of its content table: a
+ * missing declared trigger writes into it (the sync pattern of fts5.html#external_content_tables),
+ * or the FTS table itself is missing while its content table is there (created from the
+ * declaration, it starts empty). The rebuild command re-reads the content table
+ * (`INSERT INTO fts(fts) VALUES('rebuild')`).
  */
-function staleFtsIndexes(declared: Schema, missingTriggers: readonly Trigger[]): Drift[] {
-  if (missingTriggers.length === 0) return [];
+function staleFtsIndexes(declared: Schema, actual: Schema, missingTriggers: readonly Trigger[]): Drift[] {
+  // Runs on every check: only virtual tables can be FTS tables, and the prefix test is cheap.
+  const virtualTables = declared.tables.filter((table) => VIRTUAL_TABLE.test(table.sql));
+  if (virtualTables.length === 0) return [];
   const ftsTables = new Map<string, { name: string; content: string }>();
-  for (const table of declared.tables) {
+  for (const table of virtualTables) {
     const content = ftsContentTable(table.sql);
     if (content !== null) ftsTables.set(nameKey(table.name), { name: table.name, content });
   }
+  if (ftsTables.size === 0) return [];
   const triggersByFts = new Map<string, string[]>();
   for (const trigger of missingTriggers) {
     for (const written of definitionParts(trigger.sql).writes) {
@@ -133,18 +140,31 @@ function staleFtsIndexes(declared: Schema, missingTriggers: readonly Trigger[]):
       triggersByFts.set(written, [...(triggersByFts.get(written) ?? []), trigger.name]);
     }
   }
-  return [...triggersByFts].map(([key, triggers]) => {
-    const fts = ftsTables.get(key)!;
-    const contentTable = declared.tables.find((table) => nameKey(table.name) === fts.content)?.name ?? fts.content;
+  const liveTables = byNameKey(actual.tables);
+  const items: Drift[] = [];
+  for (const [key, fts] of ftsTables) {
+    const triggers = triggersByFts.get(key) ?? [];
+    const indexMissing = !liveTables.has(key) && liveTables.has(fts.content);
+    if (triggers.length === 0 && !indexMissing) continue;
+    const contentTable = liveTables.get(fts.content)?.name ?? declared.tables.find((table) => nameKey(table.name) === fts.content)?.name ?? fts.content;
     const quoted = quoteIdentifier(fts.name);
-    const rebuild = `INSERT INTO ${quoted}(${quoted}) VALUES('rebuild');`;
-    return {
-      kind: 'stale_fts_index' as const,
+    const causes = [
+      ...(indexMissing ? [`it is missing, and created from the declaration it starts empty`] : []),
+      ...(triggers.length > 0
+        ? [`its sync trigger${triggers.length === 1 ? '' : 's'} ${triggers.map((name) => `"${name}"`).join(', ')} ${triggers.length === 1 ? 'was' : 'were'} missing`]
+        : []),
+    ];
+    items.push({
+      kind: 'stale_fts_index',
       table: fts.name,
       contentTable,
       triggers,
-      rebuild,
-      detail: `full-text index "${fts.name}" misses rows written to "${contentTable}" while its sync trigger${triggers.length === 1 ? '' : 's'} ${triggers.map((name) => `"${name}"`).join(', ')} ${triggers.length === 1 ? 'was' : 'were'} missing`,
-    };
-  });
+      indexMissing,
+      rebuild: `INSERT INTO ${quoted}(${quoted}) VALUES('rebuild');`,
+      detail: `full-text index "${fts.name}" misses rows of "${contentTable}": ${causes.join(', and ')}`,
+    });
+  }
+  return items;
 }
+
+const VIRTUAL_TABLE = /^\s*CREATE\s+VIRTUAL\s/i;

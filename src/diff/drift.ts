@@ -32,16 +32,19 @@ export type DefinitionMismatch =
   | { readonly kind: 'trigger_definition'; readonly table: string; readonly trigger: string; readonly declared: string; readonly actual: string; readonly detail: string };
 
 /**
- * An external-content FTS table (`table`) whose declared sync triggers are
- * missing: rows written to the content table meanwhile are not in the index,
- * and re-creating the triggers does not put them there. `rebuild` is the
- * statement that does (fts5.html#the_rebuild_command).
+ * An external-content FTS table (`table`) whose index misses rows of its content
+ * table: its declared sync triggers are missing (rows written meanwhile never
+ * reached the index, and re-creating the triggers does not put them there), or
+ * the FTS table itself is missing (`indexMissing`: created again, it starts
+ * empty). `rebuild` is the statement that fixes it (fts5.html#the_rebuild_command).
  */
 export interface StaleFtsIndex {
   readonly kind: 'stale_fts_index';
   readonly table: string;
   readonly contentTable: string;
+  /** The missing sync triggers that write into it (may be empty when `indexMissing`). */
   readonly triggers: readonly string[];
+  readonly indexMissing: boolean;
   readonly rebuild: string;
   readonly detail: string;
 }

@@ -13,7 +13,7 @@ import picomatch from 'picomatch';
  */
 export type SegmentMatcher =
   | { readonly kind: 'globstar' }
-  | { readonly kind: 'name'; readonly text: string; readonly test: (name: string) => boolean };
+  | { readonly kind: 'name'; readonly text: string; readonly test: (name: string) => boolean; /** No wildcard: matches `text` only. */ readonly literal: boolean };
 
 export interface FleetPattern {
   /** The absolute pattern as given (normalised: no `//`, no trailing `/`). */
@@ -51,7 +51,7 @@ export function parseFleetPattern(absolute: string): FleetPatternResult {
     }
     if (part.includes('**')) return { ok: false, message: `"${part}": "**" must be a whole segment ("a/**/b")` };
     if (!WILDCARD.test(part)) {
-      segments.push({ kind: 'name', text: part, test: (name) => name === part });
+      segments.push({ kind: 'name', text: part, test: (name) => name === part, literal: true });
       continue;
     }
     let test: (name: string) => boolean;
@@ -60,7 +60,7 @@ export function parseFleetPattern(absolute: string): FleetPatternResult {
     } catch (error) {
       return { ok: false, message: `"${part}" is not a valid pattern: ${(error as Error).message}` };
     }
-    segments.push({ kind: 'name', text: part, test });
+    segments.push({ kind: 'name', text: part, test, literal: false });
   }
   return { ok: true, pattern: { source: `/${parts.join('/')}`, root: `/${parts.slice(0, first).join('/')}`, segments } };
 }
@@ -137,4 +137,19 @@ export function mayContainMatches(pattern: FleetPattern, relative: string): bool
 /** How many directory levels below the root a watcher must see; null when `**` makes it unbounded. */
 export function watchDepth(pattern: FleetPattern): number | null {
   return pattern.segments.some((segment) => segment.kind === 'globstar') ? null : pattern.segments.length - 1;
+}
+
+/**
+ * The names left to match from `state` when every remaining segment is literal
+ * (a glob ending in a tenant directory wildcard and then `app.sqlite` gives
+ * `["app.sqlite"]` inside each tenant directory), else null. A walk then looks
+ * the path up instead of listing the directory.
+ */
+export function literalRest(segments: readonly SegmentMatcher[], state: number): readonly string[] | null {
+  const rest: string[] = [];
+  for (const segment of segments.slice(state)) {
+    if (segment.kind !== 'name' || !segment.literal) return null;
+    rest.push(segment.text);
+  }
+  return rest.length > 0 ? rest : null;
 }

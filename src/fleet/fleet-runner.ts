@@ -238,13 +238,24 @@ export class FleetRunner {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < paths.length) {
+        // Checked before taking a file too: once a yield is due, no worker starts another file first.
+        await context.yielder.maybeYield();
+        if (next >= paths.length) break;
         const path = paths[next++]!;
         const previous = this.records.get(path);
-        const outcome = await this.deps.pool.run(() => this.visit(path, previous, context));
+        // The unchanged check is synchronous and needs no slot; only a file that needs a connection for
+        // longer (a full check, a reconcile round) waits for one.
+        const probe = this.probe(path, previous, context);
+        const outcome =
+          probe === 'gone' || 'record' in probe
+            ? probe
+            : probe.unchanged && !this.wantsReconcile(context)
+              ? { record: this.unchangedRecord(previous!, previous!.result.reconcile, context) }
+              : await this.deps.pool.run(() => this.visit(path, previous, probe, context));
         if (outcome === 'gone') {
-          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed.
-          this.records.delete(path);
-          counts.dropped++;
+          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
+          // watcher reported that is gone and was never known (or already dropped) is not dropped again.
+          if (this.records.delete(path) || !context.settings.only) counts.dropped++;
         } else {
           this.records.set(path, outcome.record);
           if (!previous) counts.appeared++;
@@ -270,7 +281,6 @@ export class FleetRunner {
             fresh.push(outcome.record.result);
           }
         }
-        await context.yielder.maybeYield();
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
@@ -279,21 +289,31 @@ export class FleetRunner {
   }
 
   /** One file: unchanged check, else a full check (and repair) and the reconcile rules. */
-  private async visit(path: string, previous: FileRecord | undefined, context: SweepContext): Promise<{ readonly record: FileRecord } | 'gone'> {
-    const { settings, scope } = context;
+  /** The unchanged check: one header read (or, with a non-empty `-wal`, one schema_version read). */
+  private probe(path: string, previous: FileRecord | undefined, context: SweepContext): 'gone' | { readonly record: FileRecord } | { readonly key: string | null; readonly unchanged: boolean } {
     let key: string | null;
     try {
-      key = unchangedKey(path, readDatabaseHeader(path), settings.busyTimeoutMs);
+      key = unchangedKey(path, readDatabaseHeader(path), context.settings.busyTimeoutMs);
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
-      return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
+      return { record: { key: null, scope: context.scope, schemaState: 'error', result: this.failed(path, cause, context) } };
     }
-    if (previous && previous.key !== null && previous.key === key && previous.scope === scope) {
+    return { key, unchanged: previous !== undefined && previous.key !== null && previous.key === key && previous.scope === context.scope };
+  }
+
+  private unchangedRecord(previous: FileRecord, reconcile: readonly FileReconcileSummary[] | null, context: SweepContext): FileRecord {
+    const failed = reconcile?.find((rule) => rule.error !== null)?.error ?? null;
+    const result: FleetFileResult = { ...previous.result, sweptAt: context.sweptAt, unchanged: true, reconcile, state: failed ? 'error' : previous.schemaState, error: failed };
+    return { ...previous, result };
+  }
+
+  /** A file that needs a connection: the reconcile rounds of an unchanged file, or a full check (and repair). */
+  private async visit(path: string, previous: FileRecord | undefined, probe: { readonly key: string | null; readonly unchanged: boolean }, context: SweepContext): Promise<{ readonly record: FileRecord } | 'gone'> {
+    const { settings, scope } = context;
+    const key = probe.key;
+    if (previous && probe.unchanged) {
       // The schema step is skipped; the reconcile rules still run (directories appear without any schema change).
-      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : previous.result.reconcile;
-      const failed = reconcile?.find((rule) => rule.error !== null)?.error ?? null;
-      const result: FleetFileResult = { ...previous.result, sweptAt: context.sweptAt, unchanged: true, reconcile, state: failed ? 'error' : previous.schemaState, error: failed };
-      return { record: { ...previous, result } };
+      return { record: this.unchangedRecord(previous, await this.reconcileFile(path, context), context) };
     }
     try {
       assertInsideRoot(path, context);
@@ -426,11 +446,12 @@ function unchangedKey(path: string, read: DatabaseHeaderRead, busyTimeoutMs: num
   const identity = `${read.dev}:${read.ino}`;
   let walSize = 0;
   try {
-    const wal = lstatSync(`${path}-wal`);
+    // No -wal is the common case: throwIfNoEntry skips building an Error (and its stack) per file.
+    const wal = lstatSync(`${path}-wal`, { throwIfNoEntry: false });
     // Anything but a regular file there is odd enough to deserve a full check.
-    walSize = wal.isFile() ? wal.size : -1;
+    walSize = wal === undefined ? 0 : wal.isFile() ? wal.size : -1;
   } catch {
-    walSize = 0;
+    walSize = -1;
   }
   if (walSize === 0) return `h:${identity}:${read.header.schemaCookie}:${read.header.changeCounter}`;
   if (walSize < 0) return null;

@@ -1,6 +1,6 @@
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { DriftdError } from '../errors/driftd-error.js';
-import { closeOverGlobstars, step, type FleetPattern } from './fleet-pattern.js';
+import { closeOverGlobstars, literalRest, step, type FleetPattern } from './fleet-pattern.js';
 import { createYielder } from './yield-to-loop.js';
 
 /** A directory below the root the walk could not list; the rest of the fleet is still listed. */
@@ -38,6 +38,15 @@ export async function listFleet(pattern: FleetPattern, options: ListFleetOptions
   const pending: Array<{ directory: string; states: readonly number[] }> = [{ directory: pattern.root, states: closeOverGlobstars(pattern.segments, [0]) }];
   while (pending.length > 0) {
     const { directory, states } = pending.pop()!;
+    // Only literal names left (`tenants/*/app.sqlite` inside a tenant): look the file up with lstat
+    // (one call, symlinks seen as symlinks) instead of listing the directory.
+    const rest = states.length === 1 ? literalRest(pattern.segments, states[0]!) : null;
+    if (rest !== null) {
+      const path = lookUpLiteral(directory, rest);
+      if (path !== null) files.push(path);
+      await yielder.maybeYield();
+      continue;
+    }
     let entries: Dirent[];
     try {
       entries = readdirSync(directory, { withFileTypes: true });
@@ -47,7 +56,10 @@ export async function listFleet(pattern: FleetPattern, options: ListFleetOptions
       if (code !== 'ENOENT' && code !== 'ENOTDIR') unlisted.push({ directory, message: (error as Error).message });
       continue;
     }
-    for (const entry of entries) {
+    for (let index = 0; index < entries.length; index++) {
+      // A root with 10,000 tenant directories is one listing: yield inside it too.
+      if (index % 512 === 511) await yielder.maybeYield();
+      const entry = entries[index]!;
       const isDirectory = entry.isDirectory();
       if (!isDirectory && !entry.isFile()) continue;
       const next = new Set<number>();
@@ -65,6 +77,24 @@ export async function listFleet(pattern: FleetPattern, options: ListFleetOptions
   }
   files.sort();
   return { files, unlisted };
+}
+
+/** `directory/a/b/file` when every step is a real directory (not a link) and the last a regular file; else null. */
+function lookUpLiteral(directory: string, names: readonly string[]): string | null {
+  let path = directory;
+  for (let index = 0; index < names.length; index++) {
+    path = path === '/' ? `/${names[index]}` : `${path}/${names[index]}`;
+    let stats;
+    try {
+      stats = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return null;
+    }
+    if (stats === undefined) return null;
+    const last = index === names.length - 1;
+    if (last ? !stats.isFile() : !stats.isDirectory()) return null;
+  }
+  return path;
 }
 
 function assertRootDirectory(root: string): void {

@@ -30,14 +30,14 @@ export interface ReconcileRequest {
   readonly now?: () => Date;
   /** The filesystem; defaults to node:fs. */
   readonly fs?: ReconcileFs;
+  /** Where each inserted row is recorded (audit trail); none when absent. */
+  readonly audit?: AuditSink;
   /**
    * Kept by the caller between rounds (the daemon keeps one per target): each rule's directories
    * skipped after their metadata was read, so an unchanged one is not read and parsed again. Pruned
    * to the directories skipped in the latest round.
    */
   readonly memory?: ReconcileMemory;
-  /** Where each inserted row is recorded (audit trail); none when absent. */
-  readonly audit?: AuditSink;
 }
 
 /** Per rule name: directories skipped in the last round, by canonical path. */

@@ -169,13 +169,15 @@ function refusal(drift: Drift, error: Error): string {
 }
 
 /**
- * Re-creating an FTS sync trigger removes the drift a later check could see, not the rows its
- * index missed meanwhile: the stale-index items found before the repair stay in its result, so
- * the report of the repair that re-created the trigger carries the rebuild statement.
+ * Re-creating an FTS sync trigger (or the FTS table) removes the drift a later check could see,
+ * not the rows its index misses: the stale-index items found before the repair stay in its result,
+ * so the report of the repair that re-created them carries the rebuild statement.
  */
 function withStaleFtsIndexes(after: DiffResult, before: DiffResult, applied: readonly RepairStep[]): DiffResult {
-  const recreated = new Set(applied.flatMap((step) => (step.drift.kind === 'missing_trigger' ? [step.drift.trigger] : [])));
-  const stale = before.drift.filter((item) => item.kind === 'stale_fts_index' && item.triggers.some((name) => recreated.has(name)));
+  const recreated = new Set(applied.flatMap((step) => (step.drift.kind === 'missing_trigger' ? [`trigger:${step.drift.trigger}`] : step.drift.kind === 'missing_table' ? [`table:${step.drift.table}`] : [])));
+  const stale = before.drift.filter(
+    (item) => item.kind === 'stale_fts_index' && (item.triggers.some((name) => recreated.has(`trigger:${name}`)) || (item.indexMissing && recreated.has(`table:${item.table}`))),
+  );
   if (stale.length === 0) return after;
   const present = new Set(after.drift.map(driftKey));
   return { ...after, drift: [...after.drift, ...stale.filter((item) => !present.has(driftKey(item)))] };

@@ -109,7 +109,7 @@ export const DRIFT_KIND_RULES = {
     label: 'FTS index misses rows',
     repair: 'never',
     reason: (drift) =>
-      `rows written to "${drift.contentTable}" while the sync trigger${drift.triggers.length === 1 ? '' : 's'} ${drift.triggers.map((name) => `"${name}"`).join(', ')} ${drift.triggers.length === 1 ? 'was' : 'were'} missing are not in the full-text index, and re-creating ${drift.triggers.length === 1 ? 'it' : 'them'} does not add them; driftd does not rewrite an index's data: once the trigger${drift.triggers.length === 1 ? ' is' : 's are'} back, run ${drift.rebuild}`,
+      `${drift.detail}; re-creating what is missing does not put those rows in the index, and driftd does not rewrite an index's data: once the FTS table and its triggers are in place, run ${drift.rebuild}`,
   },
 } as const satisfies { readonly [K in DriftKind]: DriftKindRule<DriftOf<K>> };
 
@@ -118,5 +118,7 @@ export const DRIFT_KINDS = Object.keys(DRIFT_KIND_RULES) as readonly DriftKind[]
 
 /** The rule of one drift item's kind. */
 export function ruleOf(drift: Drift): DriftKindRule<Drift> {
+  // TypeScript cannot correlate `drift.kind` with the row it selects; the table's type above
+  // guarantees that the row for a kind takes exactly that kind's items.
   return DRIFT_KIND_RULES[drift.kind] as DriftKindRule<Drift>;
 }

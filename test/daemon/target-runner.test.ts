@@ -146,3 +146,23 @@ describe('TargetRunner on a locked database', () => {
     }
   });
 });
+
+describe('TargetRunner under a migration tool', () => {
+  it('holds an automatic repair and says why in the status report, until the target sets repairUnderMigrationTool', async () => {
+    const db = join(tempDir(), 'app.db');
+    createMatchingDatabase(db);
+    sqlInChild(db, "DROP INDEX idx_models_name; CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('4c1d2e');");
+    const runner = new TargetRunner('app', deps);
+    const held = await runner.run(target(db, 'auto'), declared, settings);
+    expect(held.ok).toBe(true);
+    expect(held.applied).toEqual([]);
+    expect(held.check?.migrationTools.map((tool) => tool.id)).toEqual(['alembic']);
+    expect(held.check?.repairHeld).toMatch(/repairUnderMigrationTool/);
+    expect(held.check?.drift.map((item) => item.kind)).toEqual(['missing_index']);
+    // The key is part of what a fast path compares: setting it re-checks and repairs at once.
+    const allowed = await runner.run({ ...target(db, 'auto'), repairUnderMigrationTool: true }, declared, settings);
+    expect(allowed.fastPath).toBe(false);
+    expect(allowed.applied.map((step) => step.kind)).toEqual(['missing_index']);
+    runner.close();
+  });
+});

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDatabase } from '../../src/check/check-database.js';
-import { openSqlite } from '../../src/db/open-sqlite.js';
+import { COMPAT_EXTENSION_PATH, openSqlite } from '../../src/db/open-sqlite.js';
 import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { reconcileTarget } from '../../src/reconcile/reconcile-target.js';
 import { CURRENT_TABLE, LEGACY_TABLE, modelforgeRule, writeModel } from '../reconcile/modelforge-fixture.js';
@@ -98,5 +98,16 @@ describe('without the compatibility extension', () => {
     expect(run.stderr).toContain(join(pkg, 'dist', 'native'));
     expect(run.stderr).toContain('native/build-native.mjs');
     expect(readFileSync(db).equals(before)).toBe(true);
+
+    // Present but writable by every user: refused too, as code anyone could replace.
+    mkdirSync(join(pkg, 'dist', 'native'));
+    const copy = join(pkg, 'dist', 'native', basename(COMPAT_EXTENSION_PATH));
+    cpSync(COMPAT_EXTENSION_PATH, copy);
+    chmodSync(copy, 0o777);
+    const writable = spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'check', '--db', db, '--schema', schema], { encoding: 'utf8' });
+    expect(writable.status).toBe(2);
+    expect(writable.stderr).toContain('writable by every user');
+    chmodSync(copy, 0o755);
+    expect(spawnSync(process.execPath, [join(pkg, 'dist', 'cli', 'main.js'), 'check', '--db', db, '--schema', schema], { encoding: 'utf8' }).status).toBe(1);
   });
 });

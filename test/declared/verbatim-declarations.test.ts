@@ -36,6 +36,16 @@ CREATE INDEX i ON a (x);`);
     ]);
   });
 
+  it('tells a column named end from the END of a trigger body', () => {
+    const sql = `CREATE TABLE spans (id INTEGER PRIMARY KEY, start INT, end INT);
+CREATE TRIGGER spans_fix AFTER INSERT ON spans BEGIN
+  UPDATE spans SET end = CASE WHEN new.end < new.start THEN new.start ELSE new.end END WHERE id = new.id;
+END;
+CREATE INDEX spans_end ON spans (end);`;
+    expect(splitStatements(sql).map((statement) => statement.line)).toEqual([1, 2, 5]);
+    expect(declaredSchemaFromSql(sql, 'spans.sql').tables[0]!.indexes.map((index) => index.name)).toEqual(['spans_end']);
+  });
+
   it('splits CREATE statements that lack semicolons (SQLAlchemy CreateTable output)', () => {
     const sql = '\nCREATE TABLE users (\n\tid INTEGER NOT NULL, \n\tname VARCHAR(30), \n\tPRIMARY KEY (id)\n)\n\n\nCREATE INDEX ix_users_name ON users (name)\n';
     expect(splitStatements(sql).map((statement) => statement.line)).toEqual([2, 9]);
@@ -101,6 +111,31 @@ describe('what the stock shell prints is a declaration, verbatim', () => {
     expect(error.code).toBe('SCHEMA_SQL_FORBIDDEN');
     expect(error.message).toContain('data.sql:2:');
     expect(error.hint).toContain('.dump');
+  });
+});
+
+describe('internal objects and framing, statement by statement', () => {
+  it.each([
+    ['sqlite_sequence', 'CREATE TABLE sqlite_sequence(name,seq);'],
+    ['sqlite_stat1', 'CREATE TABLE sqlite_stat1(tbl,idx,stat);'],
+    ['sqlite_stat4 (a build with STAT4)', 'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample);'],
+    ['ANALYZE', 'ANALYZE;'],
+    ['ANALYZE sqlite_schema', 'ANALYZE sqlite_schema;'],
+    ['stat rows', "INSERT INTO sqlite_stat1 VALUES('a',NULL,'1');"],
+    ['sequence rows', "DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('a',7);"],
+    ['BEGIN IMMEDIATE / END TRANSACTION', 'BEGIN IMMEDIATE;\nEND TRANSACTION;'],
+    ['PRAGMA foreign_keys = ON', 'PRAGMA foreign_keys = ON;'],
+  ])('skips %s', (_what, sql) => {
+    expect(tableNames(`CREATE TABLE a (x);\n${sql}`)).toEqual(['a']);
+  });
+
+  it('refuses a PRAGMA that is not framing even in .dump spelling', () => {
+    expect(failure(() => declaredSchemaFromSql('CREATE TABLE a (x);\nPRAGMA journal_mode=WAL;', 'p.sql')).code).toBe('SCHEMA_SQL_FORBIDDEN');
+  });
+
+  it('runs only the CREATE VIRTUAL TABLE text of a .dump schema insert, nothing smuggled beside it', () => {
+    const sql = "PRAGMA writable_schema=ON;\nINSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql)VALUES('table','f','f',0,'CREATE VIRTUAL TABLE f USING fts5(a); ATTACH ''/tmp/x.db'' AS x');\nPRAGMA writable_schema=OFF;\nCREATE TABLE a (x);";
+    expect(failure(() => declaredSchemaFromSql(sql, 'smuggle.sql')).code).toBe('SCHEMA_SQL_FORBIDDEN');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
+import { declaredSchemaFromJson, declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { diff } from '../../src/diff/diff.js';
 import type { DriftKind } from '../../src/diff/drift.js';
 import { DRIFT_KINDS } from '../../src/repair/drift-kind-rules.js';
@@ -192,6 +192,7 @@ const OBJECT_DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly
   ['trigger WHEN', `${T} CREATE TRIGGER tr AFTER INSERT ON t WHEN new.b > 0 BEGIN DELETE FROM log; END`, `${T} CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM log; END`, ['trigger_definition'], []],
   ['extra view and trigger', T, `${T} CREATE VIEW v AS SELECT a FROM t; CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM log; END`, [], ['extra_view', 'extra_trigger']],
   ['FTS sync triggers missing: the index misses rows', `${FTS} ${FTS_INSERT} ${FTS_DELETE}`, FTS, ['missing_trigger', 'missing_trigger', 'stale_fts_index'], []],
+  ['FTS table missing over a content table with rows: re-created empty', FTS, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('x');", ['missing_table', 'stale_fts_index'], []],
   ['a non-FTS trigger missing is only a missing trigger', `${FTS} CREATE TRIGGER notes_log AFTER INSERT ON notes BEGIN DELETE FROM notes WHERE id < 0; END`, FTS, ['missing_trigger'], []],
 ];
 
@@ -259,5 +260,26 @@ describe('literal spellings of stock SQLite (live databases made by the sqlite3 
   ];
   it.each(LITERAL_DIFFERENT)('%s', (_what, declaredSql, liveSql, kinds) => {
     expect(compareWithShell(declaredSql, liveSql).drift.map((item) => item.kind)).toEqual(kinds);
+  });
+});
+
+describe('literal spellings in a JSON declaration', () => {
+  it('check, partial-index where and generated expressions with "…" compare by meaning with the live file', () => {
+    const json = JSON.stringify({
+      tables: {
+        t: {
+          columns: {
+            state: { type: 'TEXT', check: 'state IN ("open", "done")', default: 'open' },
+            props: { type: 'TEXT' },
+            v: { type: 'INT', generated: { expression: 'json_extract(props, "$.v")', stored: true } },
+          },
+          indexes: { t_open: { columns: ['state'], where: 'state = "open"' } },
+        },
+      },
+    });
+    const live = introspectFile(
+      createDatabaseWithShell(dir, `CREATE TABLE t (state TEXT DEFAULT 'open' CHECK (state IN ('open', 'done')), props TEXT, v INT AS (json_extract(props, '$.v')) STORED); CREATE INDEX t_open ON t (state) WHERE state = 'open';`),
+    );
+    expect(diff(declaredSchemaFromJson(json, 'literals.json'), live)).toEqual({ drift: [], extras: [] });
   });
 });

@@ -192,6 +192,11 @@ describe('files that come, go, lock and escape', () => {
     expect(third.dropped).toBe(1);
     expect(fleet.dropped).toBe(2);
 
+    // A watcher reporting a deletion the sweep already counted does not count it twice.
+    const again = await fleet.sweep(target, declared, { ...check, only: [join(root, 'b', 'app.sqlite')] });
+    expect(again.dropped).toBe(0);
+    expect(fleet.dropped).toBe(2);
+
     const created = placeTenant(root, 'f', templates.missingColumn);
     const watched = await fleet.sweep(target, declared, { ...check, only: [created, join(root, 'f', 'notes.txt'), '/etc/passwd'] });
     expect(watched.fresh.map((result) => result.path)).toEqual([created]);

@@ -145,4 +145,16 @@ describe('FTS5 external-content sync triggers', () => {
     expect(search('cherry')).toEqual([{ id: 3 }]);
     expect((await checkDatabase({ dbPath: path, declared: declare(`${FTS} ${TRIGGERS}`), mode: 'check', busyTimeoutMs: 1000 })).inSync).toBe(true);
   });
+
+  it('the FTS table itself missing over rows: created empty, reported with the rebuild statement, which indexes them', async () => {
+    const path = createDatabase(dir, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('apple pie'), ('banana split');");
+    const report = await repair(path, declare(`${FTS} ${TRIGGERS}`));
+    expect(report.applied.map((step) => step.kind)).toEqual(['missing_table', 'missing_trigger', 'missing_trigger']);
+    const stale = report.remaining.find((item) => item.kind === 'stale_fts_index');
+    expect(stale?.detail).toBe('full-text index "notes_fts" misses rows of "notes": it is missing, and created from the declaration it starts empty, and its sync triggers "notes_ai", "notes_ad" were missing');
+    const db = new Database(path);
+    db.exec(stale!.hint!);
+    db.close();
+    expect(query(path, "SELECT rowid AS id FROM notes_fts WHERE notes_fts MATCH 'banana'")).toEqual([{ id: 2 }]);
+  });
 });
