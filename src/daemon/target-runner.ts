@@ -88,6 +88,11 @@ export interface TargetCycleReport {
   readonly checkedAt: string | null;
   /** Repairs applied in this cycle (the fast path applies none). */
   readonly applied: CheckReport['applied'];
+  /**
+   * The last check that applied repairs, and when, kept until another repair: the next cycle's full
+   * check (which our own ALTER forces) replaces `check`, so the repair would otherwise show for one cycle.
+   */
+  readonly lastRepair: { readonly at: string; readonly check: CheckReport } | null;
   /** The last reconcile rounds (carried over when this cycle skipped the step). */
   readonly reconcile: readonly ReconcileSummary[];
   /** The reconcile step ran in this cycle (only then are its counts new). */
@@ -174,6 +179,7 @@ export class TargetRunner {
   private checkedKey: string | null = null;
   private lastCheck: CheckReport | null = null;
   private lastCheckedAt: string | null = null;
+  private lastRepair: { readonly at: string; readonly check: CheckReport } | null = null;
   private lastSuccessMs: number | null = null;
   private lastReport: TargetCycleReport | null = null;
   private lastReconcile: readonly ReconcileSummary[] = [];
@@ -212,6 +218,7 @@ export class TargetRunner {
       this.checkedKey = null;
       this.lastCheck = null;
       this.lastCheckedAt = null;
+      this.lastRepair = null;
       this.lastReconcile = [];
       this.backoff = null;
       this.reconcileMemory.clear();
@@ -269,6 +276,7 @@ export class TargetRunner {
         this.fastPathRuns = 0;
         this.lastFullCheckClock = this.deps.clock();
         applied = report.applied;
+        if (applied.length > 0) this.lastRepair = { at: startedAt.toISOString(), check: report };
         // A repair that went through, or nothing left to repair, ends a back-off.
         if (repairStarted || !report.remaining.some((item) => item.safe)) this.backoff = null;
         // After a repair our own ALTER moved schema_version: check fully once more rather than trust a version read
@@ -322,6 +330,7 @@ export class TargetRunner {
       check: this.lastCheck,
       checkedAt: this.lastCheckedAt,
       applied,
+      lastRepair: this.lastRepair,
       reconcile: this.lastReconcile,
       reconciled,
       repairFailed: error !== null && repairStarted,

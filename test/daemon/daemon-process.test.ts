@@ -75,13 +75,14 @@ describe('driftd run (a real process over real HTTP)', () => {
     await daemon.waitForLog((line) => String(line.msg).startsWith('drift found') && line.kind === 'missing_index' && line.safety === 'safe');
     expect(await daemon.metric('driftd_repairs_total{target="app",table="fine_tuned_models",kind="missing_column"}')).toBe(1);
     expect(await daemon.metric('driftd_repairs_total{target="app",table="fine_tuned_models",kind="missing_index"}')).toBe(1);
+    // lastRepair, not check: the full check after our own ALTER replaces `check` a moment later.
     const status = await eventually(async () => {
       const body = await daemon.json('/status');
       const target = body.targets.find((candidate: { target: string }) => candidate.target === 'app');
-      return target?.check?.applied?.length === 2 ? target : null;
+      return target?.lastRepair?.check?.applied?.length === 2 ? target : null;
     }, 20_000, '/status shows the repair');
-    expect(status.check.inSync).toBe(true);
-    expect(status.check.drift.map((item: { kind: string }) => item.kind).sort()).toEqual(['missing_column', 'missing_index']);
+    expect(status.lastRepair.check.inSync).toBe(true);
+    expect(status.lastRepair.check.drift.map((item: { kind: string }) => item.kind).sort()).toEqual(['missing_column', 'missing_index']);
     await eventually(async () => (await daemon.metric('driftd_in_sync{target="app"}')) === 1, 20_000, 'in sync again');
   });
 
