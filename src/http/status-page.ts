@@ -16,10 +16,14 @@ export interface DriftView {
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
   readonly safe: boolean;
   readonly detail: string;
   readonly reason: string;
   readonly sql?: string;
+  /** A statement for the operator (the FTS rebuild of stale_fts_index). */
+  readonly hint?: string;
 }
 
 /** One reconcile rule's last round. */
@@ -57,8 +61,16 @@ export interface TargetView {
   readonly ok: boolean;
   readonly fastPath: boolean;
   readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
-  readonly check: { readonly inSync: boolean; readonly remaining: readonly DriftView[]; readonly extras: readonly { readonly detail: string }[] } | null;
+  readonly check: {
+    readonly inSync: boolean;
+    readonly remaining: readonly DriftView[];
+    readonly extras: readonly { readonly detail: string }[];
+    readonly migrationTools?: readonly { readonly name: string; readonly table: string }[];
+    readonly repairHeld?: string | null;
+  } | null;
   readonly checkedAt: string | null;
+  /** Set while failed repairs of this target are backed off. */
+  readonly repairBackoff?: { readonly failures: number; readonly retryAt: string; readonly lastCode: string } | null;
   readonly reconcile: readonly ReconcileView[];
   readonly totals?: TargetTotalsView;
 }
@@ -118,6 +130,8 @@ export interface StatusPageData {
     readonly schedule: string;
     readonly watch: boolean;
     readonly lastReload: { readonly ok: boolean; readonly at: string; readonly problems: readonly string[] };
+    /** Config warnings, e.g. two targets on one database file. */
+    readonly warnings?: readonly string[];
   };
   readonly cycles: {
     readonly completed: number;
@@ -212,7 +226,8 @@ function configSection(data: StatusPageData): SafeHtml {
 <dt>schedule</dt><dd><code>${data.config.schedule}</code>${data.config.watch ? ' · watching files' : ' · not watching files'}</dd>
 <dt>last reload</dt><dd>${reload.ok ? html`<span class="badge ok">loaded</span>` : html`<span class="badge bad">reload failed; the last good config keeps running</span>`} at ${reload.at}</dd>
 </dl>
-${reload.problems.length > 0 ? html`<h4>Problems in the config file</h4><ul class="problems">${reload.problems.map((problem) => html`<li><code>${problem}</code></li>`)}</ul>` : null}`;
+${reload.problems.length > 0 ? html`<h4>Problems in the config file</h4><ul class="problems">${reload.problems.map((problem) => html`<li><code>${problem}</code></li>`)}</ul>` : null}
+${(data.config.warnings ?? []).length > 0 ? html`<h4>Warnings</h4><ul class="problems">${(data.config.warnings ?? []).map((warning) => html`<li>${warning}</li>`)}</ul>` : null}`;
 }
 
 function targetInSync(target: TargetView | PendingTargetView | FleetTargetView): boolean {
@@ -272,6 +287,8 @@ function targetSection(target: TargetView, events: readonly AuditEntry[]): SafeH
 <dt>database</dt><dd><code>${target.database}</code></dd>
 <dt>last cycle</dt><dd>${target.startedAt} · ${formatMs(target.durationMs)}${target.fastPath ? ' · schema unchanged since the last full check' : ''}</dd>
 ${target.checkedAt ? html`<dt>last full check</dt><dd>${target.checkedAt}</dd>` : null}
+${target.repairBackoff ? html`<dt>repair back-off</dt><dd><span class="badge warn">${target.repairBackoff.failures} failed in a row (${target.repairBackoff.lastCode})</span> next attempt at ${target.repairBackoff.retryAt}</dd>` : null}
+${target.check?.migrationTools && target.check.migrationTools.length > 0 ? html`<dt>migration tool</dt><dd>${target.check.migrationTools.map((tool, index) => html`${index > 0 ? '; ' : ''}${tool.name} (<code>${tool.table}</code>)`)}${target.check.repairHeld ? html` · <span class="badge warn">repair held</span> ${target.check.repairHeld}` : null}</dd>` : null}
 </dl>
 ${target.error ? html`<p class="error"><span class="badge bad">${target.error.code}</span> ${target.error.message}${target.error.hint ? html`<br><span class="muted">hint: ${target.error.hint}</span>` : null}</p>` : null}
 ${target.totals ? totalsBlock(target.totals) : null}
@@ -293,8 +310,8 @@ ${recovered.length === 0 ? html`<p class="muted">none recorded</p>` : html`<tabl
 }
 
 function driftRow(item: DriftView): SafeHtml {
-  const where = [item.table, item.column ?? item.index].filter(Boolean).join('.');
-  return html`<tr><td><code>${item.kind}</code></td><td><code>${where}</code></td><td>${item.safe ? html`<span class="badge ok">safe</span>` : html`<span class="badge bad">unsafe</span>`}</td><td>${item.detail}<br><span class="muted">${item.reason}</span>${item.sql ? html`<br><code>${item.sql}</code>` : null}</td></tr>`;
+  const where = [item.table, item.column ?? item.index ?? (item.view === item.table ? undefined : item.view) ?? item.trigger].filter(Boolean).join('.');
+  return html`<tr><td><code>${item.kind}</code></td><td><code>${where}</code></td><td>${item.safe ? html`<span class="badge ok">safe</span>` : html`<span class="badge bad">unsafe</span>`}</td><td>${item.detail}<br><span class="muted">${item.reason}</span>${item.sql ? html`<br><code>${item.sql}</code>` : null}${item.hint ? html`<br>run: <code>${item.hint}</code>` : null}</td></tr>`;
 }
 
 function reconcileBlock(rule: ReconcileView): SafeHtml {

@@ -222,6 +222,34 @@ describe('renderStatusPage: a pure function of the status and the audit entries'
     }
   });
 
+  it('shows config warnings, a repair back-off, a migration tool holding repair and an FTS rebuild hint, escaped', () => {
+    const page = renderStatusPage(
+      data(
+        [
+          target({
+            repairBackoff: { failures: 3, retryAt: '2026-11-29T10:04:00.000Z', lastCode: 'DB_DISK_FULL' },
+            check: {
+              inSync: false,
+              remaining: [{ kind: 'stale_fts_index', table: 'notes_fts', safe: false, detail: `index ${HOSTILE} missed rows`, reason: 'rows written while the sync triggers were missing', hint: `INSERT INTO "notes_fts"("notes_fts") VALUES('rebuild');` }],
+              extras: [],
+              migrationTools: [{ name: 'Alembic', table: 'alembic_version' }],
+              repairHeld: 'a migration tool manages this database (Alembic)',
+            },
+          }),
+        ],
+        { config: { source: '/etc/driftd/config.json', schedule: '* * * * * *', watch: true, lastReload: { ok: true, at: '2026-11-29T09:00:00.000Z', problems: [] }, warnings: [`targets "a" and "b" resolve to the same database file ${HOSTILE}`] } },
+      ),
+      [],
+      OPTIONS,
+    );
+    const text = visibleText(page);
+    expect(text).toContain(`targets "a" and "b" resolve to the same database file ${HOSTILE}`);
+    expect(text).toContain('3 failed in a row (DB_DISK_FULL) next attempt at 2026-11-29T10:04:00.000Z');
+    expect(text).toContain('Alembic ( alembic_version ) · repair held a migration tool manages this database (Alembic)');
+    expect(text).toContain(`run: INSERT INTO "notes_fts"("notes_fts") VALUES('rebuild');`);
+    expect(page).not.toContain('<img');
+  });
+
   it('an unreadable audit trail is said on the page; the rest still renders', () => {
     const text = visibleText(renderStatusPage(data([target()]), [], { ...OPTIONS, trailError: `AUDIT_UNREADABLE ${HOSTILE}` }));
     expect(text).toContain(`audit trail unreadable AUDIT_UNREADABLE ${HOSTILE}`);
