@@ -255,20 +255,32 @@ async function reconcileRule(
   };
 }
 
-/** Runs `work` over `items` with at most `limit` in flight, keeping the input order. */
+/**
+ * Runs `work` over `items` with at most `limit` in flight, keeping the input order. The workers
+ * share one pause: each pausing on its own timer let all of them wake in the same timers phase and
+ * run 5 ms each back to back (8 × 5 ms between two looks at the sockets: /livez took ~1 s).
+ */
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   let since = performance.now();
+  let pause: Promise<void> | null = null;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
-      const index = next++;
       if (performance.now() - since > YIELD_AFTER_MS) {
         // A timer, not setImmediate: a request needs several loop turns (parse, hooks, reply), and a 1 ms idle
         // lets them all run, where an immediate gives it one turn per 5 ms chunk (/livez p50 60 ms at 50,000 entries).
-        await new Promise<void>((resolve) => setTimeout(resolve, 1));
-        since = performance.now();
+        pause ??= new Promise<void>((resolve) =>
+          setTimeout(() => {
+            pause = null;
+            since = performance.now();
+            resolve();
+          }, 1),
+        );
+        await pause;
+        continue;
       }
+      const index = next++;
       results[index] = await work(items[index]!);
     }
   };
