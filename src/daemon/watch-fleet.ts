@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { mayContainMatches, matchesFleetPattern, watchDepth, type FleetPattern } from '../fleet/fleet-pattern.js';
-import type { FileWatcher } from './file-watcher.js';
+import { closeable, debounceChanges, type FileWatcher } from './file-watcher.js';
 
 /**
  * Watches a fleet's directories and calls `onChange` with the database files
@@ -17,8 +17,7 @@ export function watchFleet(pattern: FleetPattern, debounceMs: number, onChange: 
     const relative = relativeOf(path.replace(/-(wal|journal)$/, ''));
     return relative !== null && relative !== '' && matchesFleetPattern(pattern, relative) ? `${prefix}${relative}` : null;
   };
-  let pending = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
+  const changes = debounceChanges({ debounceMs }, onChange);
   const depth = watchDepth(pattern);
   const watcher: FSWatcher = watch(pattern.root, {
     ignoreInitial: true,
@@ -34,22 +33,7 @@ export function watchFleet(pattern: FleetPattern, debounceMs: number, onChange: 
   });
   const record = (path: string): void => {
     const database = databaseOf(path);
-    if (database === null) return;
-    pending.add(database);
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = null;
-      const changed = pending;
-      pending = new Set();
-      onChange(changed);
-    }, debounceMs);
+    if (database !== null) changes.add(database);
   };
-  watcher.on('add', record).on('change', record).on('unlink', record).on('error', onError);
-  return {
-    async close() {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await watcher.close();
-    },
-  };
+  return closeable(watcher.on('add', record).on('change', record).on('unlink', record).on('error', onError), changes);
 }
