@@ -43,24 +43,8 @@ function writeModel(dir, base) {
   for (const file of ['adapter_config.json', 'adapter_model.safetensors', 'modelforge_config.json', '.']) spawnSync('touch', ['-h', '-d', old.toISOString(), join(dir, file)]);
 }
 
-const SWAPPER = `
-import ctypes, signal, sys
-libc = ctypes.CDLL(None, use_errno=True)
-a, b = sys.argv[1].encode(), sys.argv[2].encode()
-stop = False
-def on_term(*_):
-    global stop
-    stop = True
-signal.signal(signal.SIGTERM, on_term)
-swaps = 0
-while not stop:
-    for _ in range(200):
-        if libc.renameat2(-100, a, -100, b, 2) != 0 or libc.renameat2(-100, a, -100, b, 2) != 0:
-            raise OSError(ctypes.get_errno(), 'renameat2')
-        swaps += 1
-    print(swaps, flush=True)
-print(swaps, flush=True)
-`;
+/** The swap-race test's swapper (renameat2 RENAME_EXCHANGE in a loop; prints 'ready', counts, 'stopped N'). */
+const SWAPPER = join(import.meta.dirname, '../test/support/rename-exchange-swapper.py');
 
 /** One race: reconcile rounds (apply, rows deleted after each) while the swapper runs; counts outside rows. */
 async function swapRace(dist, label, minSwaps, minRounds) {
@@ -75,9 +59,9 @@ async function swapRace(dist, label, minSwaps, minRounds) {
   const dbPath = join(dir, 'app.db');
   new Database(dbPath).exec(MODELFORGE_SQL);
   const rule = resolveRule(reconcileRuleFormat.parse(RULE), () => models, models);
-  const swapper = spawn('python3', ['-c', SWAPPER, join(models, 'victim_1'), join(dir, 'parked', 'victim_1')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const swapper = spawn('python3', [SWAPPER, join(models, 'victim_1'), join(dir, 'parked', 'victim_1')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let swaps = 0;
-  swapper.stdout.on('data', (chunk) => (swaps = Math.max(swaps, ...chunk.toString().split('\n').filter(Boolean).map(Number))));
+  swapper.stdout.on('data', (chunk) => (swaps = Math.max(swaps, ...chunk.toString().split('\n').map((line) => Number(line.replace('stopped ', ''))).filter(Number.isFinite))));
   const db = new Database(dbPath);
   let rounds = 0;
   let inside = 0;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 
 /**
  * A separate process that swaps a model directory inside a reconcile root with a symlink to an
@@ -6,28 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * syscall per swap, so the path is always either the real directory or the symlink, never absent.
  * Node has no renameat2; Python's ctypes calls glibc's. Counts full out-and-back swaps.
  */
-const SCRIPT = `
-import ctypes, signal, sys
-libc = ctypes.CDLL(None, use_errno=True)
-inside, parked = sys.argv[1].encode(), sys.argv[2].encode()
-stop = False
-def on_term(*_):
-    global stop
-    stop = True
-signal.signal(signal.SIGTERM, on_term)
-def exchange():
-    if libc.renameat2(-100, inside, -100, parked, 2) != 0:  # AT_FDCWD, RENAME_EXCHANGE
-        raise OSError(ctypes.get_errno(), 'renameat2')
-swaps = 0
-print('ready', flush=True)
-while not stop:
-    for _ in range(500):
-        exchange()  # out: the symlink is at the inside path
-        exchange()  # back: the directory is in place again
-        swaps += 1
-    print(swaps, flush=True)
-print('stopped', swaps, flush=True)
-`;
+const SCRIPT = join(__dirname, 'rename-exchange-swapper.py');
 
 export class Swapper {
   private readonly child: ChildProcess;
@@ -37,7 +17,7 @@ export class Swapper {
 
   /** `inside` is the directory in the root; `parked` is a symlink (outside the root's listing) to the outside directory. */
   constructor(inside: string, parked: string) {
-    this.child = spawn('python3', ['-c', SCRIPT, inside, parked], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child = spawn('python3', [SCRIPT, inside, parked], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buffered = '';
     let onReady: () => void = () => undefined;
     this.ready = new Promise((resolve) => (onReady = resolve));
