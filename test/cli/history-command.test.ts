@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
 import { sinceOption as parseSince } from '../../src/cli/history-command.js';
 import { LEGACY_TABLE, makeWorkspace, modelforgeRule, rowsOf, writeModel, type Workspace } from '../reconcile/modelforge-fixture.js';
 
-const MAIN = resolve(__dirname, '../../dist/cli/main.js');
 const SCHEMA = resolve(__dirname, '../../schemas/modelforge.sql');
 
 let workspace: Workspace | null = null;
@@ -15,10 +14,7 @@ afterEach(() => {
   workspace = null;
 });
 
-function driftd(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const driftd = runCli;
 
 function writeConfig(w: Workspace, extra: Record<string, unknown> = {}): string {
   const { relativeTo: _relativeTo, ...rule } = modelforgeRule('models');

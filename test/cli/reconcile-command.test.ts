@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/run-cli.js';
 import { LEGACY_TABLE, makeWorkspace, modelforgeRule, rowsOf, writeModel, type Workspace } from '../reconcile/modelforge-fixture.js';
 
-const MAIN = resolve(__dirname, '../../dist/cli/main.js');
 const SCHEMA = resolve(__dirname, '../../schemas/modelforge.sql');
 
 let workspace: Workspace | null = null;
@@ -13,10 +12,7 @@ afterEach(() => {
   workspace = null;
 });
 
-function driftd(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const driftd = (...args: string[]): CliResult => runCli(args);
 
 /** A config in the workspace with ModelForge's rule; paths relative to it. */
 function writeConfig(w: Workspace, ruleOverrides: Record<string, unknown> = {}): string {

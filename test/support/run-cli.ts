@@ -11,9 +11,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node dist/cli/main.js ...args` to completion. */
-export function runCli(args: readonly string[]): CliResult {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+/** Runs `node dist/cli/main.js ...args` to completion (`env` adds to the inherited environment). */
+export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliResult {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
