@@ -9,7 +9,7 @@ import { resolveTargets } from './resolve-target.js';
 import { fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
 
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   target: { type: 'string' },
   json: { type: 'boolean', default: false },
