@@ -24,6 +24,11 @@ export interface OpenOptions {
   readonly allowHardLinks?: boolean;
 }
 
+/** The open options a request implies: its busy timeout, and where and how the file is opened beneath. */
+export function openOptionsOf(request: { readonly busyTimeoutMs: number; readonly root?: BeneathRoot; readonly allowHardLinks?: boolean }): OpenOptions {
+  return { busyTimeoutMs: request.busyTimeoutMs, ...(request.root ? { root: request.root } : {}), ...(request.allowHardLinks ? { allowHardLinks: true } : {}) };
+}
+
 /**
  * Opens a user's database read-only for a check. Nothing is written: no journal
  * mode change, no pragma that persists. The file must already exist and be a
