@@ -7,8 +7,10 @@
 // the extension the tarball carries when it loads here; otherwise compile it; and when that is not
 // possible, warn and let the install finish — driftd then says SQLITE_COMPAT_MISSING and how to
 // build it, instead of an install that fails for want of a compiler.
+//
+// The extension also lets SQLite open files beneath a directory descriptor (see the C file's header).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,4 +52,8 @@ try {
   console.error('driftd: install a C compiler (Debian: apt-get install gcc) or set CC, then run `npm run build` (in an installed package: `node native/build-native.mjs`).');
   process.exit(installing ? 0 : 1);
 }
+// driftd loads the extension only when it, dist/native and dist are writable by no one but their
+// owner (src/db/open-sqlite.ts); a umask of 002 would otherwise make them group-writable.
+chmodSync(partial, 0o755);
 renameSync(partial, out);
+for (const dir of [outDir, dirname(outDir)]) chmodSync(dir, statSync(dir).mode & 0o755);

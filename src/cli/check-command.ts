@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { printable } from './printable.js';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
@@ -114,7 +115,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     } else {
       for (const result of results) {
         if (result.outcome.ok && 'fleet' in result.outcome) {
-          const lines = [fleetCli!.fleetSummaryLine(result.outcome.fleet.report), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli!.fleetAttentionLines(result.outcome.fleet)];
+          const lines = [printable(fleetCli!.fleetSummaryLine(result.outcome.fleet.report)), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli!.fleetAttentionLines(result.outcome.fleet)];
           io.stdout(`${lines.join('\n')}\n`);
           continue;
         }

@@ -6,6 +6,7 @@ import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
+import { printable } from './printable.js';
 import { fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
 
@@ -169,7 +170,8 @@ function fleetReconcileText(fleet: FleetRun, mode: 'dry-run' | 'apply', reportOn
       else if (rule.skipped > 0 || rule.orphans > rule.recovered) lines.push(`  pending  ${where}: ${rule.orphans - rule.recovered} orphan(s) not inserted, ${rule.skipped} skipped`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  // A tenant's name is the tenant's choice: a newline in it must not start a line of its own.
+  return `${lines.map(printable).join('\n')}\n`;
 }
 
 function formatRow(values: Readonly<Record<string, BoundValue>>): string {

@@ -4,6 +4,7 @@ import { retryWhileBusy } from '../daemon/retry-while-busy.js';
 import type { ErrorCode } from '../errors/driftd-error.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
+import { printable } from './printable.js';
 import { FleetRunner, FILE_STATES, type FleetFileResult, type FleetSweepReport, type FleetSweepSettings } from '../fleet/fleet-runner.js';
 
 export interface FleetRun {
@@ -36,7 +37,7 @@ export async function runFleetOnce(
   return { report, results: runner.results() };
 }
 
-/** `tenants: /srv/t/*\/app.sqlite: 262 files: 220 in sync, 37 drifted, 0 repaired, 5 in error` */
+/** `tenants: /srv/t/*\/app.sqlite: 262 files: 220 in sync, 37 drifted, 0 repaired, 5 in error` (raw: the caller prints it through `printable`) */
 export function fleetSummaryLine(report: FleetSweepReport): string {
   const labels = { in_sync: 'in sync', drifted: 'drifted', repaired: 'repaired', error: 'in error' } satisfies Record<(typeof FILE_STATES)[number], string>;
   const counts = FILE_STATES.map((state) => `${report.totals[state]} ${labels[state]}`).join(', ');
@@ -47,7 +48,7 @@ export function fleetSummaryLine(report: FleetSweepReport): string {
   return `${report.target}: ${report.pattern}: ${report.files} file${report.files === 1 ? '' : 's'}: ${counts}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`;
 }
 
-/** The files that need attention, one line each: drift with its items, errors with their code. */
+/** The files that need attention, one line each (control characters in names escaped): drift with its items, errors with their code. */
 export function fleetAttentionLines(run: FleetRun): string[] {
   const lines: string[] = [];
   if (run.report.error) lines.push(`  error: ${run.report.error.code}: ${run.report.error.message}${run.report.error.hint ? ` (hint: ${run.report.error.hint})` : ''}`);
@@ -60,7 +61,7 @@ export function fleetAttentionLines(run: FleetRun): string[] {
       lines.push(`  error    ${result.path}: ${result.error.code}: ${result.error.message}`);
     }
   }
-  return lines;
+  return lines.map(printable);
 }
 
 /** The `--json` object of a fleet target: totals and every file's result. */

@@ -23,13 +23,15 @@ export type ExpandedPath = { readonly ok: true; readonly path: string } | { read
  * literal `$`. Anything else is an error naming the variable: an unset variable, a relative $HOME or
  * XDG directory, `~user`, a `$` that starts no name. Pure: the environment is passed in.
  */
-export function expandPath(text: string, env: Readonly<Record<string, string | undefined>>): ExpandedPath {
+export function expandPath(text: string, env: Readonly<Record<string, string | undefined>>, options: { readonly quote?: (value: string) => string } = {}): ExpandedPath {
+  // A fleet glob quotes what a variable (or ~) brings in: its value is a path, never pattern syntax.
+  const quote = options.quote ?? ((value: string) => value);
   let rest = text;
   let out = '';
   if (rest === '~' || rest.startsWith('~/')) {
     const home = variable('HOME', env);
     if (!home.ok) return fail(text, `"~" is $HOME: ${home.message}`);
-    out = home.path;
+    out = quote(home.path);
     rest = rest.slice(1);
   } else if (rest.startsWith('~')) {
     return fail(text, `"~${/^~([^/]*)/.exec(rest)![1]}" (another user's home) is not supported; write the path, or ~ or $HOME for your own`);
@@ -52,7 +54,7 @@ export function expandPath(text: string, env: Readonly<Record<string, string | u
     }
     const value = variable(match[1]!, env);
     if (!value.ok) return fail(text, value.message);
-    out += value.path;
+    out += quote(value.path);
     i += match[0].length;
   }
   return { ok: true, path: out };

@@ -5,7 +5,7 @@ import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rul
 import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
 import type { Schema } from '../schema/schema-model.js';
 import { DATABASE_DIR, isDatabaseDirPath } from '../fleet/bind-rules.js';
-import { parseFleetPattern } from '../fleet/fleet-pattern.js';
+import { escapeGlob, parseFleetPattern } from '../fleet/fleet-pattern.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
 import { expandPath } from './expand-path.js';
 
@@ -139,7 +139,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
     }
     if (target.databases === undefined) return null;
     // Joined, not resolved: resolve() would fold a ".." away before the pattern can refuse it.
-    const parsedPattern = parseFleetPattern(isAbsolute(target.databases) ? target.databases : `${resolve(options.baseDir)}/${target.databases}`);
+    const parsedPattern = parseFleetPattern(isAbsolute(target.databases) ? target.databases : `${escapeGlob(resolve(options.baseDir))}/${target.databases}`);
     if (!parsedPattern.ok) {
       problems.push({ path: `${where}.databases`, message: parsedPattern.message });
       return null;
@@ -211,8 +211,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
  * `backup.dir`. A path that cannot be expanded becomes a problem at its config path.
  */
 function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], problems: ConfigProblem[]): ParsedConfigFormat {
-  const expand = (value: string, path: string): string => {
-    const result = expandPath(value, env);
+  const expand = (value: string, path: string, quote?: (value: string) => string): string => {
+    const result = expandPath(value, env, quote ? { quote } : {});
     if (result.ok) return result.path;
     problems.push({ path, message: result.message });
     return value;
@@ -223,7 +223,7 @@ function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], p
     targets: data.targets.map((target, index) => ({
       ...target,
       ...(target.database === undefined ? {} : { database: expand(target.database, `targets[${index}].database`) }),
-      ...(target.databases === undefined ? {} : { databases: expand(target.databases, `targets[${index}].databases`) }),
+      ...(target.databases === undefined ? {} : { databases: expand(target.databases, `targets[${index}].databases`, escapeGlob) }),
       schema: expand(target.schema, `targets[${index}].schema`),
       reconcile: target.reconcile.map((rule, r) => ({
         ...rule,

@@ -120,11 +120,37 @@ function inspect(path: string, location: Location, readonly: boolean): void {
       throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
     }
     if (stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(path, stats.nlink);
+    assertSoundCompanions(path, location);
     // SQLite silently opens a write-protected file read-only and only fails at the
     // first write: say so up front, before a repair starts.
     if (!readonly) assertWritable(path, fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * SQLite opens `-journal`, `-wal` and `-shm` beside the database by name. One planted as a hard link
+ * to another file would have that file written (or, as a hot journal, read into the database);
+ * one planted as a symlink would lead out of the directory. The extension refuses both on the
+ * descriptor it opens (EMLINK, ELOOP: SQLITE_CANTOPEN); this names the file first.
+ */
+function assertSoundCompanions(path: string, location: Location): void {
+  for (const suffix of ['-journal', '-wal', '-shm']) {
+    let stats;
+    try {
+      stats = location.root.lstatEntry(`${location.relative}${suffix}`);
+    } catch {
+      continue; // The database itself was just opened beneath the root: SQLite's own open reports the rest.
+    }
+    if (stats === undefined) continue;
+    if (stats.isSymbolicLink()) {
+      throw new DriftdError('DB_OUTSIDE_ROOT', `"${path}${suffix}" beside database "${path}" is a symlink: SQLite would open it as the database's ${suffix.slice(1)} file`, {
+        where: { file: `${path}${suffix}` },
+        hint: 'remove the link (driftd never follows one out of a database\'s directory)',
+      });
+    }
+    if (stats.isFile() && stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(`${path}${suffix}`, stats.nlink, `the ${suffix.slice(1)} file`);
   }
 }
 

@@ -7,8 +7,10 @@ import picomatch from 'picomatch';
  *
  * Supported: `*` and `?` (within one name, not matching a leading dot), `[...]`
  * classes, and `**` as a whole segment (any number of directories, none of them
- * hidden). Braces, extglobs and `\` escapes are refused so a pattern means one
- * thing. Matching one name against one segment is picomatch's job (small, no
+ * hidden); `\` makes the special character after it literal (`\[1\]`: what the
+ * config's `$VAR`, `~` and directory expand to is quoted this way, so a value
+ * holding `[1]` names that directory, never a class). Braces and extglobs are
+ * refused so a pattern means one thing. Matching one name against one segment is picomatch's job (small, no
  * dependencies, the matcher chokidar 3, vite and fast-glob use).
  */
 export type SegmentMatcher =
@@ -27,18 +29,42 @@ export interface FleetPattern {
 export type FleetPatternResult = { readonly ok: true; readonly pattern: FleetPattern } | { readonly ok: false; readonly message: string };
 
 const WILDCARD = /[*?[]/;
+/** The characters `\` may quote, and `escapeGlob` quotes. */
+const SPECIAL = /[\\*?[\]{}()!@+]/g;
+/** An escaped pair, removed before looking for syntax. */
+const ESCAPED = /\\[\s\S]/g;
+
+/** `text` with every pattern character quoted: it matches itself literally. Pure. */
+export function escapeGlob(text: string): string {
+  return text.replace(SPECIAL, '\\$&');
+}
+
+const hasWildcard = (part: string): boolean => WILDCARD.test(part.replace(ESCAPED, ''));
+const unescape = (part: string): string => part.replace(/\\([\s\S])/g, '$1');
+
+/** The offset of a `\\` that quotes no pattern character (or ends the text), else -1. */
+function badEscape(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '\\') continue;
+    if (i + 1 >= text.length || !'\\*?[]{}()!@+'.includes(text[i + 1]!)) return i;
+    i++;
+  }
+  return -1;
+}
 const MAX_SEGMENTS = 64;
 
 /** Parses an absolute glob; every refusal says why. */
 export function parseFleetPattern(absolute: string): FleetPatternResult {
   if (!absolute.startsWith('/')) return { ok: false, message: `"${absolute}" must be an absolute path (relative ones resolve against the config's directory)` };
   if (absolute.includes('\0')) return { ok: false, message: 'contains a NUL character' };
-  if (/[{}\\]|[!@+*?]\(/.test(absolute)) return { ok: false, message: `"${absolute}": braces, extglobs and "\\" escapes are not supported; use *, ?, [...] and **` };
+  const bad = badEscape(absolute);
+  if (bad !== -1) return { ok: false, message: `"${absolute}": "\\" at offset ${bad} quotes nothing; it may only quote one of \\ * ? [ ] { } ( ) ! @ +` };
+  if (/[{}]|[!@+*?]\(/.test(absolute.replace(ESCAPED, ''))) return { ok: false, message: `"${absolute}": braces and extglobs are not supported; use *, ?, [...] and ** (and "\\" to quote a character)` };
   const parts = absolute.split('/').filter((part, index) => index === 0 || part !== '');
   parts.shift();
   if (parts.length > MAX_SEGMENTS) return { ok: false, message: `more than ${MAX_SEGMENTS} path segments` };
-  if (parts.some((part) => part === '.' || part === '..')) return { ok: false, message: `"${absolute}": "." and ".." segments are not allowed (the walk must stay under the root)` };
-  const first = parts.findIndex((part) => WILDCARD.test(part));
+  if (parts.some((part) => unescape(part) === '.' || unescape(part) === '..')) return { ok: false, message: `"${absolute}": "." and ".." segments are not allowed (the walk must stay under the root)` };
+  const first = parts.findIndex(hasWildcard);
   if (first === -1) return { ok: false, message: `"${absolute}" has no wildcard; name one file with "database" instead` };
   const last = parts[parts.length - 1]!;
   if (last === '**') return { ok: false, message: `"${absolute}" ends in "**"; end it with the database file's name or a pattern for it, e.g. "**/*.sqlite"` };
@@ -49,9 +75,10 @@ export function parseFleetPattern(absolute: string): FleetPatternResult {
       if (segments[segments.length - 1]?.kind !== 'globstar') segments.push({ kind: 'globstar' });
       continue;
     }
-    if (part.includes('**')) return { ok: false, message: `"${part}": "**" must be a whole segment ("a/**/b")` };
-    if (!WILDCARD.test(part)) {
-      segments.push({ kind: 'name', text: part, test: (name) => name === part, literal: true });
+    if (part.replace(ESCAPED, '').includes('**')) return { ok: false, message: `"${part}": "**" must be a whole segment ("a/**/b")` };
+    if (!hasWildcard(part)) {
+      const literal = unescape(part);
+      segments.push({ kind: 'name', text: literal, test: (name) => name === literal, literal: true });
       continue;
     }
     let test: (name: string) => boolean;
@@ -62,7 +89,7 @@ export function parseFleetPattern(absolute: string): FleetPatternResult {
     }
     segments.push({ kind: 'name', text: part, test, literal: false });
   }
-  return { ok: true, pattern: { source: `/${parts.join('/')}`, root: `/${parts.slice(0, first).join('/')}`, segments } };
+  return { ok: true, pattern: { source: `/${parts.join('/')}`, root: `/${parts.slice(0, first).map(unescape).join('/')}`, segments } };
 }
 
 /**

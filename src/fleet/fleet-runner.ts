@@ -398,9 +398,11 @@ export class FleetRunner {
   }
 
   private async reconcileFile(path: string, context: SweepContext): Promise<FileReconcileSummary[]> {
-    const rules = bindRules(context.target.reconcile, dirname(path));
     const mode = context.settings.reconcile === 'apply' ? 'apply' : 'dry-run';
     try {
+      // A bound root is walked from the fleet's root through the tenant's own directory, never following a link.
+      const relative = relativeBelowRoot(path, context);
+      const rules = bindRules(context.target.reconcile, dirname(path), { root: context.realRoot, relative: relative.includes('/') ? dirname(relative) : '' });
       const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, root: context.root, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now, ...(context.settings.audit ? { audit: context.settings.audit(path) } : {}) }), context.settings.busyTimeoutMs);
       // A tenant that never wrote a directory has no `{databaseDir}/…` root yet: nothing to recover, not a failure.
       const placeholderRoots = new Set(context.target.reconcile.filter((rule) => isDatabaseDirPath(rule.root)).map((rule) => rule.name));

@@ -15,15 +15,19 @@ import { canonicalRowPaths } from './scan/canonical-row-paths.js';
 import { inspectDirectory, type RememberedSkip } from './scan/inspect-directory.js';
 import { nodeReconcileFs } from './scan/node-reconcile-fs.js';
 import type { ReconcileFs } from './scan/reconcile-fs.js';
-import { scanRoot } from './scan/scan-root.js';
+import { scanRoot, type RootAnchor } from './scan/scan-root.js';
 
 export type { ReconcileRule } from './rule/reconcile-rule-format.js';
 export type { DanglingRow, OrphanItem, ReconcileReport, ReconcileRuleError, SkippedDirectory, SkipReason } from './reconcile-report.js';
 export { reconcileSettled } from './reconcile-report.js';
 
+/** A rule as a round runs it: a bound rule (`{databaseDir}/…`) carries the anchor its root is walked from. */
+export type AnchoredRule = ReconcileRule & { readonly anchor?: RootAnchor };
+export type { RootAnchor } from './scan/scan-root.js';
+
 export interface ReconcileRequest {
   readonly dbPath: string;
-  readonly rules: readonly ReconcileRule[];
+  readonly rules: readonly AnchoredRule[];
   /** `dry-run` scans and reports what it would insert; `apply` inserts. */
   readonly mode: 'dry-run' | 'apply';
   readonly busyTimeoutMs: number;
@@ -155,7 +159,7 @@ function readKeys(db: DatabaseHandle, table: Table, keyColumn: string): Array<[n
 async function reconcileRule(
   readonlyDb: DatabaseHandle,
   live: Schema,
-  rule: ReconcileRule,
+  rule: AnchoredRule,
   request: ReconcileRequest,
   fs: ReconcileFs,
   now: () => Date,
@@ -164,7 +168,7 @@ async function reconcileRule(
   const table = findTable(live, rule.table);
   if (blocked !== null || !table) return emptyReport(rule, blocked);
   const t0 = performance.now();
-  const listing = await scanRoot(fs, rule.root, rule.name);
+  const listing = await scanRoot(fs, rule.root, rule.name, rule.anchor);
   const parentCache = new Map<string, string>();
   const pathOptions = { relativeTo: rule.relativeTo, root: rule.root, realRoot: listing.realRoot };
   const rows = await canonicalRowPaths(fs, readKeys(readonlyDb, table, rule.keyColumn), pathOptions, parentCache);
@@ -175,6 +179,7 @@ async function reconcileRule(
   const required = requiredColumns(table, rule);
   const options = {
     realRoot: listing.realRoot,
+    ...(rule.anchor ? { anchor: rule.anchor } : {}),
     markers: rule.markers,
     settleSeconds: rule.settleSeconds,
     files: filesRead(rule),

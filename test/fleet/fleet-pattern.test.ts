@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindRules } from '../../src/fleet/bind-rules.js';
-import { matchesFleetPattern, parseFleetPattern, type FleetPattern } from '../../src/fleet/fleet-pattern.js';
+import { escapeGlob, matchesFleetPattern, parseFleetPattern, type FleetPattern } from '../../src/fleet/fleet-pattern.js';
 
 function pattern(text: string): FleetPattern {
   const result = parseFleetPattern(text);
@@ -17,6 +17,21 @@ describe('parseFleetPattern', () => {
     ['/srv/t/**/*.db', '/srv/t'],
   ])('%s has root %s', (text, root) => {
     expect(pattern(text).root).toBe(root === '' ? '/' : root);
+  });
+});
+
+describe('quoted pattern characters (what $VAR, ~ and the config directory expand to)', () => {
+  it('a quoted class is literal: part of the root, never a wildcard (issue 14)', () => {
+    const parsed = pattern(`${escapeGlob('/srv/data[1]')}/t/*/app.sqlite`);
+    expect(parsed.root).toBe('/srv/data[1]/t');
+    expect(pattern(`/srv/t/${escapeGlob('a[1]')}*/app.sqlite`).segments[0]).toMatchObject({ kind: 'name', literal: false });
+    expect(matchesFleetPattern(pattern(`/srv/t/${escapeGlob('a[1]')}*/app.sqlite`), 'a[1]x/app.sqlite')).toBe(true);
+    expect(matchesFleetPattern(pattern(`/srv/t/${escapeGlob('a[1]')}*/app.sqlite`), 'a1x/app.sqlite')).toBe(false);
+    expect(pattern(`/srv/${escapeGlob('{x}')}/*.db`).root).toBe('/srv/{x}');
+  });
+
+  it.each(['/srv/a\\b/*.db', '/srv/t/*.db\\', '/srv/{a,b}/*.db'])('%s is refused: a "\\" must quote a pattern character, braces stay unsupported', (text) => {
+    expect(parseFleetPattern(text).ok).toBe(false);
   });
 });
 

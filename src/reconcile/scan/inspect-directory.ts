@@ -2,7 +2,7 @@ import type { ListedDirectory } from '../diff/diff-directories.js';
 import type { DirectoryFacts, FileRead } from '../mapping/map-columns.js';
 import type { SkipReason } from '../reconcile-report.js';
 import type { DirectoryHandle, ReconcileFs } from './reconcile-fs.js';
-import { childPath, isInside } from './scan-root.js';
+import { childPath, isInside, type RootAnchor } from './scan-root.js';
 
 /** Metadata files larger than this are never read (1 MiB). */
 export const MAX_METADATA_BYTES = 1024 * 1024;
@@ -22,6 +22,8 @@ export interface RememberedSkip {
 
 export interface InspectOptions {
   readonly realRoot: string;
+  /** Set for a bound root: every open walks from the anchor, not from `realRoot` by path. */
+  readonly anchor?: RootAnchor;
   readonly markers: readonly string[];
   readonly settleSeconds: number;
   /** JSON files the mapping may read. */
@@ -55,7 +57,7 @@ export async function inspectDirectory(fs: ReconcileFs, directory: ListedDirecto
   }
   let handle: DirectoryHandle;
   try {
-    handle = await fs.openDirectory(options.realRoot, relative);
+    handle = await openInRoot(fs, options, relative);
   } catch (error) {
     return refusedOpen(fs, directory, error);
   }
@@ -141,7 +143,7 @@ async function inspectOpen(fs: ReconcileFs, handle: DirectoryHandle, directory: 
       files.set(file, { kind: 'failed', reason: 'symlink-outside-root', detail: `${file} is a symlink to "${target}", outside the root; not read` });
       continue;
     }
-    files.set(file, await readJsonBeneath(fs, options.realRoot, targetRelative, file));
+    files.set(file, await readJsonBeneath(fs, options, targetRelative, file));
   }
   return { kind: 'ready', facts: { name: directory.name, path: directory.path, mtimeMs, files }, fingerprint };
 }
@@ -173,11 +175,11 @@ async function fingerprintOf(fs: ReconcileFs, handle: DirectoryHandle, entries: 
 }
 
 /** Reads a symlinked metadata file's target through a handle on its directory, opened beneath the root. */
-async function readJsonBeneath(fs: ReconcileFs, realRoot: string, targetRelative: string, file: string): Promise<FileRead> {
+async function readJsonBeneath(fs: ReconcileFs, options: InspectOptions, targetRelative: string, file: string): Promise<FileRead> {
   const slash = targetRelative.lastIndexOf('/');
   let parent: DirectoryHandle;
   try {
-    parent = await fs.openDirectory(realRoot, slash < 0 ? '' : targetRelative.slice(0, slash));
+    parent = await openInRoot(fs, options, slash < 0 ? '' : targetRelative.slice(0, slash));
   } catch (error) {
     return { kind: 'failed', reason: 'symlink-outside-root', detail: `${file} is a symlink whose target's directory changed while it was opened (${errorText(error)}); not read` };
   }
@@ -215,6 +217,12 @@ async function replacedSinceOpen(fs: ReconcileFs, handle: DirectoryHandle, direc
     return { kind: 'skipped', reason: 'symlink-outside-root', detail: `"${directory.path}" was replaced by a symlink while it was read; what was read is not used` };
   }
   return { kind: 'skipped', reason: 'unreadable', detail: `"${directory.path}" was replaced by another entry while it was read; what was read is not used` };
+}
+
+/** Opens `relative` beneath the root: from the anchor when the root is bound, else from the resolved root. */
+function openInRoot(fs: ReconcileFs, options: InspectOptions, relative: string): Promise<DirectoryHandle> {
+  if (!options.anchor) return fs.openDirectory(options.realRoot, relative);
+  return fs.openDirectory(options.anchor.root, [options.anchor.prefix, relative].filter((part) => part !== '').join('/'));
 }
 
 /** `path` relative to `realRoot` ('' for the root itself), or null when it is not inside it. Both canonical. */
