@@ -77,6 +77,8 @@ export function isDigest(value: AuditValue): value is AuditDigest {
 }
 
 function boundRow(row: AuditRow, limit: number): AuditRow {
+  const long = (value: AuditValue): boolean => typeof value === 'string' && value.length * 3 > limit && Buffer.byteLength(value, 'utf8') > limit;
+  if (!long(row.key) && !Object.values(row.values).some(long)) return row;
   return {
     directory: row.directory,
     key: boundValue(row.key, Math.max(limit, AUDIT_LIMITS.valueBytes)),

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { AuditChange, AuditOutcome, JournalRecord } from './audit-record.js';
 
 /**
- * The journal line's shape, as zod: what the writer writes (every record is checked against it
- * before it is appended) and what a reader accepts (a line that does not match — a torn write, a
- * `"change": null`, an unknown kind — is skipped and counted, never trusted nor thrown on). The
- * compiler keeps it and the record types of audit-record.ts in step in both directions (below).
+ * The journal line's shape, as zod: what the writer writes (its record types, audit-record.ts,
+ * are checked against this format by the compiler in both directions, below) and what a reader
+ * accepts (a line that does not match — a torn write, a `"change": null`, an unknown kind — is
+ * skipped and counted, never trusted nor thrown on).
  */
 const digestFormat = z.strictObject({
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
