@@ -185,8 +185,8 @@ describe('readers skip and count a malformed or wrong-shaped line', () => {
       const body = (await response.json()) as { skippedLines: number; entries: Array<{ kind: string; outcome: string }> };
       return response.status === 200 && body.entries.length >= 2 ? body : null;
     }, 20_000, 'the repair in /events');
-    expect(events.skippedLines).toBe(POISON.length);
-    expect(events.entries.map((entry) => `${entry.kind}:${entry.outcome}`)).toEqual(['repair:applied', 'repair:applied']);
+    expect(events!.skippedLines).toBe(POISON.length);
+    expect(events!.entries.map((entry) => `${entry.kind}:${entry.outcome}`)).toEqual(['repair:applied', 'repair:applied']);
     const page = await (await daemon.get('/')).text();
     expect(page).toContain(`${POISON.length} journal lines skipped`);
     expect(page).not.toContain('audit trail unreadable');
