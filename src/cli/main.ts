@@ -12,7 +12,7 @@ usage:
   driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json]
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
-  driftd validate --config FILE [--json]
+  driftd validate --config FILE [--unit UNIT [--user]] [--json]
   driftd version | --version
   driftd history [--config FILE] [--target NAME] [--since TIME] [--limit N] [--json]
   driftd help

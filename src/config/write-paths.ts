@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
-import type { Config } from './parse-config.js';
+import { sandboxRefusal, type UnitSandbox } from '../systemd/unit-sandbox.js';
+import type { Config, ConfigProblem } from './parse-config.js';
 
 /** A directory driftd writes into while it runs a config, with the config path that names it. */
 export interface WritePath {
@@ -29,4 +30,23 @@ export function configWritePaths(config: Config): WritePath[] {
         : { configPath: `targets[${index}].database`, dir: dirname(target.database), what: `the database of target "${target.name}" and its -journal/-wal files` },
     ),
   ];
+}
+
+/**
+ * The write paths of `config` that the unit's sandbox would leave read-only (`driftd validate
+ * --unit FILE`): one CONFIG_PATH_READ_ONLY problem each, with the directive responsible.
+ */
+export function unitWriteProblems(config: Config, sandbox: UnitSandbox, unitPath: string): ConfigProblem[] {
+  return configWritePaths(config).flatMap((write) => {
+    const refusal = sandboxRefusal(sandbox, write.dir);
+    if (refusal === null) return [];
+    return [
+      {
+        path: write.configPath,
+        code: 'CONFIG_PATH_READ_ONLY' as const,
+        message: `"${write.dir}" (${write.what}) would be read-only for the service of unit "${unitPath}": ${refusal}`,
+        hint: `add "${write.dir}" (or a directory above it) to ReadWritePaths= (systemctl${sandbox.manager === 'user' ? ' --user' : ''} edit driftd), or point ${write.configPath} at a directory the unit makes writable${write.configPath === 'audit.dir' ? ' (unset, it is $STATE_DIRECTORY/audit or $XDG_STATE_HOME/driftd/audit)' : ''}`,
+      },
+    ];
+  });
 }
