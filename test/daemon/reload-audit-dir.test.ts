@@ -38,7 +38,7 @@ describe('reloading audit.dir', () => {
       const entries = entriesIn(join(dir, 'second'));
       return entries.length === 1 ? entries : null;
     }, 20_000, 'the second target\'s repair in the second journal');
-    expect(recorded[0]).toMatchObject({ target: 'two', kind: 'repair', outcome: 'applied', database: join(dir, 'two.db') });
+    expect(recorded![0]).toMatchObject({ target: 'two', kind: 'repair', outcome: 'applied', database: join(dir, 'two.db') });
     expect(entriesIn(join(dir, 'first')).map((entry) => entry.target)).toEqual(['one']);
     const events = await daemon.json('/events');
     expect(events.journal).toBe(join(dir, 'second', 'audit.jsonl'));
