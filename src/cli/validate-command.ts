@@ -6,6 +6,8 @@ import { FILE_LIMITS, readRegularFileOrThrow } from '../fs/read-regular-file.js'
 import { parseUnitSandbox, type UnitSandbox } from '../systemd/unit-sandbox.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 
+export const OPTIONS = { config: { type: 'string' }, unit: { type: 'string' }, user: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } as const;
+
 /**
  * `driftd validate --config FILE [--unit UNIT [--user]] [--json]`: parses the config and loads
  * every schema file, touching no database (for systemd's ExecStartPre and CI). A directory the
@@ -18,12 +20,7 @@ import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let values;
   try {
-    values = parseArgs({
-      args: [...argv],
-      options: { config: { type: 'string' }, unit: { type: 'string' }, user: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw usageError(`driftd validate: ${(error as Error).message}`);
   }
