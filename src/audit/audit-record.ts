@@ -5,8 +5,18 @@
  * show. Pure: no IO here; the journal file lives in audit-journal.ts.
  */
 
-/** A value bound into a recovered row (booleans from JSON are stored as 1/0). */
-export type AuditValue = string | number | null;
+/**
+ * A value bound into a recovered row (booleans from JSON are stored as 1/0); a string longer
+ * than the journal records in full (`AUDIT_LIMITS.valueBytes`) is recorded as its digest.
+ */
+export type AuditValue = string | number | null | AuditDigest;
+
+/** What the journal keeps of a long string: its SHA-256, its UTF-8 length and its first characters. */
+export interface AuditDigest {
+  readonly digest: string;
+  readonly bytes: number;
+  readonly head: string;
+}
 
 /** One statement of a repair, as it will run. */
 export interface AuditStatement {
@@ -60,6 +70,12 @@ export interface IntentRecord extends AuditContext {
   /** The writing process, so a start-up resolution never settles the intent of a process still running. */
   readonly pid: number;
   readonly host: string;
+  /**
+   * Set when one change was recorded as several intents, so that no journal line exceeds
+   * `AUDIT_LIMITS.lineBytes`: part `index` of `count`, whose first item is item `first` of the change.
+   * Each part is an intent of its own (its own id, outcome and start-up resolution).
+   */
+  readonly part?: { readonly index: number; readonly count: number; readonly first: number };
   readonly change: AuditChange;
 }
 
@@ -104,21 +120,7 @@ export interface AuditEntry extends AuditContext {
   readonly path?: string;
 }
 
-/** Parses one journal line; null for a line that is not a journal record (a torn write cut by a kill). */
-export function parseRecord(line: string): JournalRecord | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const record = value as Partial<JournalRecord>;
-  if (record.v !== 1 || typeof record.id !== 'string' || typeof record.time !== 'string') return null;
-  if (record.type === 'intent' && typeof (record as IntentRecord).change === 'object') return record as IntentRecord;
-  if (record.type === 'outcome' && typeof (record as OutcomeRecord).outcome === 'object') return record as OutcomeRecord;
-  return null;
-}
+export { parseRecord } from './journal-record-format.js';
 
 /** The intents that have no outcome yet, in journal order. */
 export function pendingIntents(records: readonly JournalRecord[]): IntentRecord[] {

@@ -3,6 +3,8 @@ import type { AuditChange, AuditOutcome } from './audit-record.js';
 /** Names an intent so its outcome can refer to it. */
 export interface AuditTicket {
   readonly id: string;
+  /** Set when the change was recorded as several intents (audit-record.ts `part`): each part's id and items. */
+  readonly parts?: readonly { readonly id: string; readonly first: number; readonly count: number }[];
 }
 
 /**

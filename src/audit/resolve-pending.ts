@@ -4,6 +4,7 @@ import { openReadOnly, type DatabaseHandle } from '../db/open-database.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { pendingIntents, type AuditChange, type AuditOutcome, type IntentRecord } from './audit-record.js';
 import type { AuditJournal } from './audit-journal.js';
+import { digestOf, isDigest } from './bound-change.js';
 
 /** What a start-up resolution did. */
 export interface ResolveSummary {
@@ -102,7 +103,13 @@ function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'b
       const table = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(change.table);
       if (table === undefined) return change.rows.map(() => false);
       const statement = db.prepare(`SELECT 1 FROM ${quoteIdentifier(change.table)} WHERE ${quoteIdentifier(change.keyColumn)} = ? LIMIT 1`);
-      return change.rows.map((row) => statement.get(row.key) !== undefined);
+      // A long key is journalled as its digest: look among the keys of its length for one with that digest.
+      const sameLength = db.prepare(`SELECT ${quoteIdentifier(change.keyColumn)} AS k FROM ${quoteIdentifier(change.table)} WHERE typeof(${quoteIdentifier(change.keyColumn)}) = 'text' AND length(CAST(${quoteIdentifier(change.keyColumn)} AS BLOB)) = ?`);
+      return change.rows.map((row) => {
+        const key = row.key;
+        if (!isDigest(key)) return statement.get(key) !== undefined;
+        return (sameLength.all(key.bytes) as Array<{ k: string }>).some((candidate) => digestOf(candidate.k).digest === key.digest);
+      });
     }
     default:
       return assertNever(change);

@@ -162,6 +162,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
   } catch (error) {
+    // The audit journal's own failure (its disk full, its directory read-only) names the journal, not the database.
+    if (error instanceof DriftdError && error.code.startsWith('AUDIT_')) throw error;
     // A step refused for lack of access is the database's condition, not the plan's: report it as such.
     const cause = error instanceof DriftdError ? error.cause : undefined;
     if (isDatabaseCondition(resultCodeOf(cause))) {

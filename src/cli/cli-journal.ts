@@ -1,7 +1,8 @@
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { AuditJournal } from '../audit/audit-journal.js';
 import { resolvePending } from '../audit/resolve-pending.js';
 import type { Config } from '../config/parse-config.js';
+import { defaultAuditDir } from '../config/default-audit-dir.js';
 
 const AD_HOC_ROTATION = { maxBytes: 8 * 1024 * 1024, keep: 5 } as const;
 
@@ -17,11 +18,7 @@ export function cliJournal(config: Config | null, env: Readonly<Record<string, s
 }
 
 export function adHocAuditDir(env: Readonly<Record<string, string | undefined>>): string {
-  const state = env.STATE_DIRECTORY?.split(':')[0];
-  if (state && isAbsolute(state)) return join(state, 'audit');
-  const xdg = env.XDG_STATE_HOME;
-  if (xdg && isAbsolute(xdg)) return join(xdg, 'driftd', 'audit');
-  return join(env.HOME ?? '/', '.local', 'state', 'driftd', 'audit');
+  return defaultAuditDir(env, join(env.HOME ?? '/', '.local', 'state', 'driftd', 'audit'));
 }
 
 /** A command about to write: first answer the intents of a driftd that died mid-change (audit/resolve-pending.ts). */

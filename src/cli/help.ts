@@ -87,11 +87,22 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     docs: 'docs/daemon.md',
   },
   validate: {
-    usage: 'driftd validate --config FILE [--json]',
-    summary: 'Checks a config and every schema file it names, and prints every problem with its config path; opens no database.',
-    options: [['--config FILE', 'the driftd config to check'], JSON_OPTION, HELP_OPTION],
+    usage: 'driftd validate --config FILE [--unit UNIT [--user]] [--json]',
+    summary:
+      'Checks a config and every schema file it names, and prints every problem with its config path; opens no database. A directory the config makes driftd write (database directories, audit.dir, backup.dir) that is read-only where it runs (inside a unit\'s sandbox, as ExecStartPre) is a problem (CONFIG_PATH_READ_ONLY).',
+    options: [
+      ['--config FILE', 'the driftd config to check'],
+      ['--unit UNIT', 'also check the config\'s write paths against this systemd unit file\'s ProtectSystem=/ProtectHome=/ReadWritePaths=/StateDirectory= (from any shell, before installing it)'],
+      ['--user', 'with --unit: it is a user unit (%h, %E are your home and config directory)'],
+      JSON_OPTION,
+      HELP_OPTION,
+    ],
     exitCodes: '0 valid, 2 invalid (each problem on its own line)',
-    examples: ['driftd validate --config /etc/driftd/config.json', 'driftd validate --config config.example.json --json'],
+    examples: [
+      'driftd validate --config /etc/driftd/config.json --unit /etc/systemd/system/driftd.service',
+      'driftd validate --config ~/.config/driftd/config.json --unit ~/.config/systemd/user/driftd.service --user',
+      'driftd validate --config config.example.json --json',
+    ],
     docs: 'docs/daemon.md',
   },
   history: {

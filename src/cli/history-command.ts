@@ -41,11 +41,12 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
     config = loaded.config;
   }
   const journal = cliJournal(config, io.env);
-  const entries = journal.entries({ ...(values.target !== undefined ? { target: values.target } : {}), ...(since ? { since } : {}), limit });
+  const { entries, skipped } = journal.readEntries({ ...(values.target !== undefined ? { target: values.target } : {}), ...(since ? { since } : {}), limit });
   if (values.json) {
-    io.stdout(`${JSON.stringify({ journal: journal.path, entries })}\n`);
+    io.stdout(`${JSON.stringify({ journal: journal.path, entries, skippedLines: skipped })}\n`);
     return EXIT.ok;
   }
+  if (skipped > 0) io.stderr(`driftd history: ${skipped} line${skipped === 1 ? '' : 's'} of ${journal.path} (or its rotated files) ${skipped === 1 ? 'is' : 'are'} not a valid audit record (torn by a kill, malformed or wrong-shaped) and ${skipped === 1 ? 'was' : 'were'} skipped\n`);
   if (entries.length === 0) {
     io.stdout(`no audit entries${values.target !== undefined ? ` for target "${values.target}"` : ''}${since ? ` since ${since.toISOString()}` : ''} in ${journal.path}\n`);
     return EXIT.ok;

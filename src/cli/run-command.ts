@@ -77,8 +77,10 @@ export function runCommand(deps: RunCommandDeps = {}) {
       metricsContentType: metrics.contentType,
       health: () => daemon.health(),
       status: () => daemon.status(),
-      auditEntries: (filter) => journal.entries(filter),
-      journalPath: journal.path,
+      auditEntries: (filter) => journal.readEntries(filter),
+      get journalPath() {
+        return journal.path;
+      },
       fleetFiles: (query) => daemon.fleetFiles(query),
       checkNow: () => daemon.runCycle('http'),
       token: () => daemon.config.http.token,

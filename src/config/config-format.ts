@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUDIT_LIMITS, MAX_ROTATE_BYTES } from '../audit/bound-change.js';
 import { reconcileRuleFormat } from '../reconcile/rule/reconcile-rule-format.js';
 
 /**
@@ -58,8 +59,14 @@ export const configFormat = z.strictObject({
     .default({ enabled: false, dir: 'backups', keep: 5 }),
   audit: z
     .strictObject({
-      dir: z.string().min(1).optional().describe('where the audit journal lives; default: $STATE_DIRECTORY/audit under systemd, else "audit" beside the config file'),
-      maxBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(8 * 1024 * 1024).describe('the journal file is rotated once it reaches this size'),
+      dir: z.string().min(1).optional().describe('where the audit journal lives; ~, $HOME, $XDG_STATE_HOME… expand; default: $STATE_DIRECTORY/audit under systemd, else $XDG_STATE_HOME/driftd/audit (~/.local/state/driftd/audit)'),
+      maxBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .max(MAX_ROTATE_BYTES, `at most ${MAX_ROTATE_BYTES} (32 MiB): a reader reads at most the last ${AUDIT_LIMITS.readBytes} bytes of a journal file, and a file rotated here must fit whole`)
+        .default(8 * 1024 * 1024)
+        .describe('the journal file is rotated once it reaches this size'),
       keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
     })
     .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),

@@ -7,6 +7,7 @@ import type { Schema } from '../schema/schema-model.js';
 import { DATABASE_DIR, isDatabaseDirPath } from '../fleet/bind-rules.js';
 import { escapeGlob, parseFleetPattern } from '../fleet/fleet-pattern.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
+import { defaultAuditDir } from './default-audit-dir.js';
 import { expandPath } from './expand-path.js';
 
 export interface TargetConfig {
@@ -64,8 +65,10 @@ export interface Config {
 export interface ConfigProblem {
   readonly path: string;
   readonly message: string;
-  /** Set for file-level problems (missing, unreadable, not JSON); otherwise CONFIG_INVALID. */
+  /** Set for file-level problems (missing, unreadable, not JSON) and read-only write paths; otherwise CONFIG_INVALID. */
   readonly code?: ErrorCode;
+  /** What the operator can do, when there is more to say than the message. */
+  readonly hint?: string;
 }
 
 export type ConfigParseResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
@@ -188,7 +191,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
       fullCheck: data.fullCheck,
       repairBackoff: data.repairBackoff,
       backup: { enabled: data.backup.enabled, dir: at(data.backup.dir), keep: data.backup.keep },
-      audit: { dir: auditDir(data.audit.dir, at, options.env), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
+      audit: { dir: data.audit.dir === undefined ? defaultAuditDir(options.env, at('audit')) : at(data.audit.dir), maxBytes: data.audit.maxBytes, keep: data.audit.keep },
       targets: data.targets.map((target, index) => ({
         name: target.name,
         database: fleets[index]?.pattern ?? at(target.database!),
@@ -207,8 +210,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
 
 /**
  * Expands `~`, `$HOME`, `$XDG_DATA_HOME`… (see expand-path.ts) in every path the config names:
- * each target's `database` and `schema`, each reconcile rule's `root` and `relativeTo`, and
- * `backup.dir`. A path that cannot be expanded becomes a problem at its config path.
+ * each target's `database` and `schema`, each reconcile rule's `root` and `relativeTo`,
+ * `backup.dir` and `audit.dir`. A path that cannot be expanded becomes a problem at its config path.
  */
 function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], problems: ConfigProblem[]): ParsedConfigFormat {
   const expand = (value: string, path: string, quote?: (value: string) => string): string => {
@@ -220,6 +223,7 @@ function expandPaths(data: ParsedConfigFormat, env: ParseConfigOptions['env'], p
   return {
     ...data,
     backup: { ...data.backup, dir: expand(data.backup.dir, 'backup.dir') },
+    audit: { ...data.audit, ...(data.audit.dir === undefined ? {} : { dir: expand(data.audit.dir, 'audit.dir') }) },
     targets: data.targets.map((target, index) => ({
       ...target,
       ...(target.database === undefined ? {} : { database: expand(target.database, `targets[${index}].database`) }),
@@ -241,17 +245,6 @@ export function configProblemsError(source: string, problems: readonly ConfigPro
     `config "${source}" has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
     { where: { file: source }, hint: 'fix the listed fields; see config.example.json' },
   );
-}
-
-/**
- * The audit journal's directory: `audit.dir` when set (relative to the config
- * file); else `audit` under the first directory of systemd's STATE_DIRECTORY
- * (set by `StateDirectory=` in the unit); else `audit` beside the config file.
- */
-function auditDir(configured: string | undefined, at: (path: string) => string, env: Readonly<Record<string, string | undefined>>): string {
-  if (configured !== undefined) return at(configured);
-  const state = env.STATE_DIRECTORY?.split(':')[0];
-  return state && isAbsolute(state) ? resolve(state, 'audit') : at('audit');
 }
 
 /** `['targets', 0, 'name']` → `targets[0].name` */

@@ -5,6 +5,8 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { parseConfig, type Config, type ConfigProblem } from './parse-config.js';
 import { readConfigBytes } from './read-config-file.js';
 import { sharedDatabaseWarnings } from './shared-databases.js';
+import { configWritePaths } from './write-paths.js';
+import { readOnlyMount } from '../fs/read-only-mount.js';
 
 /** A config together with every target's loaded declaration: what the daemon runs on. */
 export interface ValidatedConfig {
@@ -61,8 +63,34 @@ export function validateConfigFile(path: string, env: Readonly<Record<string, st
       problems.push({ path, message: error.toLine(), code: error.code });
     }
   }
+  if (parsed.ok) problems.push(...readOnlyWritePaths(parsed.config));
   if (!parsed.ok || problems.length > 0) return { ok: false, problems, configHash };
   return { ok: true, validated: { config: parsed.config, configHash, declared, warnings: sharedDatabaseWarnings(parsed.config.targets) } };
+}
+
+/**
+ * A directory the config makes driftd write into that is read-only *here* (CONFIG_PATH_READ_ONLY):
+ * under systemd, `ExecStartPre=driftd validate` runs inside the unit's own mount namespace, so a
+ * path its ProtectSystem=/ProtectHome=read-only leave read-only (and ReadWritePaths= does not
+ * grant) is refused before the service starts, instead of every repair failing afterwards.
+ * A shell outside the sandbox cannot see it: `driftd validate --unit FILE` reads the unit instead.
+ */
+function readOnlyWritePaths(config: Config): ConfigProblem[] {
+  return configWritePaths(config).flatMap((write) => {
+    const mount = readOnlyMount(write.dir);
+    if (mount === null) return [];
+    return [
+      {
+        path: write.configPath,
+        code: 'CONFIG_PATH_READ_ONLY' as const,
+        message: `"${write.dir}" (${write.what}) is on a read-only file system${mount.mountPoint ? ` (the mount at "${mount.mountPoint}")` : ''}: "${mount.probed}" cannot be written, so every repair would fail`,
+        hint:
+          write.configPath === 'audit.dir'
+            ? 'set audit.dir to a writable directory (e.g. "$XDG_STATE_HOME/driftd/audit", or leave it unset under the system unit: $STATE_DIRECTORY/audit), or add it to the unit\'s ReadWritePaths='
+            : 'add the directory to the unit\'s ReadWritePaths= (systemctl edit driftd), or point the config at a writable one',
+      },
+    ];
+  });
 }
 
 /** The `targets` array of config bytes that did not parse as a whole; empty when even that cannot be read. */
@@ -90,7 +118,9 @@ function locateSchemas(targets: readonly unknown[], baseDir: string): Array<{ in
 
 /** One line per problem, for stderr and logs; file-level problems carry their catalogue code. */
 export function formatProblems(problems: readonly ConfigProblem[]): string[] {
-  return problems.map((problem) =>
-    problem.code && !problem.message.startsWith(`${problem.code}:`) ? `${problem.path}: ${problem.code}: ${problem.message}` : `${problem.path}: ${problem.message}`,
+  return problems.map(
+    (problem) =>
+      (problem.code && !problem.message.startsWith(`${problem.code}:`) ? `${problem.path}: ${problem.code}: ${problem.message}` : `${problem.path}: ${problem.message}`) +
+      (problem.hint ? ` (hint: ${problem.hint})` : ''),
   );
 }

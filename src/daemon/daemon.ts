@@ -1,4 +1,5 @@
 import type { AuditJournal } from '../audit/audit-journal.js';
+import { resolvePending } from '../audit/resolve-pending.js';
 import type { Config } from '../config/parse-config.js';
 import type { ValidatedConfig } from '../config/validate-config.js';
 import { assessHealth, type HealthReport } from '../health/assess-health.js';
@@ -319,8 +320,13 @@ export class Daemon {
     if (before.http.host !== next.config.http.host || before.http.port !== next.config.http.port) {
       this.options.logger.warn({ host: next.config.http.host, port: next.config.http.port }, 'http listener settings take effect on restart only');
     }
-    if (JSON.stringify(before.audit) !== JSON.stringify(next.config.audit)) {
-      this.options.logger.warn({ audit: next.config.audit }, 'audit journal settings take effect on restart only');
+    if (this.options.audit && JSON.stringify(before.audit) !== JSON.stringify(next.config.audit)) {
+      // Between cycles (the queue switches configs there), so no change's intent and outcome straddle two journals.
+      this.options.audit.reconfigure(next.config.audit);
+      this.options.logger.info({ audit: next.config.audit, previous: before.audit.dir }, 'audit journal switched');
+      // As at start: answer what a killed driftd left pending in the journal now in use.
+      const resolved = resolvePending(this.options.audit);
+      for (const item of resolved.resolved) this.options.logger.warn({ id: item.id, database: item.database, outcome: item.outcome.status }, 'audit: resolved a change interrupted by a stop');
     }
     this.warnSharedDatabases();
   }

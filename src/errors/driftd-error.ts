@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   CONFIG_JSON_SYNTAX: 'the config file is not valid JSON',
   CONFIG_INVALID: 'the config does not match the config format',
   CONFIG_TARGET_UNKNOWN: 'no target of that name in the config',
+  CONFIG_PATH_READ_ONLY: 'a directory driftd must write (database directory, audit.dir, backup.dir) is read-only where driftd runs, or in the systemd unit named by --unit',
   // reconcile
   RECONCILE_ROOT_MISSING: 'the reconcile root directory does not exist',
   RECONCILE_ROOT_UNREADABLE: 'the reconcile root is not a directory or cannot be listed',
@@ -56,6 +57,8 @@ export const ERROR_CODES = {
   // audit trail
   AUDIT_WRITE_FAILED: 'the audit journal could not be written; the change was not made',
   AUDIT_UNREADABLE: 'the audit journal cannot be read',
+  AUDIT_DISK_FULL: 'the disk (or quota) holding the audit journal is full; the change was not made',
+  AUDIT_ENTRY_TOO_LARGE: 'one row or statement is too large to record in one audit journal line; the change was not made',
   // daemon
   HTTP_LISTEN_FAILED: 'the HTTP listener could not bind its address',
   // usage

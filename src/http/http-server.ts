@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { AuditRead } from '../audit/audit-journal.js';
 import type { AuditEntry, EntryFilter } from '../audit/audit-record.js';
 import { parseSince, SINCE_FORMS } from '../audit/parse-since.js';
 import type { HealthReport } from '../health/assess-health.js';
@@ -16,9 +17,12 @@ export interface HttpApi {
   readonly metricsContentType: string;
   health(): HealthReport;
   status(): StatusPageData;
-  /** The audit trail, oldest first; null when the daemon keeps none. Throws DriftdError when it cannot be read. */
-  auditEntries(filter: EntryFilter): readonly AuditEntry[] | null;
-  /** The audit journal's path, shown on the status page. */
+  /**
+   * The audit trail, oldest first, with the count of journal lines skipped as not valid records;
+   * null when the daemon keeps none. Throws DriftdError when a journal file cannot be opened.
+   */
+  auditEntries(filter: EntryFilter): AuditRead | null;
+  /** The audit journal's path, shown on the status page (read per request: a reload can move it). */
   readonly journalPath: string | null;
   /** One fleet target's files, filtered and paged; null when no fleet target has that name. */
   fleetFiles(query: FleetFilesQuery): unknown;
@@ -92,33 +96,36 @@ export function registerRoutes(app: FastifyInstance, api: HttpApi): void {
   // The status page: read-only, renders what /status and the audit trail already hold; triggers nothing.
   app.get('/', async (_request, reply) => {
     let events: readonly AuditEntry[] = [];
+    let skippedLines = 0;
     let trailError: string | null = null;
     try {
-      events = api.auditEntries({ limit: PAGE_EVENTS }) ?? [];
+      const read = api.auditEntries({ limit: PAGE_EVENTS });
+      events = read?.entries ?? [];
+      skippedLines = read?.skipped ?? 0;
     } catch (error) {
       trailError = (error as Error).message;
     }
-    const page = renderStatusPage(api.status(), events, { now: new Date().toISOString(), refresh: true, journal: api.journalPath, trailError });
+    const page = renderStatusPage(api.status(), events, { now: new Date().toISOString(), refresh: true, journal: api.journalPath, trailError, skippedLines });
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   });
   app.get('/events', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const page = eventsPage(query, new Date());
     if ('error' in page) return reply.code(400).send({ error: { code: 'USAGE', message: page.error } });
-    let entries: readonly AuditEntry[] | null;
+    let read: AuditRead | null;
     try {
-      entries = api.auditEntries(page.since ? { since: page.since } : {});
+      read = api.auditEntries(page.since ? { since: page.since } : {});
     } catch (error) {
       return reply.code(500).send({ error: { code: (error as { code?: string }).code ?? 'INTERNAL', message: (error as Error).message } });
     }
-    const all = entries ?? [];
+    const all = read?.entries ?? [];
     const start = page.cursor === null ? 0 : all.findIndex((entry) => `${entry.id}.${entry.item}` === page.cursor) + 1;
     if (page.cursor !== null && start === 0) return reply.code(400).send({ error: { code: 'USAGE', message: `cursor "${page.cursor}" is not an entry of this selection` } });
     const selected = all.slice(start, start + page.limit);
     const last = selected.at(-1);
     const more = start + selected.length < all.length && last !== undefined;
     const next = more ? `/events?${new URLSearchParams({ ...(query.since ? { since: query.since } : {}), limit: String(page.limit), cursor: `${last.id}.${last.item}` }).toString()}` : null;
-    return reply.send({ journal: api.journalPath, entries: selected, next });
+    return reply.send({ journal: api.journalPath, entries: selected, next, skippedLines: read?.skipped ?? 0 });
   });
   app.get('/status', async (request, reply) => {
     const parsed = parseStatusQuery(request.query as Record<string, unknown>);

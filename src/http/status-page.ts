@@ -152,6 +152,8 @@ export interface StatusPageOptions {
   readonly journal: string | null;
   /** Why the audit trail could not be read, when it could not (the rest of the page still renders). */
   readonly trailError?: string | null;
+  /** Journal lines read for the trail that were not valid records (torn by a kill, malformed, wrong-shaped): skipped, counted. */
+  readonly skippedLines?: number;
 }
 
 /** Entries shown per target (repairs, recovered rows) and in the trail at the bottom. */
@@ -204,7 +206,7 @@ ${configSection(data)}
 <h2 id="targets">Targets</h2>
 ${targets.map((target) => ('fleet' in target ? fleetSection(target) : 'pending' in target ? pendingTarget(target) : targetSection(target, events)))}
 ${cyclesSection(data)}
-${trailSection(events, options.journal, options.trailError ?? null)}
+${trailSection(events, options.journal, options.trailError ?? null, options.skippedLines ?? 0)}
 </main>
 <footer><p class="muted">JSON: <a href="/status">/status</a> · <a href="/events">/events</a> · <a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a>. This page is read-only.</p></footer>
 ${options.refresh ? html`<script>${SCRIPT}</script>` : null}
@@ -337,11 +339,12 @@ function cyclesSection(data: StatusPageData): SafeHtml {
 ${cycles.length === 0 ? html`<p class="muted">no cycle yet</p>` : html`<table class="cycles"><thead><tr><th>cycle</th><th>why</th><th>started</th><th>duration</th><th>targets</th></tr></thead><tbody>${[...cycles].reverse().map((cycle) => html`<tr><td>${cycle.cycle}</td><td>${cycle.reason}</td><td>${cycle.startedAt}</td><td>${formatMs(cycle.durationMs)}</td><td>${(cycle.targets ?? []).map((target, index) => html`${index > 0 ? ', ' : ''}${target.target} ${target.ok ? 'ok' : 'failed'} (${formatMs(target.durationMs)})`)}</td></tr>`)}</tbody></table>`}`;
 }
 
-function trailSection(events: readonly AuditEntry[], journal: string | null, trailError: string | null): SafeHtml {
+function trailSection(events: readonly AuditEntry[], journal: string | null, trailError: string | null, skippedLines: number): SafeHtml {
   const latest = events.slice(-TRAIL_ENTRIES).reverse();
   return html`<h2 id="audit">Audit trail</h2>
 <p class="muted">Every change driftd made to a database, newest first${journal ? html` (journal <code>${journal}</code>; all of it: <code>driftd history</code> or <a href="/events">/events</a>)` : null}.</p>
 ${trailError ? html`<p><span class="badge bad">audit trail unreadable</span> ${trailError}</p>` : null}
+${skippedLines > 0 ? html`<p><span class="badge warn">${skippedLines} journal line${skippedLines === 1 ? '' : 's'} skipped</span> not valid audit records (torn by a kill, malformed or wrong-shaped); the rest of the trail is shown</p>` : null}
 ${latest.length === 0 ? html`<p class="muted">no changes recorded</p>` : html`<table class="trail"><thead><tr><th>when</th><th>target</th><th>by</th><th>kind</th><th>outcome</th><th>change</th></tr></thead><tbody>${latest.map((entry) => html`<tr><td>${entry.time}</td><td>${entry.target}</td><td>${entry.cycle === null ? entry.source : `cycle ${entry.cycle}`}</td><td>${entry.kind}</td><td>${outcomeBadge(entry)}</td><td>${changeText(entry)}</td></tr>`)}</tbody></table>`}`;
 }
 

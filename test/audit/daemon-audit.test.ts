@@ -43,7 +43,7 @@ describe('audit trail in the daemon', () => {
     };
     writeFileSync(join(dir, 'audit', 'audit.jsonl'), `${JSON.stringify(intent)}\n`);
     const config = join(dir, 'driftd.json');
-    writeFileSync(config, JSON.stringify({ schedule: '0 0 0 1 1 *', watch: false, http: { port: 0 }, targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql', repair: 'auto' }] }));
+    writeFileSync(config, JSON.stringify({ schedule: '0 0 0 1 1 *', watch: false, http: { port: 0 }, audit: { dir: 'audit' }, targets: [{ name: 'app', database: 'app.db', schema: 'schema.sql', repair: 'auto' }] }));
 
     const daemon = await DaemonProcess.start(config);
     running.push(daemon);

@@ -1025,4 +1025,54 @@ export const CASES: readonly CorpusCase[] = [
       }),
     expect: { exit: 1, message: /"reason":"unreadable"/ },
   },
+  // ---------------------------------------------------------------- the audit journal (issue 14)
+  {
+    id: 'config-audit-maxbytes-over-reader-limit',
+    group: 'config',
+    title: 'audit.maxBytes above what a journal reader reads whole',
+    build: (dir) => ({ args: ['validate', '--config', configWith(dir, (_t, c) => (c.audit = { maxBytes: 64 * 1024 * 1024 }))] }),
+    expect: { exit: 2, message: /audit\.maxBytes: at most 33554432 \(32 MiB\)/ },
+  },
+  {
+    id: 'config-audit-dir-unset-variable',
+    group: 'config',
+    title: 'audit.dir names an unset variable (expanded like every path, never a literal "$" directory)',
+    build: (dir) => ({ args: ['validate', '--config', configWith(dir, (_t, c) => (c.audit = { dir: '$DRIFTD_CORPUS_UNSET_AUDIT/audit' }))] }),
+    expect: { exit: 2, message: /audit\.dir: cannot expand "\$DRIFTD_CORPUS_UNSET_AUDIT\/audit": environment variable DRIFTD_CORPUS_UNSET_AUDIT is not set/ },
+  },
+  {
+    id: 'config-audit-journal-hard-link',
+    group: 'config',
+    title: 'audit.jsonl is a hard link to another file (its lines would land there)',
+    build: (dir) => {
+      legacyDb(join(dir, 'app.db'));
+      mkdirSync(join(dir, 'audit'));
+      write(join(dir, 'other-file.txt'), 'not a journal\n');
+      linkSync(join(dir, 'other-file.txt'), join(dir, 'audit/audit.jsonl'));
+      return { args: ['repair', '--config', configWith(dir, (_t, c) => (c.audit = { dir: 'audit' }))] };
+    },
+    // Refused before anything runs: the start-up read of the journal (resolving a killed run's intents) finds the second link.
+    expect: { exit: 2, code: 'AUDIT_UNREADABLE', message: /audit\.jsonl" cannot be read: it has 2 hard links/ },
+  },
+  {
+    id: 'config-audit-journal-poisoned',
+    group: 'config',
+    title: 'a journal line with a wrong-shaped change ("change": null) and one of an unknown kind: skipped and counted',
+    build: (dir) => {
+      currentDb(join(dir, 'app.db'));
+      mkdirSync(join(dir, 'audit'));
+      const line = (change: unknown) =>
+        JSON.stringify({ v: 1, type: 'intent', id: `x${JSON.stringify(change).length}`, time: '2026-11-29T10:00:00.000Z', target: 'app', database: '/db', cycle: 1, source: 'daemon', pid: 1, host: 'h', change });
+      write(join(dir, 'audit/audit.jsonl'), `${line(null)}\n${line({ kind: 'teleport' })}\n`);
+      return { args: ['history', '--config', configWith(dir, (_t, c) => (c.audit = { dir: 'audit' })), '--json'] };
+    },
+    expect: { exit: 0, message: /"entries":\[\],"skippedLines":2/ },
+  },
+  {
+    id: 'config-history-since-out-of-range',
+    group: 'config',
+    title: '`driftd history --since` beyond the range of a date',
+    build: (dir) => ({ args: ['history', '--config', configWith(dir, (_t, c) => (c.audit = { dir: 'audit' })), '--since', '99999999999d'] }),
+    expect: { exit: 2, code: 'USAGE', message: /--since takes .* got "99999999999d"/ },
+  },
 ];
