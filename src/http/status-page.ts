@@ -394,7 +394,7 @@ function changeText(entry: AuditEntry): SafeHtml {
     case 'recover':
       return html`<code>${entry.table}</code> ${entry.keyColumn} = <code>${breakable(String(entry.key))}</code><br><span class="muted">${Object.entries(entry.values ?? {}).map(([column, value], index) => html`${index > 0 ? ' · ' : ''}${column}=${JSON.stringify(value)}`)}</span>`;
     case 'backup':
-      return html`backup <code>${breakable(entry.path)}</code>`;
+      return html`backup <code>${breakable(entry.path ?? '')}</code>`;
     default: {
       const never: never = entry.kind;
       throw new Error(`unhandled entry kind ${String(never)}`);

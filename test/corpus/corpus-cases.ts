@@ -111,7 +111,9 @@ function tree(dir: string, fill: (root: string) => void, dryRun = true): Built {
     target.reconcile = [modelforgeRule()];
   });
   const target = { database: join(dir, 'app.db'), schema: MODELFORGE_SQL, repair: 'auto', reconcile: [{ ...modelforgeRule(), root }] };
-  return { args: ['reconcile', '--config', config, '--json', ...(dryRun ? ['--dry-run'] : [])], daemonTarget: target };
+  // --strict: a skipped directory exits 1, so each case's skip shows in the exit code (without it a
+  // reported skip exits 0, docs/reconcile.md).
+  return { args: ['reconcile', '--config', config, '--json', '--strict', ...(dryRun ? ['--dry-run'] : [])], daemonTarget: target };
 }
 
 /** A FIFO at `path` (opening it for reading would block without O_NONBLOCK). */
