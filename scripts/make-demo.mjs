@@ -3,13 +3,24 @@
 // failed after training had written the model to disk: those directories have
 // no row. Run by `npm run demo`; safe to rerun (it starts from scratch).
 // `node scripts/make-demo.mjs DIR` lays it out in DIR instead (the status-page browser test does).
+// The demo's audit journal (config.example.json's "audit.dir") is removed too, so a rerun does not
+// show the last run's recoveries twice; `--journal DIR` names another journal directory to remove.
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const data = process.argv[2] ? resolve(process.argv[2]) : join(repo, '.demo', 'ModelForge');
+const args = process.argv.slice(2);
+const journalFlag = args.indexOf('--journal');
+const journalArg = journalFlag >= 0 ? args.splice(journalFlag, 2)[1] : undefined;
+const data = args[0] ? resolve(args[0]) : join(repo, '.demo', 'ModelForge');
+// The journal of the demo's config when laying out the demo itself; a DIR of a test's own leaves journals alone.
+const journal = journalArg
+  ? resolve(journalArg)
+  : args[0]
+    ? null
+    : resolve(repo, JSON.parse(readFileSync(join(repo, 'config.example.json'), 'utf8')).audit.dir);
 const models = join(data, 'models');
 const fixtures = join(repo, 'demo', 'fixtures', 'peft-output-sample');
 const adapterTemplate = JSON.parse(readFileSync(join(fixtures, 'adapter_config.json'), 'utf8'));
@@ -56,6 +67,7 @@ function finishedAt(dir, iso, files) {
 }
 
 rmSync(data, { recursive: true, force: true });
+if (journal) rmSync(journal, { recursive: true, force: true });
 mkdirSync(join(data, 'database'), { recursive: true });
 mkdirSync(models, { recursive: true });
 

@@ -37,7 +37,7 @@ export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
     }
     if (item.manual && item.manual.statements.length > 0) {
       lines.push(`         to fix by hand (after a backup, e.g. in \`sqlite3 -bail\`; ${item.manual.note}):`);
-      for (const statement of item.manual.statements) lines.push(`           ${statement}`);
+      for (const statement of item.manual.statements) lines.push(`           ${statement.split('\n').join('\n           ')}`);
     } else if (item.manual) {
       lines.push(`         to fix: ${item.manual.note}`);
     }

@@ -58,8 +58,11 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
 /** One entry: a heading line (when, who, what kind, outcome) and what changed, indented. */
 export function entryText(entry: AuditEntry): string {
   const who = entry.cycle === null ? entry.source : `cycle ${entry.cycle}`;
+  // A `--db/--schema` run has no config target: its entries carry the target name "cli" (resolve-target.ts),
+  // which printed as "cli  cli"; say what it was instead.
+  const target = entry.cycle === null && entry.source === 'cli' && entry.target === 'cli' ? '(--db run)' : entry.target;
   const outcome = entry.outcome + (entry.resolved ? ' (resolved at start)' : '') + (entry.reason ? `: ${entry.reason}` : '');
-  const lines = [`${entry.time}  ${entry.target}  ${who}  ${entry.kind}  ${outcome}`, `  database ${entry.database}`];
+  const lines = [`${entry.time}  ${target}  ${who}  ${entry.kind}  ${outcome}`, `  database ${entry.database}`];
   switch (entry.kind) {
     case 'repair':
       lines.push(`  ${entry.sql}`);

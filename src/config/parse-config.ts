@@ -9,6 +9,9 @@ import { escapeGlob, parseFleetPattern } from '../fleet/fleet-pattern.js';
 import { configFormat, type ParsedConfigFormat } from './config-format.js';
 import { defaultAuditDir } from './default-audit-dir.js';
 import { expandPath } from './expand-path.js';
+import { closestName, jsonSyntaxMessage } from '../errors/json-syntax.js';
+import { cronStepProblems } from './cron-steps.js';
+import { knownKeys } from './known-keys.js';
 
 export interface TargetConfig {
   readonly name: string;
@@ -88,6 +91,16 @@ export interface ParseConfigOptions {
   readonly declaredSchema?: (schemaPath: string) => Schema;
 }
 
+/** `Unrecognized key: "databse"` gains `(did you mean "database"?)` when a known key is close, as git suggests a command. */
+function withSuggestion(issue: { readonly code: string; readonly message: string; readonly keys?: readonly string[] }): string {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) return issue.message;
+  const suggestions = issue.keys.flatMap((key) => {
+    const near = closestName(key, knownKeys(configFormat));
+    return near === null ? [] : [issue.keys!.length === 1 ? `did you mean "${near}"?` : `"${key}": did you mean "${near}"?`];
+  });
+  return suggestions.length === 0 ? issue.message : `${issue.message} (${suggestions.join('; ')})`;
+}
+
 /**
  * Parses config text into a `Config`, returning every problem at once with its
  * path. Takes text, not a file, so it is tested without disk. Does not touch
@@ -98,11 +111,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [{ path: '(file)', message: `not valid JSON: ${(error as Error).message}`, code: 'CONFIG_JSON_SYNTAX' }] };
+    return { ok: false, problems: [{ path: '(file)', message: `not valid JSON at ${jsonSyntaxMessage(text, error)}`, code: 'CONFIG_JSON_SYNTAX' }] };
   }
   const parsed = configFormat.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) };
+    return { ok: false, problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: withSuggestion(issue) })) };
   }
   const problems: ConfigProblem[] = [];
   const expansionProblems: ConfigProblem[] = [];
@@ -118,6 +131,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
   const schedule = cron.validateDetailed(data.schedule);
   if (!schedule.valid) {
     problems.push({ path: 'schedule', message: `not a cron expression: ${schedule.errors.map((error) => error.message).join('; ') || data.schedule}` });
+  } else {
+    for (const problem of cronStepProblems(data.schedule)) problems.push({ path: 'schedule', message: `"${data.schedule}": ${problem}` });
   }
   let token: string | null = null;
   const tokenSpec = data.http.token;

@@ -127,7 +127,10 @@ export class CycleRecorder {
         const first = !this.loggedSkips.has(key);
         skippedNow.add(key);
         const fields = { target, rule: rule.rule, table: rule.table, directory: skipped.directory, reason: skipped.reason };
-        if (first && skipped.reason !== 'settling') logger.warn(fields, `directory skipped: ${skipped.detail}`);
+        // Each skip is logged once (README): a settling directory at info (a later round takes it),
+        // any other at warn (it waits for a person); repeats at debug.
+        if (first && skipped.reason === 'settling') logger.info(fields, `directory skipped: ${skipped.detail}`);
+        else if (first) logger.warn(fields, `directory skipped: ${skipped.detail}`);
         else logger.debug(fields, `directory skipped: ${skipped.detail}`);
       }
     }

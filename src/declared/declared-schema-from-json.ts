@@ -1,4 +1,5 @@
 import { DriftdError } from '../errors/driftd-error.js';
+import { jsonSyntaxMessage } from '../errors/json-syntax.js';
 import { declaredJsonFormat, declaredJsonToSql } from '../schema/declared-json-format.js';
 import type { Schema } from '../schema/schema-model.js';
 import { declaredSchemaFromSql } from './declared-schema-from-sql.js';
@@ -12,7 +13,7 @@ export function declaredSchemaFromJson(text: string, label: string): Schema {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new DriftdError('SCHEMA_JSON_SYNTAX', `schema file "${label}" is not valid JSON: ${(error as Error).message}`, { where: { file: label } });
+    throw new DriftdError('SCHEMA_JSON_SYNTAX', `schema file "${label}" is not valid JSON at ${jsonSyntaxMessage(text, error)}`, { where: { file: label } });
   }
   const parsed = declaredJsonFormat.safeParse(raw);
   if (!parsed.success) {

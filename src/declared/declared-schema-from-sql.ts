@@ -3,6 +3,7 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { classifyStatement, isInternalTable, splitStatements } from './declaration-statements.js';
+import { syntaxErrorLine } from './syntax-error-line.js';
 
 const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER statements (main schema, no AS SELECT), and the framing of `.dump` and schema generators';
 
@@ -43,8 +44,12 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
           try {
             memory.exec(action.sql ?? statement.text);
           } catch (error) {
-            throw new DriftdError('SCHEMA_SQL_ERROR', `${label}:${statement.line}: ${(error as Error).message} in "${firstWords(statement.text)}"`, {
-              where: { file: label, line: statement.line },
+            const message = (error as Error).message;
+            // A syntax error points at the line SQLite stopped on, not the statement's first line.
+            const line = syntaxErrorLine(statement, message, (sql) => void memory.prepare(sql)) ?? statement.line;
+            const source = line === statement.line ? firstWords(statement.text) : lineOf(statement.text, line - statement.line);
+            throw new DriftdError('SCHEMA_SQL_ERROR', `${label}:${line}: ${message} in "${source}"`, {
+              where: { file: label, line },
               cause: error,
             });
           }
@@ -66,4 +71,10 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
 function firstWords(statement: string): string {
   const oneLine = statement.replace(/\s+/g, ' ').trim();
   return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}
+
+/** Line `offset` (0-based) of a statement's text, trimmed and cut short like firstWords. */
+function lineOf(text: string, offset: number): string {
+  const line = (text.split('\n')[offset] ?? '').trim();
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }

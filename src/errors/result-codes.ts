@@ -13,7 +13,7 @@ export type DatabaseCondition = 'not-a-database' | 'corrupt' | 'busy' | 'readonl
 export const CONDITIONS = {
   'not-a-database': { state: false, code: 'DB_NOT_SQLITE', says: 'is not an SQLite database', hint: 'check that the path names the application database, not another file' },
   corrupt: { state: false, code: 'DB_CORRUPT', says: 'is corrupt', hint: 'restore it from a backup; run `sqlite3 FILE "PRAGMA integrity_check"` for details' },
-  busy: { state: true, code: 'DB_BUSY', says: 'stayed locked by another connection', hint: 'retry later, or raise busyTimeoutMs' },
+  busy: { state: true, code: 'DB_BUSY', says: 'stayed locked by another connection', hint: 'retry later, or wait longer: --busy-timeout MS on driftd check/repair/reconcile, "busyTimeoutMs" in the config' },
   readonly: { state: true, code: 'DB_READONLY', says: 'cannot be written', hint: 'driftd needs write access to the file and its directory (for the -journal/-wal files)' },
   'disk-full': { state: true, code: 'DB_DISK_FULL', says: 'cannot be written: the disk is full', hint: 'free space on the file system holding the database and its -journal/-wal files' },
   'io-error': { state: true, code: 'DB_IO_ERROR', says: 'hit an I/O error', hint: 'check the disk and the kernel log (dmesg)' },

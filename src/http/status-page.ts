@@ -24,6 +24,10 @@ export interface DriftView {
   readonly sql?: string;
   /** A statement for the operator (the FTS rebuild of stale_fts_index). */
   readonly hint?: string;
+  /** Unsafe items: the statements to run by hand, or the `driftd plan` pointer. */
+  readonly manual?: { readonly statements: readonly string[]; readonly note: string };
+  /** A view, trigger or virtual table that differs: live vs declared, line by line. */
+  readonly definitionDiff?: readonly string[];
 }
 
 /** One reconcile rule's last round. */
@@ -165,7 +169,10 @@ const STYLE = html`body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-wi
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #d0d7de}h3{font-size:1.05rem;margin:.3rem 0}h4{font-size:.95rem;margin:.9rem 0 .3rem}
 section.target{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0}
 table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #eaeef2}th{font-weight:600;background:#f6f8fa}
-code,pre{font:12.5px/1.4 ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}
+code,pre{font:12.5px/1.4 ui-monospace,monospace;white-space:pre-wrap;overflow-wrap:break-word}
+td.nowrap,td.nowrap code{white-space:nowrap}pre{margin:.3rem 0;padding:.3rem .5rem;background:#f6f8fa;border-radius:4px;overflow-x:auto;white-space:pre}
+pre .del{color:#a40e26}pre .ins{color:#116329}
+@media (max-width:40rem){body{padding:.5rem .6rem}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border-bottom:1px solid #d0d7de;padding:.3rem 0}td{border:0;padding:.1rem .2rem}td[data-label]::before{content:attr(data-label) ": ";color:#57606a}td.nowrap,td.nowrap code{white-space:normal}dl{grid-template-columns:1fr}dt{margin-top:.3rem}}
 .badge{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.8rem;font-weight:600;vertical-align:middle}
 .ok{background:#dafbe1;color:#116329}.warn{background:#fff8c5;color:#7d4e00}.bad{background:#ffebe9;color:#a40e26}.muted{color:#57606a}
 ul{margin:.2rem 0;padding-left:1.3rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.3rem 0}dt{color:#57606a}dd{margin:0}`;
@@ -186,19 +193,21 @@ export function renderStatusPage(data: StatusPageData, events: readonly AuditEnt
   const targets = data.targets;
   const inSync = targets.filter(targetInSync).length;
   const attention = targets.length - inSync;
+  const waiting = targets.reduce((sum, target) => sum + directoriesForAPerson(target), 0);
+  const headline = headlineText(attention, targets.length, waiting);
   const page = html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>driftd — ${attention === 0 ? 'all in sync' : `${attention} of ${targets.length} need attention`}</title>
+<title>driftd — ${headline}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
 <h1>driftd status</h1>
-<p id="summary">${summaryBadge(attention === 0, attention === 0 ? 'all in sync' : `${attention} of ${targets.length} target${targets.length === 1 ? '' : 's'} need attention`)}
+<p id="summary">${html`<span class="badge ${attention > 0 ? 'bad' : waiting > 0 ? 'warn' : 'ok'}">${headline}</span>`}
  daemon <strong>${data.state}</strong> · ${targets.length} target${targets.length === 1 ? '' : 's'} · rendered ${options.now}</p>
 </header>
 <main>
@@ -216,9 +225,6 @@ ${options.refresh ? html`<script>${SCRIPT}</script>` : null}
   return page.text;
 }
 
-function summaryBadge(good: boolean, text: string): SafeHtml {
-  return html`<span class="badge ${good ? 'ok' : 'bad'}">${text}</span>`;
-}
 
 function configSection(data: StatusPageData): SafeHtml {
   const reload = data.config.lastReload;
@@ -230,6 +236,26 @@ function configSection(data: StatusPageData): SafeHtml {
 </dl>
 ${reload.problems.length > 0 ? html`<h4>Problems in the config file</h4><ul class="problems">${reload.problems.map((problem) => html`<li><code>${problem}</code></li>`)}</ul>` : null}
 ${(data.config.warnings ?? []).length > 0 ? html`<h4>Warnings</h4><ul class="problems">${(data.config.warnings ?? []).map((warning) => html`<li>${warning}</li>`)}</ul>` : null}`;
+}
+
+/**
+ * `1 of 3 targets needs attention`, `2 of 3 targets need attention`; never a green "all in sync"
+ * while a model directory waits for a person (skipped for a reason a later round cannot mend).
+ */
+export function headlineText(attention: number, total: number, waiting: number): string {
+  const head = attention === 0 ? (waiting === 0 ? 'all in sync' : 'schemas in sync') : `${countOf(attention, total, 'target', 'targets')} attention`;
+  return waiting === 0 ? head : `${head}; ${waiting} model director${waiting === 1 ? 'y' : 'ies'} will not be recovered without you`;
+}
+
+/** `1 of 1 target needs`, `2 of 3 targets need`: the verb agrees with the count, the noun with the total. */
+function countOf(count: number, total: number, one: string, many: string): string {
+  return `${count} of ${total} ${total === 1 ? one : many} ${count === 1 ? 'needs' : 'need'}`;
+}
+
+/** Skipped directories a later round will not take by itself (every reason but `settling`). */
+function directoriesForAPerson(target: TargetView | PendingTargetView | FleetTargetView): number {
+  if ('fleet' in target || 'pending' in target) return 0;
+  return (target.reconcile ?? []).reduce((sum, rule) => sum + rule.skipped.filter((skip) => skip.reason !== 'settling').length, 0);
 }
 
 function targetInSync(target: TargetView | PendingTargetView | FleetTargetView): boolean {
@@ -245,7 +271,7 @@ function fleetSection(target: FleetTargetView): SafeHtml {
     ? html`<span class="badge bad">failed: ${sweep.error.code}</span>`
     : target.attention.total === 0
       ? html`<span class="badge ok">all in sync</span>`
-      : html`<span class="badge bad">${target.attention.total} of ${target.files} need attention</span>`;
+      : html`<span class="badge bad">${countOf(target.attention.total, target.files, 'file', 'files')} attention</span>`;
   const more = target.attention.total - target.attention.shown.length;
   return html`<section class="target" id="target-${target.target}">
 <h3>${target.target} ${verdict}</h3>
@@ -284,9 +310,9 @@ function targetSection(target: TargetView, events: readonly AuditEntry[]): SafeH
   const recovered = mine.filter((entry) => entry.kind === 'recover').slice(-PER_TARGET_ENTRIES);
   const drift = target.check?.remaining ?? [];
   return html`<section class="target" id="target-${target.target}">
-<h3>${target.target} ${targetVerdict(target)}</h3>
+<h3>${target.target} ${targetVerdict(target)}${directoriesForAPerson(target) > 0 ? html` <span class="badge warn">${directoriesForAPerson(target)} model director${directoriesForAPerson(target) === 1 ? 'y needs' : 'ies need'} you</span>` : null}</h3>
 <dl>
-<dt>database</dt><dd><code>${target.database}</code></dd>
+<dt>database</dt><dd><code>${breakable(target.database)}</code></dd>
 <dt>last cycle</dt><dd>${target.startedAt} · ${formatMs(target.durationMs)}${target.fastPath ? ' · schema unchanged since the last full check' : ''}</dd>
 ${target.checkedAt ? html`<dt>last full check</dt><dd>${target.checkedAt}</dd>` : null}
 ${target.repairBackoff ? html`<dt>repair back-off</dt><dd><span class="badge warn">${target.repairBackoff.failures} failed in a row (${target.repairBackoff.lastCode})</span> next attempt at ${target.repairBackoff.retryAt}</dd>` : null}
@@ -313,7 +339,18 @@ ${recovered.length === 0 ? html`<p class="muted">none recorded</p>` : html`<tabl
 
 function driftRow(item: DriftView): SafeHtml {
   const where = [item.table, item.column ?? item.index ?? (item.view === item.table ? undefined : item.view) ?? item.trigger].filter(Boolean).join('.');
-  return html`<tr><td><code>${item.kind}</code></td><td><code>${where}</code></td><td>${item.safe ? html`<span class="badge ok">safe</span>` : html`<span class="badge bad">unsafe</span>`}</td><td>${item.detail}<br><span class="muted">${item.reason}</span>${item.sql ? html`<br><code>${item.sql}</code>` : null}${item.hint ? html`<br>run: <code>${item.hint}</code>` : null}</td></tr>`;
+  return html`<tr><td class="nowrap" data-label="kind"><code>${item.kind}</code></td><td data-label="where"><code>${breakable(where)}</code></td><td data-label="verdict">${item.safe ? html`<span class="badge ok">safe</span>` : html`<span class="badge bad">unsafe</span>`}</td><td>${item.detail}<br><span class="muted">${item.reason}</span>${item.sql ? html`<br><code>${item.sql}</code>` : null}${item.hint ? html`<br>run: <code>${item.hint}</code>` : null}${item.definitionDiff ? html`<br>diff (<span class="muted">- live, + declared</span>):<pre class="diff">${item.definitionDiff.map((line, index) => html`${index > 0 ? '\n' : ''}<span class="${line.startsWith('- ') ? 'del' : line.startsWith('+ ') ? 'ins' : 'same'}">${line}</span>`)}</pre>` : null}${item.manual ? manualFixHtml(item.manual) : null}</td></tr>`;
+}
+
+function manualFixHtml(manual: NonNullable<DriftView['manual']>): SafeHtml {
+  return manual.statements.length === 0
+    ? html`<br>to fix: ${manual.note}`
+    : html`<br>to fix by hand (after a backup; ${manual.note}):<pre>${manual.statements.join('\n')}</pre>`;
+}
+
+/** Text with a line-break opportunity after each `.` and `/`, so a name breaks between its parts, never inside a word. */
+function breakable(text: string): SafeHtml[] {
+  return text.split(/(?<=[./])/).map((part, index) => (index === 0 ? html`${part}` : html`<wbr>${part}`));
 }
 
 function reconcileBlock(rule: ReconcileView): SafeHtml {
@@ -322,8 +359,8 @@ function reconcileBlock(rule: ReconcileView): SafeHtml {
 ${rule.error ? html`<p><span class="badge bad">${rule.error.code}</span> ${rule.error.message}${rule.error.hint ? html`<br><span class="muted">hint: ${rule.error.hint}</span>` : null}</p>` : null}
 ${rule.blockedBy ? html`<p><span class="badge warn">blocked by drift</span> ${rule.blockedBy}: nothing scanned or inserted until the schema is repaired</p>` : null}
 <p>last round: ${rule.recovered.length} recovered · ${waiting} waiting · ${rule.dangling} dangling row${rule.dangling === 1 ? '' : 's'} · ${rule.skipped.length} director${rule.skipped.length === 1 ? 'y' : 'ies'} left for later</p>
-${rule.skipped.length > 0 ? html`<table class="skipped"><thead><tr><th>directory left for later</th><th>reason</th><th>detail</th></tr></thead><tbody>${rule.skipped.map((skip) => html`<tr><td><code>${skip.directory}</code></td><td>${skip.reason}</td><td>${skip.detail}</td></tr>`)}</tbody></table>` : null}
-${rule.danglingRows && rule.danglingRows.length > 0 ? html`<table class="dangling"><thead><tr><th>dangling row</th><th>stored path (directory gone; the row is left alone)</th></tr></thead><tbody>${rule.danglingRows.map((row) => html`<tr><td>${row.rowid ?? '(no rowid)'}</td><td><code>${row.storedPath}</code></td></tr>`)}</tbody></table>${rule.dangling > rule.danglingRows.length ? html`<p class="muted">and ${rule.dangling - rule.danglingRows.length} more</p>` : null}` : null}`;
+${rule.skipped.length > 0 ? html`<table class="skipped"><thead><tr><th>directory left for later</th><th>reason</th><th>detail</th></tr></thead><tbody>${rule.skipped.map((skip) => html`<tr><td data-label="directory"><code>${skip.directory}</code></td><td class="nowrap" data-label="reason">${skip.reason}</td><td data-label="detail">${skip.detail}</td></tr>`)}</tbody></table>` : null}
+${rule.danglingRows && rule.danglingRows.length > 0 ? html`<table class="dangling"><thead><tr><th>dangling row</th><th>stored path (directory gone; the row is left alone)</th></tr></thead><tbody>${rule.danglingRows.map((row) => html`<tr><td class="nowrap" data-label="dangling row">${row.rowid === null ? '(no rowid)' : `rowid ${row.rowid}`}</td><td data-label="stored path"><code>${breakable(row.storedPath)}</code></td></tr>`)}</tbody></table>${rule.dangling > rule.danglingRows.length ? html`<p class="muted">and ${rule.dangling - rule.danglingRows.length} more</p>` : null}` : null}`;
 }
 
 function totalsBlock(block: TargetTotalsView): SafeHtml {
@@ -358,9 +395,9 @@ function changeText(entry: AuditEntry): SafeHtml {
     case 'repair':
       return html`<code>${entry.sql}</code>`;
     case 'recover':
-      return html`<code>${entry.table}</code> ${entry.keyColumn} = <code>${String(entry.key)}</code><br><span class="muted">${Object.entries(entry.values ?? {}).map(([column, value], index) => html`${index > 0 ? ' · ' : ''}${column}=${JSON.stringify(value)}`)}</span>`;
+      return html`<code>${entry.table}</code> ${entry.keyColumn} = <code>${breakable(String(entry.key))}</code><br><span class="muted">${Object.entries(entry.values ?? {}).map(([column, value], index) => html`${index > 0 ? ' · ' : ''}${column}=${JSON.stringify(value)}`)}</span>`;
     case 'backup':
-      return html`backup <code>${entry.path}</code>`;
+      return html`backup <code>${breakable(entry.path ?? '')}</code>`;
     default: {
       const never: never = entry.kind;
       throw new Error(`unhandled entry kind ${String(never)}`);

@@ -69,7 +69,7 @@ describe.each(['check', 'repair'] as const)('driftd %s with a bad database path'
 
 describe('bad declarations', () => {
   it.each([
-    ['schema syntax error', 'bad.sql', 'CREATE TABLE fine_tuned_models (\n  id INTEGER PRIMARY KEY,\n  model_name TEXT NOT NULL,,\n);\n', 'SCHEMA_SQL_ERROR', 'bad.sql:1:'],
+    ['schema syntax error', 'bad.sql', 'CREATE TABLE fine_tuned_models (\n  id INTEGER PRIMARY KEY,\n  model_name TEXT NOT NULL,,\n);\n', 'SCHEMA_SQL_ERROR', 'bad.sql:3:'],
     ['unknown declaration field', 'bad.json', JSON.stringify({ tables: { fine_tuned_models: { columns: { id: { type: 'INTEGER', primary: true } } } } }), 'SCHEMA_JSON_INVALID', 'column "id"'],
     ['a forbidden statement', 'attach.sql', "ATTACH DATABASE 'x.db' AS x;\nCREATE TABLE t (a);", 'SCHEMA_SQL_FORBIDDEN', 'attach.sql:1:'],
     ['a missing schema file', 'nothing.sql', null, 'SCHEMA_NOT_FOUND', 'nothing.sql'],
@@ -97,6 +97,8 @@ describe('a database locked by another process', () => {
     holder = await holdLock(db, 'BEGIN EXCLUSIVE', "UPDATE fine_tuned_models SET task = 'locked'");
     const result = await runCliAsync(['check', '--db', db, '--schema', SCHEMA, '--busy-timeout', '300']);
     expectOneLineError(result, 'DB_BUSY', db);
+    // The hint names the option the person at the terminal can use, not only the config key (issue 17).
+    expect(result.stderr).toContain('--busy-timeout MS');
   });
 
   it('repair waits the busy timeout behind BEGIN IMMEDIATE, then reports DB_BUSY and changes nothing', async () => {

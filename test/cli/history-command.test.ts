@@ -72,6 +72,10 @@ describe('audit trail through the CLI: repair, reconcile, history', () => {
     const { journal, entries } = JSON.parse(driftd(['history', '--json'], env).stdout);
     expect(journal).toBe(join(state, 'driftd/audit/audit.jsonl'));
     expect(entries).toEqual([expect.objectContaining({ kind: 'repair', outcome: 'applied', target: 'cli', database: w.dbPath })]);
+    // The text says what ran it once, not "cli  cli" (issue 17).
+    const text = driftd(['history'], env).stdout;
+    expect(text).toMatch(/Z {2}\(--db run\) {2}cli {2}repair {2}applied\n/);
+    expect(text).not.toContain('cli  cli');
   });
 
   it('an audit journal that cannot be used stops the repair before anything changes (AUDIT_* error, exit 2)', () => {

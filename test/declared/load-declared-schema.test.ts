@@ -59,9 +59,10 @@ describe('SQL declarations: errors name the file and the line', () => {
     const path = write('syntax.sql', 'CREATE TABLE a (x TEXT);\n\n-- the broken one:\nCREATE TABLE b (\n  y TEXT,\n  z TEXT,,\n);\n');
     const error = failure(() => loadDeclaredSchema(path));
     expect(error.code).toBe('SCHEMA_SQL_ERROR');
-    expect(error.message).toContain(`${path}:4:`);
+    // The line SQLite stopped on (the doubled comma), not the statement's first line (issue 17).
+    expect(error.message).toContain(`${path}:6:`);
     expect(error.message).toContain('syntax error');
-    expect(error.where).toEqual({ file: path, line: 4 });
+    expect(error.where).toEqual({ file: path, line: 6 });
   });
 
   it('an unknown table in CREATE INDEX', () => {

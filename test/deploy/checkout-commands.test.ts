@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/run-cli.js';
@@ -55,5 +55,22 @@ describe('npm run demo builds only when dist/ is stale', () => {
     expect(isBuildStale(repo)).toBe(false);
     rmSync(join(repo, 'dist/native/driftd-sqlite-compat.so'));
     expect(isBuildStale(repo), 'an output missing').toBe(true);
+  });
+});
+
+describe('rerunning the demo starts from scratch, audit journal included', () => {
+  it('make-demo removes the journal it is given (demo.mjs: config.example.json\'s audit.dir), and leaves others alone', () => {
+    const dir = tempDir('driftd-demo-reset-');
+    const journal = join(dir, 'audit');
+    mkdirSync(journal);
+    writeFileSync(join(journal, 'audit.jsonl'), '{"old": "run"}\n');
+    const keep = join(dir, 'unrelated-audit');
+    mkdirSync(keep);
+    writeFileSync(join(keep, 'audit.jsonl'), 'kept\n');
+    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/make-demo.mjs'), join(dir, 'ModelForge'), '--journal', journal], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(journal)).toBe(false);
+    expect(readFileSync(join(keep, 'audit.jsonl'), 'utf8')).toBe('kept\n');
+    expect(existsSync(join(dir, 'ModelForge/database/modelforge.sqlite'))).toBe(true);
   });
 });

@@ -40,6 +40,7 @@ const OPTIONS = { now: '2026-11-29T10:00:01.000Z', refresh: true, journal: '/var
 function visibleText(page: string): string {
   return page
     .replace(/<style>[\s\S]*?<\/style>|<script>[\s\S]*?<\/script>/g, '')
+    .replace(/<wbr>/g, '')
     .replace(/<[^>]*>/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -121,7 +122,7 @@ describe('renderStatusPage: a pure function of the status and the audit entries'
     expect(page).not.toContain('<script>alert');
     expect(page).not.toMatch(/onerror=alert\(1\)>/);
     const tags = new Set([...page.matchAll(/<\/?([a-zA-Z0-9!]+)/g)].map((match) => match[1]!.toLowerCase()));
-    const own = new Set(['!doctype', 'a', 'body', 'br', 'code', 'dd', 'dl', 'dt', 'footer', 'h1', 'h2', 'h3', 'h4', 'head', 'header', 'html', 'li', 'main', 'meta', 'p', 'script', 'section', 'span', 'strong', 'style', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr', 'ul']);
+    const own = new Set(['!doctype', 'a', 'body', 'br', 'code', 'dd', 'dl', 'dt', 'footer', 'h1', 'h2', 'h3', 'h4', 'head', 'header', 'html', 'li', 'main', 'meta', 'p', 'pre', 'script', 'section', 'span', 'strong', 'style', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr', 'ul', 'wbr']);
     expect([...tags].filter((tag) => !own.has(tag))).toEqual([]);
     expect([...page.matchAll(/<script>/g)]).toHaveLength(1);
     // Every attribute value is quoted and free of the hostile text's quote.
@@ -206,7 +207,7 @@ describe('renderStatusPage: a pure function of the status and the audit entries'
     const text = visibleText(fleetPage);
     for (const expected of [
       '2 of 2 targets need attention',
-      'tenants 32 of 236 need attention',
+      'tenants 32 of 236 files need attention',
       '236 files',
       '12 checked, 224 unchanged, 1 appeared, 0 gone',
       'in sync 200',
@@ -254,5 +255,47 @@ describe('renderStatusPage: a pure function of the status and the audit entries'
     const text = visibleText(renderStatusPage(data([target()]), [], { ...OPTIONS, trailError: `AUDIT_UNREADABLE ${HOSTILE}` }));
     expect(text).toContain(`audit trail unreadable AUDIT_UNREADABLE ${HOSTILE}`);
     expect(text).toContain('app in sync');
+  });
+
+  it('the headline agrees in number: 1 of 1 target needs attention, 2 of 3 targets need attention', () => {
+    const drifted = target({ check: { inSync: false, remaining: [{ kind: 'column_type', table: 't', column: 'a', safe: false, detail: 'd', reason: 'r' }], extras: [] } });
+    expect(visibleText(renderStatusPage(data([drifted]), [], OPTIONS))).toContain('driftd status 1 of 1 target needs attention daemon');
+    expect(visibleText(renderStatusPage(data([drifted, drifted, target()]), [], OPTIONS))).toContain('2 of 3 targets need attention');
+  });
+
+  it('never a green "all in sync" while a model directory waits for a person; a settling one does not count', () => {
+    const skipped = (reason: string): TargetView =>
+      target({ reconcile: [{ rule: 'models', table: 'm', blockedBy: null, orphans: 0, recovered: [], raced: 0, dangling: 0, skipped: [{ directory: 'broken', reason, detail: 'x' }] }] });
+    const stuck = renderStatusPage(data([skipped('malformed-json')]), [], OPTIONS);
+    expect(stuck).toContain('<span class="badge warn">schemas in sync; 1 model directory will not be recovered without you</span>');
+    expect(visibleText(stuck)).toContain('app in sync 1 model directory needs you');
+    expect(stuck).not.toContain('badge ok">all in sync');
+    expect(renderStatusPage(data([skipped('settling')]), [], OPTIONS)).toContain('<span class="badge ok">all in sync</span>');
+  });
+
+  it('labels the dangling row and shows an unsafe item\'s diff and the statements to run by hand', () => {
+    const view = target({
+      check: {
+        inSync: false,
+        remaining: [
+          {
+            kind: 'view_definition',
+            table: 'v',
+            view: 'v',
+            safe: false,
+            detail: 'view "v" differs',
+            reason: 'never drops',
+            definitionDiff: ['- as select a', '+ as select a, b', '  from t'],
+            manual: { statements: ['BEGIN IMMEDIATE;', 'DROP VIEW "v";', 'CREATE VIEW v AS SELECT a, b FROM t;', 'COMMIT;'], note: 'a view holds no data' },
+          },
+        ],
+        extras: [],
+      },
+      reconcile: [{ rule: 'models', table: 'm', blockedBy: null, orphans: 0, recovered: [], raced: 0, dangling: 1, danglingRows: [{ rowid: 3, storedPath: '/m/gone' }], skipped: [] }],
+    });
+    const page = renderStatusPage(data([view]), [], OPTIONS);
+    expect(page).toContain('<pre class="diff"><span class="del">- as select a</span>\n<span class="ins">+ as select a, b</span>\n<span class="same">  from t</span></pre>');
+    expect(page).toContain('<pre>BEGIN IMMEDIATE;\nDROP VIEW &quot;v&quot;;\nCREATE VIEW v AS SELECT a, b FROM t;\nCOMMIT;</pre>');
+    expect(page).toContain('<td class="nowrap" data-label="dangling row">rowid 3</td>');
   });
 });

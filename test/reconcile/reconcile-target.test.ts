@@ -52,7 +52,7 @@ describe('the seed: a database from before 0.2.1 and models that never got their
         base_model: 'distilbert/distilbert-base-uncased',
         task: 'extractive-question-answering',
         description: 'Fine-tuned distilbert/distilbert-base-uncased for extractive-question-answering',
-        creation_date: OLD.toISOString(),
+        creation_date: OLD.toISOString().replace('Z', ''), // as the app's own rows: no zone letter (config.example.json)
         model_path: join(w.models, 'faq_a1b2'),
         is_custom_base_model: 0,
       },
@@ -61,7 +61,7 @@ describe('the seed: a database from before 0.2.1 and models that never got their
         base_model: 'openai-community/gpt2',
         task: 'summarization', // no modelforge_config.json: PEFT's task_type decides
         description: 'Fine-tuned openai-community/gpt2 for summarization',
-        creation_date: OLD.toISOString(),
+        creation_date: OLD.toISOString().replace('Z', ''), // as the app's own rows: no zone letter (config.example.json)
         model_path: join(w.models, 'older_0a1b'),
         is_custom_base_model: 0,
       },
@@ -70,7 +70,7 @@ describe('the seed: a database from before 0.2.1 and models that never got their
         base_model: 'google/flan-t5-base',
         task: 'summarization',
         description: 'Fine-tuned google/flan-t5-base for summarization',
-        creation_date: '2025-06-03T11:02:00.000Z',
+        creation_date: '2025-06-03T11:02:00.000',
         model_path: join(w.models, 'summarizer_8e1f'),
         is_custom_base_model: 0,
       },

@@ -1,4 +1,5 @@
 import type { BoundValue, SkipReason } from '../reconcile-report.js';
+import { formatTimestamp } from './format-timestamp.js';
 import type { ColumnSource, ReconcileRule } from '../rule/reconcile-rule-format.js';
 import { evaluatePointer } from './json-pointer.js';
 import { parseTemplate } from './parse-template.js';
@@ -75,7 +76,7 @@ function resolveSource(source: ColumnSource, facts: DirectoryFacts, column: (nam
       return { kind: 'value', value: bindable(source.value) };
     case 'mtime':
       if (facts.mtimeMs === null) return { kind: 'absent', why: 'modification time not read' };
-      return { kind: 'value', value: source.format === 'iso8601' ? new Date(facts.mtimeMs).toISOString() : Math.floor(facts.mtimeMs / 1000) };
+      return { kind: 'value', value: formatTimestamp(facts.mtimeMs, source.format) };
     case 'regex': {
       const match = new RegExp(source.pattern, 'u').exec(facts.name);
       const captured = match === null ? undefined : typeof source.group === 'number' ? match[source.group] : match.groups?.[source.group];

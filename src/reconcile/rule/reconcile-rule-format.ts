@@ -36,7 +36,7 @@ export type ColumnSource =
   | { readonly from: 'directoryName' }
   | { readonly from: 'regex'; readonly pattern: string; readonly group: number | string; readonly fallback?: ColumnSource | undefined }
   | { readonly from: 'path' }
-  | { readonly from: 'mtime'; readonly format: 'iso8601' | 'unixSeconds' }
+  | { readonly from: 'mtime'; readonly format: 'iso8601' | 'unixSeconds' | { readonly template: string; readonly timeZone: 'utc' | 'local' } }
   | {
       readonly from: 'json';
       readonly file: string;
@@ -58,7 +58,19 @@ export const columnSourceFormat: z.ZodType<ColumnSource, unknown> = z.lazy(() =>
       fallback: columnSourceFormat.optional(),
     }),
     z.strictObject({ from: z.literal('path').describe('the absolute path of the directory under the configured root') }),
-    z.strictObject({ from: z.literal('mtime'), format: z.enum(['iso8601', 'unixSeconds']).default('iso8601') }),
+    z.strictObject({
+      from: z.literal('mtime'),
+      format: z
+        .union([
+          z.enum(['iso8601', 'unixSeconds']),
+          z.strictObject({
+            template: z.string().min(1).regex(/YYYY|MM|DD|HH|mm|ss/, 'the template names no date or time field').describe('YYYY MM DD HH mm ss SSS SSSSSS ZZ; other characters are copied'),
+            timeZone: z.enum(['utc', 'local']).default('utc'),
+          }),
+        ])
+        .default('iso8601')
+        .describe('how the time is written: as the application writes its own rows (docs/reconcile.md#column-sources)'),
+    }),
     z.strictObject({
       from: z.literal('json'),
       file: fileNameFormat,

@@ -1,4 +1,5 @@
 import type { ListedDirectory } from '../diff/diff-directories.js';
+import { jsonSyntaxMessage } from '../../errors/json-syntax.js';
 import type { DirectoryFacts, FileRead } from '../mapping/map-columns.js';
 import type { SkipReason } from '../reconcile-report.js';
 import type { DirectoryHandle, ReconcileFs } from './reconcile-fs.js';
@@ -251,7 +252,7 @@ async function readJson(fs: ReconcileFs, path: string, file: string): Promise<Fi
       try {
         return { kind: 'json', value: JSON.parse(read.text) };
       } catch (error) {
-        return { kind: 'failed', reason: 'malformed-json', detail: `${file} is not valid JSON${read.text.trim() === '' ? ' (empty file)' : ''}: ${(error as Error).message}` };
+        return { kind: 'failed', reason: 'malformed-json', detail: `${file} is not valid JSON${read.text.trim() === '' ? ' (empty file)' : ''}: ${jsonSyntaxMessage(read.text, error)}` };
       }
     default: {
       const unreachable: never = read;

@@ -21,6 +21,10 @@ describe('mapColumns: each source', () => {
     ['absolute path', { from: 'path' }, {}, '/data/models/legal-sum_8e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b'],
     ['mtime as ISO-8601', { from: 'mtime', format: 'iso8601' }, {}, '2025-06-03T11:02:00.000Z'],
     ['mtime as Unix seconds', { from: 'mtime', format: 'unixSeconds' }, {}, 1748948520],
+    // As the application writes its own rows (issue 17): the demo's rows carry no zone letter.
+    ['mtime by a template, UTC', { from: 'mtime', format: { template: 'YYYY-MM-DDTHH:mm:ss.SSS', timeZone: 'utc' } }, {}, '2025-06-03T11:02:00.000'],
+    ['mtime as Python isoformat() with microseconds and offset', { from: 'mtime', format: { template: 'YYYY-MM-DDTHH:mm:ss.SSSSSSZZ', timeZone: 'utc' } }, {}, '2025-06-03T11:02:00.000000+00:00'],
+    ['mtime as a date and time with a space', { from: 'mtime', format: { template: 'YYYY-MM-DD HH:mm:ss', timeZone: 'utc' } }, {}, '2025-06-03 11:02:00'],
     ['constant', { from: 'constant', value: 0 }, {}, 0],
     ['constant true is stored as 1', { from: 'constant', value: true }, {}, 1],
     ['JSON value', { from: 'json', file: 'a.json', pointer: '/base', unmapped: 'keep' }, { 'a.json': json({ base: 'gpt2' }) }, 'gpt2'],
