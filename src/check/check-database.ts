@@ -8,9 +8,8 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
-import { applyRepair } from '../repair/apply-repair.js';
-import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
-import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
+import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
+import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
 
 export type CheckMode = 'check' | 'dry-run' | 'repair';
@@ -116,7 +115,10 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   }
   const t1 = clock();
   const found = diff(request.declared, live, request.diff);
-  const plan = planRepair(found.drift, safety);
+  // The safety rules and the planner are loaded only when there is drift to judge: an in-sync check
+  // (a CI gate, a start-up hook) does not pay for their modules (BENCHMARKS.md, "CLI start-up").
+  const planRepair = found.drift.length === 0 ? null : (await import('../repair/plan-repair.js')).planRepair;
+  const plan: RepairPlan = planRepair === null ? { steps: [], unsafe: [] } : planRepair(found.drift, safety);
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
   const migrationTools = detectMigrationTools(live);
@@ -147,6 +149,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     readonlyDb.close();
   }
 
+  const { applyRepair } = await import('../repair/apply-repair.js');
   const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
   let outcome;
   try {
@@ -164,7 +167,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const t3 = clock();
   // A UNIQUE index refused for duplicate rows stays in the remaining drift as unsafe, with why.
   const deferredReasons = new Map(outcome.deferred.map((item) => [driftKey(item.drift), item.reason]));
-  const replanned = planRepair(outcome.after.drift, safety);
+  const replanned = planRepair!(outcome.after.drift, safety);
   const remainingPlan: RepairPlan = {
     steps: replanned.steps.filter((step) => !deferredReasons.has(driftKey(step.drift))),
     unsafe: [
