@@ -142,7 +142,7 @@ interface TargetResult {
 }
 
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
-function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
+function adHocJson(result: TargetResult, mode: CheckMode): object {
   if (!result.outcome.ok) throw result.outcome.error;
   if ('fleet' in result.outcome) return fleetCli!.fleetJson(result.outcome.fleet);
   return reportJson(result.outcome.report, mode);
