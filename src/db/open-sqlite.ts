@@ -21,7 +21,26 @@ export type SqliteOptions = Database.Options;
  * an ES module (cjs-module-lexer over its source, a module wrapper): ~10 % of `node -e 0` off every
  * one-shot command's start-up (BENCHMARKS.md, "CLI start-up").
  */
-const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+const require = createRequire(import.meta.url);
+const SqliteDatabase = require('better-sqlite3') as typeof Database;
+
+/**
+ * The addon's file, handed to better-sqlite3 (its `nativeBinding` option) so it does not load the
+ * `bindings` package to search a dozen candidate paths for it on every start; where an install
+ * put it elsewhere, better-sqlite3 searches as usual (undefined).
+ */
+let nativeBinding: string | undefined | null = null;
+function addonPath(): string | undefined {
+  if (nativeBinding === null) {
+    try {
+      const path = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      nativeBinding = statSync(path).isFile() ? path : undefined;
+    } catch {
+      nativeBinding = undefined;
+    }
+  }
+  return nativeBinding;
+}
 
 /**
  * Opens an SQLite connection that reads SQL as a default SQLite build does (Debian's `sqlite3`
@@ -31,7 +50,8 @@ const SqliteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeo
  * Every connection driftd opens goes through here: live databases, declarations, reconcile.
  */
 export function openSqlite(filename: string, options: SqliteOptions = {}): Database.Database {
-  const db = new SqliteDatabase(filename, options);
+  const binding = addonPath();
+  const db = new SqliteDatabase(filename, binding === undefined || options.nativeBinding !== undefined ? options : { ...options, nativeBinding: binding });
   try {
     loadCompatExtension(db);
   } catch (error) {
