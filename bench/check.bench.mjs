@@ -3,6 +3,8 @@
 // floor of SQLite reading its own schema: `sqlite3 FILE .schema`, whole process. What loading
 // the declaration costs against the stock shell executing the same file into `:memory:`. Also
 // what noticing an unchanged database costs (PRAGMA schema_version on an open connection).
+// Last, the CLI's whole-process start-up (10-table check vs `node -e 0`, 1,000-table check vs the
+// stock shell's compile + `.schema`; bench/startup-comparison.mjs, also in bench:cli).
 // Run: npm run build && npm run bench
 //
 // Check and floor are measured interleaved, run by run, so both see the same machine load;
@@ -17,6 +19,7 @@ import Database from 'better-sqlite3';
 import { declaredSchemaFromSql } from '../dist/declared/load-declared-schema.js';
 import { diff } from '../dist/diff/diff.js';
 import { introspect, schemaVersion } from '../dist/introspect/introspect.js';
+import { largeSchemaSql, startupComparison } from './startup-comparison.mjs';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const RUNS = SMOKE ? 3 : Number(process.env.BENCH_RUNS ?? 21);
@@ -26,20 +29,8 @@ const SIZES = SMOKE
   : [{ tables: 10, views: 0, triggers: 0 }, { tables: 1000, views: 0, triggers: 0 }, { tables: 1000, views: 300, triggers: 1000 }];
 const SQLITE3 = process.env.SQLITE3 ?? '/usr/bin/sqlite3';
 const HAVE_SQLITE3 = existsSync(SQLITE3);
-const COLUMN_TYPES = ['INTEGER NOT NULL DEFAULT 0', 'TEXT', "TEXT NOT NULL DEFAULT ''", 'REAL DEFAULT 0.0', 'BLOB', 'NUMERIC', "VARCHAR(64) DEFAULT 'x'"];
-
 /** CREATE statements: `tables` tables of 20 columns, each with a two-column index and a unique index (partial on every 5th table). */
-function schemaSql(tables) {
-  const statements = [];
-  for (let t = 0; t < tables; t++) {
-    const columns = ['id INTEGER PRIMARY KEY AUTOINCREMENT'];
-    for (let c = 1; c < 20; c++) columns.push(`c${c} ${COLUMN_TYPES[(t + c) % COLUMN_TYPES.length]}`);
-    statements.push(`CREATE TABLE table_${t} (\n  ${columns.join(',\n  ')}\n);`);
-    statements.push(`CREATE INDEX table_${t}_c1 ON table_${t} (c1, c2);`);
-    statements.push(`CREATE UNIQUE INDEX table_${t}_c3 ON table_${t} (c3)${t % 5 === 0 ? ' WHERE c3 IS NOT NULL' : ''};`);
-  }
-  return statements.join('\n');
-}
+const schemaSql = largeSchemaSql;
 
 /**
  * `views` views (a filter of one table, every third a join of two) and `triggers` triggers (one
@@ -208,6 +199,15 @@ try {
     }
     console.log(`  unchanged check (PRAGMA schema_version):     ${r.versionUs.toFixed(1)} us, ${(r.checkMs * 1000 / r.versionUs).toFixed(0)}x cheaper than a full check`);
   }
+  // The CLI as a whole process, side by side with bench:cli (bench/startup-comparison.mjs).
+  startupComparison({
+    dir,
+    cli: new URL('../dist/cli/main.js', import.meta.url).pathname,
+    smoke: SMOKE,
+    sqlite3: SQLITE3,
+    smallRuns: SMOKE ? 3 : Number(process.env.BENCH_STARTUP_RUNS ?? 21),
+    largeRuns: SMOKE ? 1 : Number(process.env.BENCH_LARGE_RUNS ?? 7),
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

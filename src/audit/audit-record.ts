@@ -52,13 +52,13 @@ export type AuditOutcome =
   | { readonly status: 'applied'; readonly left?: readonly { readonly item: number; readonly reason: string }[] }
   | { readonly status: 'not-applied'; readonly reason: string };
 
-/** Who made the change: a daemon cycle or a CLI command. */
+/** Who made the change: a daemon cycle, a CLI command, or an application through the library (`import … from 'driftd'`). */
 export interface AuditContext {
   readonly target: string;
   readonly database: string;
   /** The daemon's cycle number; null for a CLI command. */
   readonly cycle: number | null;
-  readonly source: 'daemon' | 'cli';
+  readonly source: 'daemon' | 'cli' | 'library';
 }
 
 /** A journal line written (and fsync'd) before the change can commit. */

@@ -3,16 +3,16 @@ import type { AuditSink } from '../audit/audit-sink.js';
 import { basename, join, resolve } from 'node:path';
 import type { BeneathRoot } from '../db/open-beneath.js';
 import { openOptionsOf, openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
-import { diff, type DiffOptions } from '../diff/diff.js';
+import { diff, type DiffOptions, type DiffResult } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
-import { applyRepair } from '../repair/apply-repair.js';
-import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
+import type { RepairOutcome } from '../repair/apply-repair.js';
 import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.js';
-import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
+import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
+import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
 
 export type CheckMode = 'check' | 'dry-run' | 'repair';
@@ -126,7 +126,10 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   }
   const t1 = clock();
   const found = diff(request.declared, live, request.diff);
-  const plan = planRepair(found.drift, safety);
+  // The safety rules and the planner are loaded only when there is drift to judge: an in-sync check
+  // (a CI gate, a start-up hook) does not pay for their modules (BENCHMARKS.md, "CLI start-up").
+  const planRepair = found.drift.length === 0 ? null : (await import('../repair/plan-repair.js')).planRepair;
+  const plan: RepairPlan = planRepair === null ? { steps: [], unsafe: [] } : planRepair(found.drift, safety);
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
   const migrationTools = detectMigrationTools(live);
@@ -134,19 +137,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
 
   if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     readonlyDb.close();
-    return {
-      database: request.dbPath,
-      inSync: found.drift.length === 0,
-      drift,
-      extras: found.extras,
-      applied: [],
-      remaining: drift,
-      schemaVersion: version,
-      backupPath: null,
-      migrationTools,
-      repairHeld,
-      timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 },
-    };
+    return checkedReport(request.dbPath, found, drift, version, migrationTools, repairHeld, { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 });
   }
 
   request.onRepairStart?.();
@@ -157,23 +148,50 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     readonlyDb.close();
   }
 
+  const { applyRepair } = await import('../repair/apply-repair.js');
   const writable = openReadWrite(request.dbPath, openOptionsOf(request));
   let outcome;
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
   } catch (error) {
-    // The audit journal's own failure (its disk full, its directory read-only) names the journal, not the database.
-    if (error instanceof DriftdError && error.code.startsWith('AUDIT_')) throw error;
-    // A step refused for lack of access is the database's condition, not the plan's: report it as such.
-    const cause = error instanceof DriftdError ? error.cause : undefined;
-    if (isDatabaseCondition(resultCodeOf(cause))) {
-      throw sqliteError(cause, request.dbPath, `repairing, nothing was applied`);
-    }
-    throw sqliteError(error, request.dbPath, 'repairing');
+    throw repairFailure(error, request.dbPath);
   } finally {
     writable.close();
   }
   const t3 = clock();
+  return repairedReport(request.dbPath, outcome, safety, planRepair!, { drift, version, migrationTools, backupPath, timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 } });
+}
+
+/** What a failed `applyRepair` reports: a step refused for lack of access is the database's condition, not the plan's. */
+export function repairFailure(error: unknown, database: string): DriftdError {
+  // The audit journal's own failure (its disk full, its directory read-only) names the journal, not the database.
+  if (error instanceof DriftdError && error.code.startsWith('AUDIT_')) return error;
+  const cause = error instanceof DriftdError ? error.cause : undefined;
+  if (isDatabaseCondition(resultCodeOf(cause))) return sqliteError(cause, database, `repairing, nothing was applied`);
+  return sqliteError(error, database, 'repairing');
+}
+
+/** The report of a check (or a repair that had nothing to apply, or was held). */
+export function checkedReport(
+  database: string,
+  found: DiffResult,
+  drift: readonly ReportedDrift[],
+  schemaVersion: number,
+  migrationTools: readonly FoundMigrationTool[],
+  repairHeld: string | null,
+  timings: CheckReport['timings'],
+): CheckReport {
+  return { database, inSync: found.drift.length === 0, drift, extras: found.extras, applied: [], remaining: drift, schemaVersion, backupPath: null, migrationTools, repairHeld, timings };
+}
+
+/** The report after `applyRepair` committed: what ran, and what is left with why. */
+export function repairedReport(
+  database: string,
+  outcome: RepairOutcome,
+  safety: SafetyContext,
+  planRepair: (drift: readonly Drift[], context: SafetyContext) => RepairPlan,
+  before: { readonly drift: readonly ReportedDrift[]; readonly version: number; readonly migrationTools: readonly FoundMigrationTool[]; readonly backupPath: string | null; readonly timings: CheckReport['timings'] },
+): CheckReport {
   // A UNIQUE index refused for duplicate rows stays in the remaining drift as unsafe, with why.
   const deferredReasons = new Map(outcome.deferred.map((item) => [driftKey(item.drift), item.reason]));
   const replanned = planRepair(outcome.after.drift, safety);
@@ -188,17 +206,17 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     ],
   };
   return {
-    database: request.dbPath,
+    database,
     inSync: outcome.after.drift.length === 0,
-    drift,
+    drift: before.drift,
     extras: outcome.after.extras,
     applied: outcome.applied.map(appliedStep),
     remaining: reportDrift(outcome.after.drift, remainingPlan),
-    schemaVersion: version,
-    backupPath,
-    migrationTools,
+    schemaVersion: before.version,
+    backupPath: before.backupPath,
+    migrationTools: before.migrationTools,
     repairHeld: null,
-    timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 },
+    timings: before.timings,
   };
 }
 
@@ -261,7 +279,7 @@ function objectNames(drift: Drift): { view?: string; trigger?: string } {
  * first change, so the copy is a consistent snapshot even while the
  * application writes. Keeps the newest `keep` copies of this database.
  */
-async function backupDatabase(db: DatabaseHandle, dbPath: string, settings: BackupSettings, now: () => Date, audit?: AuditSink): Promise<string> {
+export async function backupDatabase(db: Pick<DatabaseHandle, 'backup'>, dbPath: string, settings: BackupSettings, now: () => Date, audit?: AuditSink): Promise<string> {
   const stamp = now().toISOString().replace(/[:.]/g, '-');
   // Name plus a digest of the absolute path: two targets whose files share a name (/a/app.db,
   // /b/app.db) in one backup directory must never rotate each other's copies away.

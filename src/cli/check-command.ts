@@ -3,7 +3,6 @@ import { printable } from './printable.js';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
-import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
@@ -47,7 +46,8 @@ export function checkCommand(kind: 'check' | 'repair') {
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
     // Every change is recorded in the audit journal (intent before the commit, outcome after).
-    const journal = mode === 'repair' ? journalForWriting(selection.config, io.env) : null;
+    // The journal (and node:crypto, node:os with it) is loaded only when something may be written.
+    const journal = mode === 'repair' ? (await import('./cli-journal.js')).journalForWriting(selection.config, io.env) : null;
     for (const target of selection.targets) {
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
       // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
@@ -144,7 +144,7 @@ interface TargetResult {
 }
 
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
-function adHocJson(result: TargetResult, mode: CheckMode): Record<string, unknown> {
+function adHocJson(result: TargetResult, mode: CheckMode): object {
   if (!result.outcome.ok) throw result.outcome.error;
   if ('fleet' in result.outcome) return fleetCli!.fleetJson(result.outcome.fleet);
   return reportJson(result.outcome.report, mode);

@@ -1,21 +1,7 @@
 import type { CheckReport, ReportedDrift } from '../check/check-database.js';
 import { summarizeError, type DriftdError, type ErrorSummary } from '../errors/driftd-error.js';
 
-/** The `--json` object of check and repair (docs/cli.md). */
-export function reportJson(report: CheckReport, mode: 'check' | 'dry-run' | 'repair'): Record<string, unknown> {
-  return {
-    database: report.database,
-    inSync: report.inSync,
-    drift: report.drift,
-    extras: report.extras,
-    ...(mode === 'check' ? {} : { applied: report.applied, remaining: report.remaining }),
-    ...(report.backupPath ? { backup: report.backupPath } : {}),
-    ...(report.migrationTools.length > 0 ? { migrationTools: report.migrationTools } : {}),
-    ...(report.repairHeld !== null ? { repairHeld: report.repairHeld } : {}),
-    schemaVersion: report.schemaVersion,
-    timings: report.timings,
-  };
-}
+export { reportJson } from '../check/report-json.js';
 
 /** Readable lines: one per drift item with the SQL that would run, then extras and a summary. */
 export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'repair', targetName: string, options: { readonly reportOnly?: boolean } = {}): string {

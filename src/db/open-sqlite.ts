@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { DriftdError } from '../errors/driftd-error.js';
 
 const SUFFIX = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
@@ -23,6 +24,32 @@ const BENEATH_PREFIX = '/.driftd-beneath:';
 export type SqliteOptions = Database.Options;
 
 /**
+ * better-sqlite3 is CommonJS: loaded through `require`, not `import`, Node skips translating it into
+ * an ES module (cjs-module-lexer over its source, a module wrapper): ~10 % of `node -e 0` off every
+ * one-shot command's start-up (BENCHMARKS.md, "CLI start-up").
+ */
+const require = createRequire(import.meta.url);
+const SqliteDatabase = require('better-sqlite3') as typeof Database;
+
+/**
+ * The addon's file, handed to better-sqlite3 (its `nativeBinding` option) so it does not load the
+ * `bindings` package to search a dozen candidate paths for it on every start; where an install
+ * put it elsewhere, better-sqlite3 searches as usual (undefined).
+ */
+let nativeBinding: string | undefined | null = null;
+function addonPath(): string | undefined {
+  if (nativeBinding === null) {
+    try {
+      const path = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      nativeBinding = statSync(path).isFile() ? path : undefined;
+    } catch {
+      nativeBinding = undefined;
+    }
+  }
+  return nativeBinding;
+}
+
+/**
  * Opens an SQLite connection that reads SQL as a default SQLite build does (Debian's `sqlite3`
  * shell): double-quoted string literals accepted in schemas and statements
  * (quirks.html#dblquote). better-sqlite3 builds SQLite with SQLITE_DQS=0, so a database whose
@@ -35,7 +62,8 @@ export type SqliteOptions = Database.Options;
  */
 export function openSqlite(filename: string, options: SqliteOptions = {}): Database.Database {
   if (filename.startsWith(BENEATH_PREFIX) && !beneathInstalled) openSqlite(':memory:').close();
-  const db = new Database(filename, options);
+  const binding = addonPath();
+  const db = new SqliteDatabase(filename, binding === undefined || options.nativeBinding !== undefined ? options : { ...options, nativeBinding: binding });
   try {
     loadCompatExtension(db);
   } catch (error) {

@@ -1,8 +1,9 @@
 import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
-import type { Schema } from '../schema/schema-model.js';
-import { classifyStatement, isInternalTable, splitStatements } from './declaration-statements.js';
+import { nameKey, type Schema } from '../schema/schema-model.js';
+import { classifyStatement, isInternalTable, splitStatements, type Statement, type StatementAction } from './declaration-statements.js';
+import { mergeShardSchemas, shardDeclaration, type CreateStatement } from './shard-declaration.js';
 import { syntaxErrorLine } from './syntax-error-line.js';
 
 const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER statements (main schema, no AS SELECT), and the framing of `.dump` and schema generators';
@@ -14,16 +15,53 @@ const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] 
  * part of `.dump` and generators' output (see {@link classifyStatement});
  * internal objects (sqlite_sequence, sqlite_stat*, virtual tables' shadow
  * tables) are skipped: SQLite makes them itself. Only CREATE statements run:
- * the file cannot ATTACH, write files, change settings or hold rows.
+ * the file cannot ATTACH, write files, change settings or hold rows. `split: false` keeps a large
+ * declaration in one database (tests compare the two).
  */
-export function declaredSchemaFromSql(text: string, label: string): Schema {
+export function declaredSchemaFromSql(text: string, label: string, options: { readonly split?: boolean } = {}): Schema {
   const statements = splitStatements(text).map((statement) => ({ statement, action: classifyStatement(statement.tokens) }));
+  // A large declaration of nothing but CREATE statements runs split over several private
+  // databases (shard-declaration.ts says why that means the same); anything it fails on runs
+  // again in one, so every error is the one-database error.
+  if (options.split !== false && statements.every(({ action }) => action.action === 'create' || action.action === 'skip')) {
+    const creates = statements.flatMap(({ statement, action }) =>
+      action.action === 'create' && !(action.kind === 'table' && isInternalTable(action.name)) ? [{ kind: action.kind, name: action.name, tokens: statement.tokens, sql: action.sql ?? statement.text }] : [],
+    );
+    const shards = shardDeclaration(creates);
+    if (shards !== null) {
+      const schema = inShards(shards, new Map(creates.map((create, position) => [nameKey(create.name), position])));
+      if (schema !== null) return schema;
+    }
+  }
+  return inOneDatabase(statements, label);
+}
+
+/** Each group in its own in-memory database; null when SQLite refuses a statement (the caller reruns it in one). */
+function inShards(shards: readonly (CreateStatement & { readonly sql: string })[][], order: ReadonlyMap<string, number>): Schema | null {
+  const parts: Schema[] = [];
+  for (const shard of shards) {
+    const memory = openSqlite(':memory:');
+    try {
+      for (const create of shard) memory.exec(create.sql);
+      parts.push(introspect(memory));
+    } catch {
+      return null;
+    } finally {
+      memory.close();
+    }
+  }
+  return mergeShardSchemas(parts, order);
+}
+
+function inOneDatabase(statements: readonly { readonly statement: Statement; readonly action: StatementAction }[], label: string): Schema {
   const memory = openSqlite(':memory:');
   try {
     const shadowType = memory.prepare(`SELECT type FROM pragma_table_list(?) WHERE schema = 'main'`).pluck();
     // Whatever SQLite reports as a shadow table (vtab.html#xshadowname), for any module: the virtual
     // table made it. A shadow table declared before its virtual table fails as in the stock shell.
-    const isShadow = (name: string): boolean => shadowType.get(name) === 'shadow';
+    // Until a virtual table has been created there is none (one query per statement saved).
+    let virtualTables = false;
+    const isShadow = (name: string): boolean => virtualTables && shadowType.get(name) === 'shadow';
     for (const { statement, action } of statements) {
       switch (action.action) {
         case 'skip':
@@ -43,6 +81,7 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
           if (action.kind === 'table' && (isInternalTable(action.name) || isShadow(action.name))) continue;
           try {
             memory.exec(action.sql ?? statement.text);
+            if (action.kind === 'virtual_table') virtualTables = true;
           } catch (error) {
             const message = (error as Error).message;
             // A syntax error points at the line SQLite stopped on, not the statement's first line.

@@ -61,6 +61,13 @@ export const ERROR_CODES = {
   AUDIT_ENTRY_TOO_LARGE: 'one row or statement is too large to record in one audit journal line; the change was not made',
   // daemon
   HTTP_LISTEN_FAILED: 'the HTTP listener could not bind its address',
+  // the library (src/api/, docs/library.md)
+  OPTIONS_INVALID: 'a library call was given options it cannot use',
+  CONNECTION_IN_TRANSACTION: "the application's connection is inside a transaction; driftd does not repair inside someone else's",
+  CONNECTION_NOT_USABLE: "the application's connection is closed, or read-only where a repair must write",
+  CONNECTION_NEEDS_DQS: "the repair needs double-quoted string literals, which the application's connection does not accept",
+  SCHEMA_UNSAFE_DRIFT: 'drift is left that driftd does not repair automatically (the ensureSchema policy refuses it)',
+  SCHEMA_REPAIR_HELD: "a migration tool's history table holds the repairs back (the ensureSchema policy refuses it)",
   // usage
   USAGE: 'the command line is not valid',
   INTERNAL: 'an unexpected internal error',

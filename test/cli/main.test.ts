@@ -87,7 +87,11 @@ describe('only what a command needs is loaded', () => {
     writeFileSync(schema, SCHEMA);
     const result = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', schema]);
     expect(result.status).toBe(0);
+    // better-sqlite3 alone (the tracer sees CommonJS loads too): its addon is named, not searched for with `bindings`.
     expect([...result.packages]).toEqual(['better-sqlite3']);
+    // Neither the audit journal (node:crypto with it) nor the repair planner: an in-sync check needs neither
+    // (manual-fix, the report's text for unsafe items, is imported by the report builder itself).
+    expect([...result.modules].filter((module) => (/^(audit|repair)\//.test(module) && module !== 'repair/safety-context' && module !== 'repair/manual-fix') || module === 'cli/cli-journal')).toEqual([]);
     expect([...result.modules].filter((module) => /^(config|daemon|http|metrics|health|systemd|reconcile)\//.test(module) || module === 'schema/declared-json-format')).toEqual([]);
     // The tracer sees real loads: the same command with a .json declaration does load zod.
     const json = join(dir, 'loaded.json');
