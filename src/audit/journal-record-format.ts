@@ -47,7 +47,7 @@ export const journalRecordFormat = z.discriminatedUnion('type', [
     target: z.string(),
     database: z.string(),
     cycle: z.number().int().nullable(),
-    source: z.enum(['daemon', 'cli']),
+    source: z.enum(['daemon', 'cli', 'library']),
     pid: z.number().int(),
     host: z.string(),
     part: z.object({ index: z.number().int().min(0), count: z.number().int().min(1), first: z.number().int().min(0) }).optional(),
