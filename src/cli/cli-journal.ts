@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { AuditJournal } from '../audit/audit-journal.js';
-import { resolvePending } from '../audit/resolve-pending.js';
+import { databaseProbe, resolvePending } from '../audit/resolve-pending.js';
 import type { Config } from '../config/parse-config.js';
 
 const AD_HOC_ROTATION = { maxBytes: 8 * 1024 * 1024, keep: 5 } as const;
@@ -27,6 +27,6 @@ export function adHocAuditDir(env: Readonly<Record<string, string | undefined>>)
 /** A command about to write: first answer the intents of a driftd that died mid-change (audit/resolve-pending.ts). */
 export function journalForWriting(config: Config | null, env: Readonly<Record<string, string | undefined>>): AuditJournal {
   const journal = cliJournal(config, env);
-  resolvePending(journal);
+  resolvePending(journal, databaseProbe(config?.targets.flatMap((target) => (target.fleet ? [target.fleet.root] : [])) ?? []));
   return journal;
 }
