@@ -11,6 +11,7 @@ import { detectMigrationTools, type FoundMigrationTool } from '../migrations/mig
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
+import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.js';
 import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
 import type { Schema } from '../schema/schema-model.js';
 
@@ -69,6 +70,10 @@ export interface ReportedDrift {
   readonly hint?: string;
   /** The statement that repairs it (safe items only). */
   readonly sql?: string;
+  /** Unsafe items: the statements an operator would run by hand, or the `driftd plan` pointer (src/repair/manual-fix.ts). */
+  readonly manual?: ManualFix;
+  /** Views, triggers and virtual tables that differ: live vs declared, normalised, line by line (`- ` live, `+ ` declared). */
+  readonly definitionDiff?: readonly string[];
 }
 
 export interface AppliedStep {
@@ -220,8 +225,15 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
       reason: step?.reason ?? unsafe?.reason ?? '',
       ...(item.kind === 'stale_fts_index' ? { hint: item.rebuild } : {}),
       ...(step ? { sql: step.sql } : {}),
+      ...(step ? {} : manualParts(item)),
     };
   });
+}
+
+function manualParts(item: Drift): { manual?: ManualFix; definitionDiff?: readonly string[] } {
+  const manual = manualFix(item);
+  const lines = definitionDiff(item);
+  return { ...(manual ? { manual } : {}), ...(lines ? { definitionDiff: lines } : {}) };
 }
 
 function appliedStep(step: RepairStep): AppliedStep {

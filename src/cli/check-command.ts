@@ -13,7 +13,7 @@ import type { FleetRun } from './run-fleet.js';
 type FleetCli = typeof import('./run-fleet.js');
 let fleetCli: FleetCli | null = null;
 
-const OPTIONS = {
+export const OPTIONS = {
   db: { type: 'string' },
   schema: { type: 'string' },
   config: { type: 'string' },
