@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { BeneathRoot } from '../db/open-beneath.js';
 import { openReadOnly, type DatabaseHandle } from '../db/open-database.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { pendingIntents, type AuditChange, type AuditOutcome, type IntentRecord } from './audit-record.js';
@@ -69,15 +70,32 @@ export function processAlive(intent: IntentRecord): boolean {
 }
 
 /** Probes the intent's database read-only (SQLite restores a crashed writer's hot journal first: open-database.ts). */
-export function probeDatabase(intent: IntentRecord): readonly boolean[] {
-  const change = intent.change;
-  if (change.kind === 'backup') return [backupExists(change.path)];
-  const db = openReadOnly(intent.database, { busyTimeoutMs: 5000 });
-  try {
-    return probeChange(db, change);
-  } finally {
-    db.close();
-  }
+export const probeDatabase: ChangeProbe = databaseProbe([]);
+
+/**
+ * A probe that opens a database below one of `fleetRoots` (the config's fleet roots) beneath that
+ * root, never following a link below it — a fleet file is the tenant's, and its directory may have
+ * been swapped for a symlink since (issue 14) — and any other database as a single file.
+ */
+export function databaseProbe(fleetRoots: readonly string[]): ChangeProbe {
+  return (intent) => {
+    const change = intent.change;
+    if (change.kind === 'backup') return [backupExists(change.path)];
+    const fleetRoot = fleetRoots
+      .filter((root) => intent.database.startsWith(root === '/' ? '/' : `${root}/`))
+      .sort((a, b) => b.length - a.length)[0];
+    const root = fleetRoot === undefined ? undefined : BeneathRoot.open(fleetRoot);
+    try {
+      const db = openReadOnly(intent.database, { busyTimeoutMs: 5000, ...(root ? { root } : {}) });
+      try {
+        return probeChange(db, change);
+      } finally {
+        db.close();
+      }
+    } finally {
+      root?.release();
+    }
+  };
 }
 
 function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'backup' }>): boolean[] {

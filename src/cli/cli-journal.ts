@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { AuditJournal } from '../audit/audit-journal.js';
-import { resolvePending } from '../audit/resolve-pending.js';
+import { databaseProbe, resolvePending } from '../audit/resolve-pending.js';
 import type { Config } from '../config/parse-config.js';
 import { defaultAuditDir } from '../config/default-audit-dir.js';
 
@@ -24,6 +24,6 @@ export function adHocAuditDir(env: Readonly<Record<string, string | undefined>>)
 /** A command about to write: first answer the intents of a driftd that died mid-change (audit/resolve-pending.ts). */
 export function journalForWriting(config: Config | null, env: Readonly<Record<string, string | undefined>>): AuditJournal {
   const journal = cliJournal(config, env);
-  resolvePending(journal);
+  resolvePending(journal, databaseProbe(config?.targets.flatMap((target) => (target.fleet ? [target.fleet.root] : [])) ?? []));
   return journal;
 }

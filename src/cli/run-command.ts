@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProblems, validateConfigFile } from '../config/validate-config.js';
 import { AuditJournal } from '../audit/audit-journal.js';
-import { resolvePending } from '../audit/resolve-pending.js';
+import { databaseProbe, resolvePending } from '../audit/resolve-pending.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { ReconcileStep } from '../daemon/target-runner.js';
 import { createHttpServer, LOG_LEVELS, registerRoutes, type LogLevel } from '../http/http-server.js';
@@ -60,7 +60,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
     const metrics = new DaemonMetrics({ version: packageVersion(), nodeVersion: process.version });
     // The audit trail: first answer the intents a killed driftd left without an outcome, from the databases themselves.
     const journal = new AuditJournal(config.audit);
-    const resolved = resolvePending(journal);
+    const resolved = resolvePending(journal, databaseProbe(config.targets.flatMap((target) => (target.fleet ? [target.fleet.root] : []))));
     for (const item of resolved.resolved) app.log.warn({ id: item.id, database: item.database, outcome: item.outcome.status }, 'audit: resolved a change interrupted by a stop');
     for (const item of resolved.left) app.log.warn({ id: item.id, database: item.database, reason: item.reason }, 'audit: a change interrupted by a stop is still unresolved');
     const daemon = new Daemon({ configPath, initial: loaded.validated, env: io.env, logger: app.log, metrics, audit: journal, ...(deps.reconcile ? { reconcile: deps.reconcile } : {}) });

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
 import { DriftdError } from '../errors/driftd-error.js';
 
 /** Where the kernel exposes this process's descriptors as magic links (proc(5)): Linux only. */
@@ -10,8 +10,8 @@ const SQLITE_PREFIX = '/.driftd-beneath:';
  * A directory driftd opens files beneath without ever following a link below it: a fleet's root,
  * or the directory of a single database. The directory itself is opened once, by path (it is the
  * operator's choice, and may be reached through a symlink); everything below it is reached from
- * that descriptor one component at a time, refusing symlinks, both by Node (`openFile`,
- * `lstatEntry`: Node has no openat(2), but `/proc/self/fd/<fd>/<name>` looks `name` up in the
+ * that descriptor one component at a time, refusing symlinks, both by Node (`openParent`,
+ * `openDirectory`: Node has no openat(2), but `/proc/self/fd/<fd>/<name>` looks `name` up in the
  * open directory itself) and by SQLite (`sqlitePath`: a name only driftd's extension resolves,
  * walked from the same descriptor, for the database and its -journal, -wal and -shm).
  *
@@ -93,23 +93,18 @@ export class BeneathRoot {
     }
   }
 
-  /** lstat of `relative` beneath the directory (its parent reached without following a link); undefined when absent. */
-  lstatEntry(relative: string): Stats | undefined {
-    const parent = this.openParent(relative);
-    try {
-      return lstatSync(`${FD_DIR}/${parent.fd}/${parent.leaf}`, { throwIfNoEntry: false });
-    } finally {
-      parent.close();
-    }
-  }
-
   /** Opens the directory `relative` itself beneath the root (each component O_NOFOLLOW|O_DIRECTORY). */
   openDirectory(relative: string): number {
     if (relative === '') return openSync(`${FD_DIR}/${this.fd}`, constants.O_RDONLY | constants.O_DIRECTORY);
     return this.openFile(relative, constants.O_RDONLY | constants.O_DIRECTORY);
   }
 
-  private openParent(relative: string): { readonly fd: number; readonly leaf: string; close(): void } {
+  /**
+   * The directory holding `relative`, opened beneath the root (each component O_NOFOLLOW|O_DIRECTORY),
+   * and the last component's name: `at(name)` names an entry of that very directory
+   * (`/proc/self/fd/<fd>/<name>`), for several looks at one file's neighbourhood with one walk.
+   */
+  openParent(relative: string): BeneathParent {
     assertPlainRelative(relative);
     const names = relative.split('/');
     const leaf = names.pop()!;
@@ -127,8 +122,17 @@ export class BeneathRoot {
       close();
       throw error;
     }
-    return { fd, leaf, close };
+    return { fd, leaf, at: (name) => `${FD_DIR}/${fd}/${name}`, close };
   }
+}
+
+/** An open directory below a `BeneathRoot` and the name of the entry a walk was for. */
+export interface BeneathParent {
+  readonly fd: number;
+  readonly leaf: string;
+  /** A path that looks `name` up in this directory itself (no walk from anywhere). */
+  at(name: string): string;
+  close(): void;
 }
 
 function isPlainRelative(relative: string): boolean {

@@ -1,8 +1,8 @@
-import { accessSync, closeSync, constants, fstatSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
-import { BeneathRoot, beneathOpenError, hardLinkedError } from './open-beneath.js';
+import { BeneathRoot, beneathOpenError, hardLinkedError, type BeneathParent } from './open-beneath.js';
 import { openSqlite } from './open-sqlite.js';
 import { sqliteError } from './sqlite-error.js';
 
@@ -105,27 +105,38 @@ function locate(path: string, options: OpenOptions): Location {
  * (through the extension) enforces the same again on the descriptor it uses; this is for the error.
  */
 function inspect(path: string, location: Location, readonly: boolean): void {
+  let parent: BeneathParent;
   let fd: number;
   try {
-    fd = location.root.openFile(location.relative, constants.O_RDONLY | constants.O_NONBLOCK);
+    // One walk to the file's directory serves the file and the journals beside it.
+    parent = location.root.openParent(location.relative);
   } catch (error) {
     throw beneathOpenError(error, path, location.root.directory);
   }
   try {
-    const stats = fstatSync(fd);
-    if (stats.isDirectory()) {
-      throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
+    try {
+      fd = openSync(parent.at(parent.leaf), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (error) {
+      throw beneathOpenError(error, path, location.root.directory);
     }
-    if (!stats.isFile()) {
-      throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
+    try {
+      const stats = fstatSync(fd);
+      if (stats.isDirectory()) {
+        throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
+      }
+      if (!stats.isFile()) {
+        throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
+      }
+      if (stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(path, stats.nlink);
+      assertSoundCompanions(path, parent, location.root.allowHardLinks);
+      // SQLite silently opens a write-protected file read-only and only fails at the
+      // first write: say so up front, before a repair starts.
+      if (!readonly) assertWritable(path, fd);
+    } finally {
+      closeSync(fd);
     }
-    if (stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(path, stats.nlink);
-    assertSoundCompanions(path, location);
-    // SQLite silently opens a write-protected file read-only and only fails at the
-    // first write: say so up front, before a repair starts.
-    if (!readonly) assertWritable(path, fd);
   } finally {
-    closeSync(fd);
+    parent.close();
   }
 }
 
@@ -135,22 +146,17 @@ function inspect(path: string, location: Location, readonly: boolean): void {
  * one planted as a symlink would lead out of the directory. The extension refuses both on the
  * descriptor it opens (EMLINK, ELOOP: SQLITE_CANTOPEN); this names the file first.
  */
-function assertSoundCompanions(path: string, location: Location): void {
+function assertSoundCompanions(path: string, parent: BeneathParent, allowHardLinks: boolean): void {
   for (const suffix of ['-journal', '-wal', '-shm']) {
-    let stats;
-    try {
-      stats = location.root.lstatEntry(`${location.relative}${suffix}`);
-    } catch {
-      continue; // The database itself was just opened beneath the root: SQLite's own open reports the rest.
-    }
+    const stats = lstatSync(parent.at(`${parent.leaf}${suffix}`), { throwIfNoEntry: false });
     if (stats === undefined) continue;
     if (stats.isSymbolicLink()) {
       throw new DriftdError('DB_OUTSIDE_ROOT', `"${path}${suffix}" beside database "${path}" is a symlink: SQLite would open it as the database's ${suffix.slice(1)} file`, {
         where: { file: `${path}${suffix}` },
-        hint: 'remove the link (driftd never follows one out of a database\'s directory)',
+        hint: "remove the link (driftd never follows one out of a database's directory)",
       });
     }
-    if (stats.isFile() && stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(`${path}${suffix}`, stats.nlink, `the ${suffix.slice(1)} file`);
+    if (stats.isFile() && stats.nlink > 1 && !allowHardLinks) throw hardLinkedError(`${path}${suffix}`, stats.nlink, `the ${suffix.slice(1)} file`);
   }
 }
 

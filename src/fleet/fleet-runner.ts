@@ -1,10 +1,10 @@
 import type { AuditSink } from '../audit/audit-sink.js';
-import { closeSync, constants, realpathSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppliedStep, BackupSettings, ReportedDrift } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeaderFrom, type DatabaseHeaderRead } from '../db/database-header.js';
-import { BeneathRoot, beneathOpenError, hardLinkedError } from '../db/open-beneath.js';
+import { BeneathRoot, beneathOpenError, hardLinkedError, type BeneathParent } from '../db/open-beneath.js';
 import { openReadOnly } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
@@ -306,21 +306,31 @@ export class FleetRunner {
   private probe(path: string, previous: FileRecord | undefined, context: SweepContext): 'gone' | { readonly record: FileRecord } | { readonly key: string | null; readonly unchanged: boolean } {
     let key: string | null;
     try {
-      const relative = relativeBelowRoot(path, context);
+      // One walk to the file's directory serves the header read and the -wal look.
+      let parent: BeneathParent;
       let fd: number;
       try {
-        fd = context.root.openFile(relative, constants.O_RDONLY | constants.O_NONBLOCK);
+        parent = context.root.openParent(relativeBelowRoot(path, context));
       } catch (cause) {
-        throw beneathOpenError(cause, path, context.pattern.root);
+        throw cause instanceof DriftdError ? cause : beneathOpenError(cause, path, context.pattern.root);
       }
-      let read: DatabaseHeaderRead;
       try {
-        read = readDatabaseHeaderFrom(fd, path);
+        try {
+          fd = openSync(parent.at(parent.leaf), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+        } catch (cause) {
+          throw beneathOpenError(cause, path, context.pattern.root);
+        }
+        let read: DatabaseHeaderRead;
+        try {
+          read = readDatabaseHeaderFrom(fd, path);
+        } finally {
+          closeSync(fd);
+        }
+        if (read.nlink > 1 && !context.root.allowHardLinks) throw hardLinkedError(path, read.nlink);
+        key = unchangedKey(path, parent, read, context);
       } finally {
-        closeSync(fd);
+        parent.close();
       }
-      if (read.nlink > 1 && !context.root.allowHardLinks) throw hardLinkedError(path, read.nlink);
-      key = unchangedKey(path, relative, read, context);
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
       return { record: { key: null, scope: context.scope, schemaState: 'error', result: this.failed(path, cause, context) } };
@@ -473,13 +483,13 @@ function keyVersion(key: string): number {
   return Number(key.split(':')[3]);
 }
 
-function unchangedKey(path: string, relative: string, read: DatabaseHeaderRead, context: SweepContext): string | null {
+function unchangedKey(path: string, parent: BeneathParent, read: DatabaseHeaderRead, context: SweepContext): string | null {
   if (read.header === undefined) return null;
   const identity = `${read.dev}:${read.ino}`;
   let walSize = 0;
   try {
     // No -wal is the common case: throwIfNoEntry skips building an Error (and its stack) per file.
-    const wal = context.root.lstatEntry(`${relative}-wal`);
+    const wal = lstatSync(parent.at(`${parent.leaf}-wal`), { throwIfNoEntry: false });
     // Anything but a regular file there is odd enough to deserve a full check.
     walSize = wal === undefined ? 0 : wal.isFile() ? wal.size : -1;
   } catch {

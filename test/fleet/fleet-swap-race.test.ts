@@ -15,6 +15,8 @@ import { retryWhileBusy } from '../../src/daemon/retry-while-busy.js';
 import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
 import { ConnectionPool } from '../../src/fleet/connection-pool.js';
 import { FleetRunner, type BusyRetry, type FleetSweepSettings } from '../../src/fleet/fleet-runner.js';
+import { reconcileRuleFormat, resolveRule } from '../../src/reconcile/rule/reconcile-rule-format.js';
+import { UPLOADS_RULE } from '../support/fleet-fixture.js';
 import { OpenWatcher } from '../support/open-watcher.js';
 import { Swapper } from '../support/swapper.js';
 import { createDatabase, runShell, tempDir } from '../support/temp-db.js';
@@ -23,8 +25,10 @@ const MIN_SWAPS = Number(process.env.FLEET_SWAP_RACE_SWAPS ?? 2_000);
 const MIN_ROUNDS = Number(process.env.FLEET_SWAP_RACE_ROUNDS ?? 40);
 
 const retry: BusyRetry = (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: () => performance.now() });
-const repair: FleetSweepSettings = { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'none' };
-const START_SQL = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items (name) VALUES ('a');";
+// Reconcile rounds too: the bound root `{databaseDir}/uploads` is listed and read while the tenant is swapped.
+const repair: FleetSweepSettings = { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply' };
+const UPLOADS = 'CREATE TABLE uploads (id INTEGER PRIMARY KEY, path TEXT UNIQUE, name TEXT);';
+const START_SQL = `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items (name) VALUES ('a'); ${UPLOADS}`;
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -46,11 +50,13 @@ describe('a fleet under a tenant directory/symlink swap race', () => {
       createDatabase(place, START_SQL, { name: 'app.sqlite' });
       createDatabase(place, START_SQL, { name: 'wal.sqlite', journalMode: 'wal' });
     }
+    mkdirSync(join(tenant, 'uploads', 'u-inside'), { recursive: true });
+    mkdirSync(join(outside, 'uploads', 'u-outside'), { recursive: true });
     const before = { app: digest(join(outside, 'app.sqlite')), wal: digest(join(outside, 'wal.sqlite')) };
     mkdirSync(join(dir, 'parked'));
     symlinkSync(outside, join(dir, 'parked', 't'));
 
-    const watcher = new OpenWatcher([outside]);
+    const watcher = new OpenWatcher([outside, join(outside, 'uploads'), join(outside, 'uploads', 'u-outside')]);
     stops.push(() => watcher.stop());
     await watcher.started();
     // A short rest after each swap: the tenant is in place most of the time, so repairs complete and race the swaps.
@@ -60,14 +66,15 @@ describe('a fleet under a tenant directory/symlink swap race', () => {
 
     // `*/*.sqlite`: the tenant directory is listed (not looked up), so its listing races too.
     const pattern = `${root}/*/*.sqlite`;
-    const target: TargetConfig = { name: 'race', database: pattern, fleet: { pattern, root }, schema: 'race.sql', repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] };
+    const rule = resolveRule(reconcileRuleFormat.parse(UPLOADS_RULE), (path) => path, dir);
+    const target: TargetConfig = { name: 'race', database: pattern, fleet: { pattern, root }, schema: 'race.sql', repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [rule] };
     const fleet = new FleetRunner('race', { pool: new ConnectionPool(2), retry, clock: () => performance.now(), now: () => new Date() });
     let rounds = 0;
     let repairedInside = 0;
     const errors = new Map<string, number>();
     while (rounds < MIN_ROUNDS || swapper.count < MIN_SWAPS) {
       // A new column every round: every sweep that reaches a file repairs it (a journal or WAL write each time).
-      const declared = { schema: declaredSchemaFromSql(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, c${rounds} TEXT);`, 'race.sql'), path: 'race.sql', contentHash: `race-${rounds}` };
+      const declared = { schema: declaredSchemaFromSql(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, c${rounds} TEXT); ${UPLOADS}`, 'race.sql'), path: 'race.sql', contentHash: `race-${rounds}` };
       const report = await fleet.sweep(target, declared, repair);
       for (const result of report.fresh) {
         if (result.state === 'repaired') repairedInside++;
@@ -85,9 +92,13 @@ describe('a fleet under a tenant directory/symlink swap race', () => {
     // Before the fix: hundreds of IN_OPEN on outside/app.sqlite, and -journal created beside it.
     expect(seen.sample).toEqual([]);
     expect(seen.events).toBe(0);
-    expect(readdirSync(outside).sort()).toEqual(['app.sqlite', 'wal.sqlite']);
+    expect(readdirSync(outside).sort()).toEqual(['app.sqlite', 'uploads', 'wal.sqlite']);
     expect({ app: digest(join(outside, 'app.sqlite')), wal: digest(join(outside, 'wal.sqlite')) }).toEqual(before);
     // A repair that met a swap failed closed (its transaction rolled back whole): the tenant's own files are sound.
-    for (const name of ['app.sqlite', 'wal.sqlite']) expect(runShell(join(tenant, name), 'PRAGMA integrity_check;').trim()).toBe('ok');
+    for (const name of ['app.sqlite', 'wal.sqlite']) {
+      expect(runShell(join(tenant, name), 'PRAGMA integrity_check;').trim()).toBe('ok');
+      // Rows come from the tenant's own uploads only, never from the directory it was swapped with.
+      expect(runShell(join(tenant, name), 'SELECT name FROM uploads;').trim()).not.toContain('u-outside');
+    }
   }, 600_000);
 });
