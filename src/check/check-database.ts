@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { basename, join, resolve } from 'node:path';
-import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import type { BeneathRoot } from '../db/open-beneath.js';
+import { openOptionsOf, openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
@@ -47,6 +48,10 @@ export interface CheckRequest {
    * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
    */
   readonly onRepairStart?: () => void;
+  /** The fleet root the file is opened beneath (src/db/open-beneath.ts); its own directory when absent. */
+  readonly root?: BeneathRoot;
+  /** Open a file with more than one hard link anyway (the target's `allowHardLinks`; without `root`). */
+  readonly allowHardLinks?: boolean;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -109,7 +114,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const clock = request.clock ?? (() => performance.now());
   const safety = request.safety ?? DEFAULT_SAFETY_CONTEXT;
   const t0 = clock();
-  const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const readonlyDb = openReadOnly(request.dbPath, openOptionsOf(request));
   let live: Schema;
   let version: number;
   try {
@@ -152,7 +157,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     readonlyDb.close();
   }
 
-  const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const writable = openReadWrite(request.dbPath, openOptionsOf(request));
   let outcome;
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });

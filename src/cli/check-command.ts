@@ -77,6 +77,7 @@ export function checkCommand(kind: 'check' | 'repair') {
           safety: { foreignKeysEnforced: target.foreignKeysEnforced },
           // The command-line flag is the operator's explicit say-so for this run, like the target's key.
           repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
+          allowHardLinks: target.allowHardLinks === true,
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
           ...(journal && targetMode === 'repair' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
         });

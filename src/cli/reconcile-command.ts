@@ -80,7 +80,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
         continue;
       }
       const audit = journal && targetMode === 'apply' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, ...audit });
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, allowHardLinks: target.allowHardLinks === true, ...audit });
       results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
       for (const report of reports) {
         if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
