@@ -16,7 +16,7 @@ describe('formatTimestamp', () => {
     expect(run.stdout.trim()).toBe('2025-01-02T08:34:05.067000+05:30');
   });
 
-  it('the application\\'s demo rows and a recovered row have one layout (config.example.json)', async () => {
+  it("the application's demo rows and a recovered row have one layout (config.example.json)", async () => {
     const { readFileSync } = await import('node:fs');
     const config = JSON.parse(readFileSync(new URL('../../../config.example.json', import.meta.url), 'utf8')) as { targets: Array<{ reconcile: Array<{ columns: Record<string, { format: unknown }> }> }> };
     const format = config.targets[0]!.reconcile[0]!.columns.creation_date!.format as { template: string; timeZone: 'utc' };
