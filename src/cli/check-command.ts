@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
-import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
 import { resolveTargets } from './resolve-target.js';
@@ -45,8 +44,9 @@ export function checkCommand(kind: 'check' | 'repair') {
     const selection = await resolveTargets(values, io.env);
     const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
     const results: TargetResult[] = [];
-    // Every change is recorded in the audit journal (intent before the commit, outcome after).
-    const journal = mode === 'repair' ? journalForWriting(selection.config, io.env) : null;
+    // Every change is recorded in the audit journal (intent before the commit, outcome after);
+    // loaded only to repair, so `check` never loads the journal's zod format.
+    const journal = mode === 'repair' ? (await import('./cli-journal.js')).journalForWriting(selection.config, io.env) : null;
     for (const target of selection.targets) {
       const backupDir = values.backup ?? (selection.config?.backup.enabled ? selection.config.backup.dir : undefined);
       // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
