@@ -2,6 +2,7 @@ import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
+import { applyAnnotations, mayHaveAnnotations } from './declaration-annotations.js';
 import { classifyStatement, isInternalTable, splitStatements } from './declaration-statements.js';
 
 const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER statements (main schema, no AS SELECT), and the framing of `.dump` and schema generators';
@@ -57,7 +58,7 @@ export function declaredSchemaFromSql(text: string, label: string): Schema {
     if (schema.tables.length === 0) {
       throw new DriftdError('SCHEMA_EMPTY', `schema file "${label}" declares no table`, { where: { file: label } });
     }
-    return schema;
+    return mayHaveAnnotations(text) ? applyAnnotations(schema, text, statements, label) : schema;
   } finally {
     memory.close();
   }

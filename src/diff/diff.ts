@@ -9,6 +9,8 @@ import {
   type Table,
 } from '../schema/schema-model.js';
 import type { ColumnMismatch, Drift, Extra } from './drift.js';
+import { diffChecks } from './diff-checks.js';
+import { possibleRenameOf, tableRenameCandidates } from './diff-renames.js';
 import { diffViewsAndTriggers } from './diff-views-and-triggers.js';
 import { matchesAnyPattern } from './like-pattern.js';
 
@@ -37,9 +39,43 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   const extras: Extra[] = [];
   const liveTables = byNameKey(actual.tables);
   const declaredTables = byNameKey(declared.tables);
+  // A declared rename claims the old table while the new name is absent: it is not an extra, and no other rename's candidate.
+  const claimed = new Set<string>();
+  for (const table of declared.tables) {
+    if (table.renamedFrom !== undefined && !liveTables.has(nameKey(table.name)) && liveTables.has(nameKey(table.renamedFrom))) claimed.add(nameKey(table.renamedFrom));
+  }
+  const undeclaredLive = actual.tables.filter((table) => !declaredTables.has(nameKey(table.name)) && !claimed.has(nameKey(table.name)) && !matchesAnyPattern(table.name, ignore));
   for (const declaredTable of declared.tables) {
     const liveTable = liveTables.get(nameKey(declaredTable.name));
+    if (declaredTable.renamedFrom !== undefined) {
+      const from = declaredTable.renamedFrom;
+      const oldTable = liveTables.get(nameKey(from));
+      if (oldTable !== undefined && liveTable === undefined) {
+        drift.push({ kind: 'renamed_table', table: declaredTable.name, from, detail: `table "${declaredTable.name}" is declared renamed from "${from}", which the database still has` });
+        diffTable(declaredTable, oldTable, drift, extras, ignore);
+        continue;
+      }
+      if (oldTable !== undefined || liveTable === undefined) {
+        const both = oldTable !== undefined;
+        drift.push({
+          kind: 'rename_conflict',
+          table: declaredTable.name,
+          object: 'table',
+          from,
+          why: both ? 'both-present' : 'neither-present',
+          detail: both
+            ? `table "${declaredTable.name}" is declared renamed from "${from}", but the database has both`
+            : `table "${declaredTable.name}" is declared renamed from "${from}", but the database has neither`,
+        });
+        if (liveTable === undefined) continue;
+      }
+    }
     if (!liveTable) {
+      const candidates = declaredTable.declaredNew === true || declaredTable.renamedFrom !== undefined ? [] : tableRenameCandidates(declaredTable, undeclaredLive);
+      if (candidates.length > 0) {
+        drift.push(possibleRenameOf(declaredTable, null, candidates));
+        continue;
+      }
       drift.push({
         kind: 'missing_table',
         table: declaredTable.name,
@@ -54,7 +90,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
     diffTable(declaredTable, liveTable, drift, extras, ignore);
   }
   for (const liveTable of actual.tables) {
-    if (declaredTables.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
+    if (declaredTables.has(nameKey(liveTable.name)) || claimed.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
     extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
   }
   diffViewsAndTriggers(declared, actual, ignore, drift, extras);
@@ -64,8 +100,19 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
 function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
   const table = declared.name;
   const pairs = pairColumns(declared.columns, live.columns);
+  const renames = new Map<string, string>();
+  if (declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, renames, drift);
+  const missing = new Set<string>();
+  const candidates = pairs.unmatchedLive.filter((column) => column.hidden !== 2 && column.hidden !== 3).map((column) => column.name);
   for (const [column, liveColumn] of pairs.declared) {
+    if (liveColumn === null) continue;
     if (!liveColumn) {
+      missing.add(nameKey(column.name));
+      if (candidates.length > 0 && column.declaredNew !== true && column.renamedFrom === undefined && column.hidden !== 2 && column.hidden !== 3) {
+        drift.push(possibleRenameOf(declared, column, candidates));
+        continue;
+      }
+      if (column.renamedFrom !== undefined) continue;
       drift.push({
         kind: 'missing_column',
         table,
@@ -81,6 +128,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
   for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
   }
+  if (declared.checks.length > 0 || live.checks.length > 0) diffChecks(declared, live, missing, renames, drift);
 
   for (const [option, declaredOn, liveOn] of [
     ['STRICT', declared.strict, live.strict],
@@ -105,8 +153,14 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
  * Pairs declared columns with live ones by name. Columns almost always sit in
  * the same order on both sides, so names are compared position by position and
  * a lookup table is built only when that fails (it runs for every table on every check).
+ * `null` marks a declared column already reported (a rename conflict).
  */
-function pairColumns(declared: readonly Column[], live: readonly Column[]): { declared: Array<[Column, Column | undefined]>; unmatchedLive: Column[] } {
+interface ColumnPairs {
+  declared: Array<[Column, Column | undefined | null]>;
+  unmatchedLive: Column[];
+}
+
+function pairColumns(declared: readonly Column[], live: readonly Column[]): ColumnPairs {
   const inOrder = declared.length === live.length && declared.every((column, i) => column.name === live[i]!.name);
   if (inOrder) return { declared: declared.map((column, i) => [column, live[i]]), unmatchedLive: [] };
   const liveByKey = byNameKey(live);
@@ -115,6 +169,41 @@ function pairColumns(declared: readonly Column[], live: readonly Column[]): { de
     declared: declared.map((column) => [column, liveByKey.get(nameKey(column.name))]),
     unmatchedLive: live.filter((column) => !declaredKeys.has(nameKey(column.name))),
   };
+}
+
+/**
+ * Declared column renames: the old column alone is live → `renamed_column`, and the declared column
+ * pairs with it (its other properties compare as usual); both or neither live → `rename_conflict`.
+ * `renames` collects old → new name keys (CHECK texts still name the old column).
+ */
+function applyColumnRenames(declared: Table, live: Table, pairs: ColumnPairs, renames: Map<string, string>, drift: Drift[]): void {
+  const table = declared.name;
+  const liveByKey = byNameKey(live.columns);
+  pairs.declared.forEach((pair, i) => {
+    const [column, liveColumn] = pair;
+    const from = column.renamedFrom;
+    if (from === undefined) return;
+    const oldColumn = liveByKey.get(nameKey(from));
+    if (oldColumn !== undefined && liveColumn === undefined) {
+      drift.push({ kind: 'renamed_column', table, column: column.name, from, detail: `column "${table}"."${column.name}" is declared renamed from "${from}", which the database still has` });
+      pairs.declared[i] = [column, oldColumn];
+      pairs.unmatchedLive = pairs.unmatchedLive.filter((candidate) => candidate !== oldColumn);
+      renames.set(nameKey(from), nameKey(column.name));
+      return;
+    }
+    if (oldColumn === undefined && liveColumn !== undefined) return;
+    const both = oldColumn !== undefined;
+    drift.push({
+      kind: 'rename_conflict',
+      table,
+      object: 'column',
+      column: column.name,
+      from,
+      why: both ? 'both-present' : 'neither-present',
+      detail: `column "${table}"."${column.name}" is declared renamed from "${from}", but the table has ${both ? 'both' : 'neither'}`,
+    });
+    if (!both) pairs.declared[i] = [column, null];
+  });
 }
 
 function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, live: Column): ColumnMismatch[] {
@@ -173,8 +262,26 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
   const liveNamed = named(live);
   const liveByName = byNameKey(liveNamed);
   const declaredByName = byNameKey(declaredNamed);
+  const claimedIndexes = new Set<string>();
   for (const index of declaredNamed) {
     const liveIndex = liveByName.get(nameKey(index.name));
+    if (index.renamedFrom !== undefined) {
+      const from = index.renamedFrom;
+      const oldIndex = liveByName.get(nameKey(from));
+      const sameShape = oldIndex !== undefined && indexShape(oldIndex) === indexShape(index);
+      if (oldIndex !== undefined && liveIndex === undefined && sameShape) {
+        claimedIndexes.add(nameKey(from));
+        drift.push({ kind: 'renamed_index', table, index: index.name, from, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared renamed from "${from}", which the database still has` });
+        continue;
+      }
+      if (oldIndex !== undefined || liveIndex === undefined) {
+        const why = oldIndex !== undefined && liveIndex !== undefined ? 'both-present' : oldIndex !== undefined ? 'index-differs' : 'neither-present';
+        if (why === 'index-differs') claimedIndexes.add(nameKey(from));
+        const says = { 'both-present': 'the database has both', 'neither-present': 'the database has neither', 'index-differs': `"${from}" has another definition (${indexShape(oldIndex!)})` }[why];
+        drift.push({ kind: 'rename_conflict', table, object: 'index', index: index.name, from, why, detail: `index "${index.name}" on "${table}" is declared renamed from "${from}", but ${says}` });
+        if (liveIndex === undefined) continue;
+      }
+    }
     if (!liveIndex) {
       drift.push({ kind: 'missing_index', table, index: index.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared but missing` });
       continue;
@@ -193,7 +300,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
     }
   }
   for (const liveIndex of liveNamed) {
-    if (declaredByName.has(nameKey(liveIndex.name)) || matchesAnyPattern(liveIndex.name, ignore)) continue;
+    if (declaredByName.has(nameKey(liveIndex.name)) || claimedIndexes.has(nameKey(liveIndex.name)) || matchesAnyPattern(liveIndex.name, ignore)) continue;
     extras.push({ kind: 'extra_index', table, index: liveIndex.name, detail: `index "${liveIndex.name}" on "${table}" is not declared (left alone)` });
   }
 

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   SCHEMA_JSON_SYNTAX: 'the schema JSON does not parse',
   SCHEMA_JSON_INVALID: 'the schema JSON does not match the declaration format',
   SCHEMA_EMPTY: 'the schema declares no table',
+  SCHEMA_ANNOTATION_INVALID: 'a rename or new-object annotation in the schema is malformed, attaches to nothing, or contradicts another',
   // repair
   REPAIR_STEP_FAILED: 'a repair step failed; the whole repair was rolled back',
   REPAIR_VERIFY_FAILED: 'the database did not match the plan after repair; rolled back',
