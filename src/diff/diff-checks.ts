@@ -1,5 +1,6 @@
 import { nameKey, type CheckConstraint, type Table } from '../schema/schema-model.js';
 import { identifierText, tokenize } from '../sql/tokenize.js';
+import { renamedText } from './diff-renames.js';
 import type { Drift } from './drift.js';
 
 /**
@@ -13,7 +14,7 @@ import type { Drift } from './drift.js';
  */
 export function diffChecks(declared: Table, live: Table, missingColumns: ReadonlySet<string>, renames: ReadonlyMap<string, string>, drift: Drift[]): void {
   const table = declared.name;
-  const liveChecks = renames.size === 0 ? live.checks : live.checks.map((check) => renamed(check, renames));
+  const liveChecks = renames.size === 0 ? live.checks : live.checks.map((check) => renamed(check, table, renames));
   const unmatchedLive = [...liveChecks];
   const unmatchedDeclared: CheckConstraint[] = [];
   for (const check of declared.checks) {
@@ -85,15 +86,8 @@ function namesAny(check: CheckConstraint, columns: ReadonlySet<string>): boolean
 }
 
 /** The check as it will read once the columns are renamed (SQLite rewrites CHECK texts on RENAME COLUMN). */
-function renamed(check: CheckConstraint, renames: ReadonlyMap<string, string>): CheckConstraint {
-  const tokens = tokenize(check.normalized);
-  const text = tokens
-    .map((token) => {
-      if (token.kind !== 'word' && token.kind !== 'quoted') return token.text;
-      const to = renames.get(nameKey(identifierText(token)));
-      return to === undefined ? token.text : /^[a-z_][a-z0-9_]*$/.test(to) ? to : `"${to.split('"').join('""')}"`;
-    })
-    .join(' ');
+function renamed(check: CheckConstraint, table: string, renames: ReadonlyMap<string, string>): CheckConstraint {
+  const normalized = renamedText(check.normalized, new Map(), new Map([[nameKey(table), renames]]), table);
   const column = check.column === null ? null : (renames.get(nameKey(check.column)) ?? check.column);
-  return { ...check, normalized: text, column };
+  return { ...check, normalized, column };
 }

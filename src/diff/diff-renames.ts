@@ -1,4 +1,5 @@
 import { nameKey, type Column, type Table } from '../schema/schema-model.js';
+import { identifierText, tokenize } from '../sql/tokenize.js';
 import type { Drift } from './drift.js';
 
 /**
@@ -46,4 +47,34 @@ export function possibleRenameOf(table: Table, column: Column | null, candidates
 
 function isVirtual(table: Table): boolean {
   return /^\s*CREATE\s+VIRTUAL\b/i.test(table.sql);
+}
+
+/**
+ * A live definition's text as it will read after the declared renames run: SQLite rewrites the
+ * views, triggers, indexes and CHECKs that name a renamed table or column (lang_altertable.html).
+ * Token by token: a table's old name becomes its new one; a column's old name becomes its new one
+ * when the text also names that column's table (old or new name), or is that table's own
+ * (`ownTable`: an index, a CHECK). A conservative approximation of SQLite's own rewrite, used only
+ * to compare, so that a view over a column about to be renamed is not reported as different.
+ */
+export function renamedText(text: string, tables: ReadonlyMap<string, string>, columns: ReadonlyMap<string, ReadonlyMap<string, string>>, ownTable?: string): string {
+  const tokens = tokenize(text);
+  const named = new Set(tokens.filter((token) => token.kind === 'word' || token.kind === 'quoted').map((token) => nameKey(identifierText(token))));
+  const oldNameOf = new Map([...tables].map(([from, to]) => [nameKey(to), from]));
+  const active = new Map<string, string>();
+  for (const [table, renames] of columns) {
+    const mentioned = (ownTable !== undefined && nameKey(ownTable) === table) || named.has(table) || (oldNameOf.has(table) && named.has(oldNameOf.get(table)!));
+    if (mentioned) for (const [from, to] of renames) active.set(from, to);
+  }
+  let out = '';
+  let copied = 0;
+  for (const token of tokens) {
+    if (token.kind !== 'word' && token.kind !== 'quoted') continue;
+    const key = nameKey(identifierText(token));
+    const to = tables.get(key) ?? active.get(key);
+    if (to === undefined) continue;
+    out += text.slice(copied, token.start) + (/^[a-z_][a-z0-9_]*$/.test(nameKey(to)) ? nameKey(to) : `"${to.split('"').join('""')}"`);
+    copied = token.end;
+  }
+  return out + text.slice(copied);
 }

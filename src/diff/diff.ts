@@ -10,7 +10,7 @@ import {
 } from '../schema/schema-model.js';
 import type { ColumnMismatch, Drift, Extra } from './drift.js';
 import { diffChecks } from './diff-checks.js';
-import { possibleRenameOf, tableRenameCandidates } from './diff-renames.js';
+import { possibleRenameOf, renamedText, tableRenameCandidates } from './diff-renames.js';
 import { diffViewsAndTriggers } from './diff-views-and-triggers.js';
 import { matchesAnyPattern } from './like-pattern.js';
 
@@ -40,10 +40,11 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   const liveTables = byNameKey(actual.tables);
   const declaredTables = byNameKey(declared.tables);
   // A declared rename claims the old table while the new name is absent: it is not an extra, and no other rename's candidate.
-  const claimed = new Set<string>();
-  for (const table of declared.tables) {
-    if (table.renamedFrom !== undefined && !liveTables.has(nameKey(table.name)) && liveTables.has(nameKey(table.renamedFrom))) claimed.add(nameKey(table.renamedFrom));
-  }
+  // The pending renames are known before any table is compared: another table's foreign key, a view or a trigger may name them.
+  const pending = pendingRenames(declared, liveTables);
+  const claimed = new Set(pending.tables.keys());
+  const renamedTables = pending.tables;
+  const renamedColumns = pending.columns;
   const undeclaredLive = actual.tables.filter((table) => !declaredTables.has(nameKey(table.name)) && !claimed.has(nameKey(table.name)) && !matchesAnyPattern(table.name, ignore));
   for (const declaredTable of declared.tables) {
     const liveTable = liveTables.get(nameKey(declaredTable.name));
@@ -51,8 +52,8 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       const from = declaredTable.renamedFrom;
       const oldTable = liveTables.get(nameKey(from));
       if (oldTable !== undefined && liveTable === undefined) {
-        drift.push({ kind: 'renamed_table', table: declaredTable.name, from, detail: `table "${declaredTable.name}" is declared renamed from "${from}", which the database still has` });
-        diffTable(declaredTable, oldTable, drift, extras, ignore);
+        drift.push({ kind: 'renamed_table', table: declaredTable.name, from: oldTable.name, detail: `table "${declaredTable.name}" is declared renamed from "${oldTable.name}", which the database still has` });
+        diffTable(declaredTable, oldTable, drift, extras, ignore, pending);
         continue;
       }
       if (oldTable !== undefined || liveTable === undefined) {
@@ -87,21 +88,22 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       }
       continue;
     }
-    diffTable(declaredTable, liveTable, drift, extras, ignore);
+    diffTable(declaredTable, liveTable, drift, extras, ignore, pending);
   }
   for (const liveTable of actual.tables) {
     if (declaredTables.has(nameKey(liveTable.name)) || claimed.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
     extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
   }
-  diffViewsAndTriggers(declared, actual, ignore, drift, extras);
+  const rewrite = renamedTables.size > 0 || renamedColumns.size > 0 ? (text: string) => renamedText(text, renamedTables, renamedColumns) : undefined;
+  diffViewsAndTriggers(declared, actual, ignore, drift, extras, rewrite);
   return { drift, extras };
 }
 
-function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
+function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], pending: PendingRenames): void {
   const table = declared.name;
   const pairs = pairColumns(declared.columns, live.columns);
-  const renames = new Map<string, string>();
-  if (declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, renames, drift);
+  const renames = pending.columns.get(nameKey(table)) ?? new Map<string, string>();
+  if (declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, drift);
   const missing = new Set<string>();
   const candidates = pairs.unmatchedLive.filter((column) => column.hidden !== 2 && column.hidden !== 3).map((column) => column.name);
   for (const [column, liveColumn] of pairs.declared) {
@@ -145,8 +147,38 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
     }
   }
 
-  diffIndexes(declared, live, drift, extras, ignore);
-  diffForeignKeys(declared, live, drift);
+  diffIndexes(declared, live, drift, extras, ignore, renames);
+  diffForeignKeys(declared, live, drift, pending);
+}
+
+/** Old → new name keys of the declared renames that will run: tables, and columns per declared table. */
+interface PendingRenames {
+  readonly tables: ReadonlyMap<string, string>;
+  readonly columns: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+/** The renames a repair would run: the old name is live and the new one is not. */
+function pendingRenames(declared: Schema, liveTables: ReadonlyMap<string, Table>): PendingRenames {
+  const tables = new Map<string, string>();
+  const columns = new Map<string, Map<string, string>>();
+  for (const table of declared.tables) {
+    let live = liveTables.get(nameKey(table.name));
+    if (table.renamedFrom !== undefined && live === undefined && liveTables.has(nameKey(table.renamedFrom))) {
+      tables.set(nameKey(table.renamedFrom), table.name);
+      live = liveTables.get(nameKey(table.renamedFrom));
+    }
+    if (live === undefined) continue;
+    for (const column of table.columns) {
+      if (column.renamedFrom === undefined) continue;
+      const liveNames = new Set(live.columns.map((candidate) => nameKey(candidate.name)));
+      if (liveNames.has(nameKey(column.renamedFrom)) && !liveNames.has(nameKey(column.name))) {
+        const renames = columns.get(nameKey(table.name)) ?? new Map<string, string>();
+        renames.set(nameKey(column.renamedFrom), column.name);
+        columns.set(nameKey(table.name), renames);
+      }
+    }
+  }
+  return { tables, columns };
 }
 
 /**
@@ -176,7 +208,7 @@ function pairColumns(declared: readonly Column[], live: readonly Column[]): Colu
  * pairs with it (its other properties compare as usual); both or neither live → `rename_conflict`.
  * `renames` collects old → new name keys (CHECK texts still name the old column).
  */
-function applyColumnRenames(declared: Table, live: Table, pairs: ColumnPairs, renames: Map<string, string>, drift: Drift[]): void {
+function applyColumnRenames(declared: Table, live: Table, pairs: ColumnPairs, drift: Drift[]): void {
   const table = declared.name;
   const liveByKey = byNameKey(live.columns);
   pairs.declared.forEach((pair, i) => {
@@ -185,10 +217,9 @@ function applyColumnRenames(declared: Table, live: Table, pairs: ColumnPairs, re
     if (from === undefined) return;
     const oldColumn = liveByKey.get(nameKey(from));
     if (oldColumn !== undefined && liveColumn === undefined) {
-      drift.push({ kind: 'renamed_column', table, column: column.name, from, detail: `column "${table}"."${column.name}" is declared renamed from "${from}", which the database still has` });
+      drift.push({ kind: 'renamed_column', table, column: column.name, from: oldColumn.name, detail: `column "${table}"."${column.name}" is declared renamed from "${oldColumn.name}", which the database still has` });
       pairs.declared[i] = [column, oldColumn];
       pairs.unmatchedLive = pairs.unmatchedLive.filter((candidate) => candidate !== oldColumn);
-      renames.set(nameKey(from), nameKey(column.name));
       return;
     }
     if (oldColumn === undefined && liveColumn !== undefined) return;
@@ -255,7 +286,9 @@ function sameDefault(a: DefaultValue | null, b: DefaultValue | null): boolean {
   return defaultKey(a) === defaultKey(b);
 }
 
-function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
+function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], renames: ReadonlyMap<string, string>): void {
+  // The live index as it reads once the columns are renamed (SQLite rewrites indexes on RENAME COLUMN).
+  const liveShapeOf = (index: Index): string => (renames.size === 0 ? indexShape(index) : renamedText(indexShape(index), new Map(), new Map([[nameKey(declared.name), renames]]), declared.name));
   const table = declared.name;
   const named = (t: Table): Index[] => t.indexes.filter((index) => index.origin === 'c');
   const declaredNamed = named(declared);
@@ -268,10 +301,10 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
     if (index.renamedFrom !== undefined) {
       const from = index.renamedFrom;
       const oldIndex = liveByName.get(nameKey(from));
-      const sameShape = oldIndex !== undefined && indexShape(oldIndex) === indexShape(index);
+      const sameShape = oldIndex !== undefined && liveShapeOf(oldIndex) === indexShape(index);
       if (oldIndex !== undefined && liveIndex === undefined && sameShape) {
         claimedIndexes.add(nameKey(from));
-        drift.push({ kind: 'renamed_index', table, index: index.name, from, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared renamed from "${from}", which the database still has` });
+        drift.push({ kind: 'renamed_index', table, index: index.name, from: oldIndex.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared renamed from "${from}", which the database still has` });
         continue;
       }
       if (oldIndex !== undefined || liveIndex === undefined) {
@@ -287,7 +320,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
       continue;
     }
     const declaredShape = indexShape(index);
-    const liveShape = indexShape(liveIndex);
+    const liveShape = liveShapeOf(liveIndex);
     if (declaredShape !== liveShape) {
       drift.push({
         kind: 'index_definition',
@@ -308,7 +341,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
   // order (sqlite_autoindex_T_N), so they are matched by what they constrain.
   const uniqueShapes = (t: Table): string[] => t.indexes.filter((index) => index.origin === 'u').map(indexShape).sort();
   const declaredUnique = uniqueShapes(declared);
-  const liveUnique = uniqueShapes(live);
+  const liveUnique = live.indexes.filter((index) => index.origin === 'u').map(liveShapeOf).sort();
   for (const shape of declaredUnique.filter((s) => !liveUnique.includes(s))) {
     drift.push({ kind: 'unique_constraint', table, declared: shape, actual: 'absent', detail: `table "${table}" lacks the declared constraint ${shape}` });
   }
@@ -317,10 +350,10 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
   }
 }
 
-function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
+function diffForeignKeys(declared: Table, live: Table, drift: Drift[], pending: PendingRenames): void {
   const table = declared.name;
   const declaredKeys = declared.foreignKeys.map(foreignKeyText);
-  const liveKeys = live.foreignKeys.map(foreignKeyText);
+  const liveKeys = live.foreignKeys.map((key) => foreignKeyText(pending.tables.size === 0 && pending.columns.size === 0 ? key : renamedForeignKey(key, declared.name, pending)));
   for (const key of declaredKeys.filter((k) => !liveKeys.includes(k))) {
     drift.push({ kind: 'foreign_key', table, declared: key, actual: 'absent', detail: `table "${table}" lacks the declared foreign key ${key}` });
   }
@@ -382,6 +415,19 @@ function indexShape(index: Index): string {
     return `${nameKey(name)}${collation}${term.desc ? ' DESC' : ''}`;
   });
   return `${index.unique ? 'UNIQUE ' : ''}(${terms.join(', ')})${index.where ? ` WHERE ${index.where}` : ''}`;
+}
+
+/** A live foreign key as SQLite leaves it after the pending renames (it rewrites both ends). */
+function renamedForeignKey(key: ForeignKey, ownTable: string, pending: PendingRenames): ForeignKey {
+  const parent = pending.tables.get(nameKey(key.referencedTable)) ?? key.referencedTable;
+  const own = pending.columns.get(nameKey(ownTable));
+  const parentColumns = pending.columns.get(nameKey(parent));
+  return {
+    ...key,
+    columns: key.columns.map((column) => own?.get(nameKey(column)) ?? column),
+    referencedTable: parent,
+    referencedColumns: key.referencedColumns.map((column) => parentColumns?.get(nameKey(column)) ?? column),
+  };
 }
 
 function foreignKeyText(key: ForeignKey): string {
