@@ -165,7 +165,8 @@ function countViolations(db: SqlConnection, drift: Drift): string | null {
     const { n } = db.prepare(`SELECT count(*) AS n FROM ${source} WHERE ${probe.where}`).get() as { n: number };
     if (n === 0) return null;
     const rowids = withRowid ? (db.prepare(`SELECT rowid AS id FROM ${source} WHERE ${probe.where} LIMIT ${SAMPLE_ROWIDS}`).all() as Array<{ id: number }>).map((row) => row.id) : [];
-    const sample = rowids.length > 0 ? ` (rowid${rowids.length > 1 ? 's' : ''} ${rowids.join(', ')}${n > rowids.length ? ', …' : ''})` : '';
+    const parts = [...(rowids.length > 0 ? [`rowid${rowids.length > 1 ? 's' : ''} ${rowids.join(', ')}${n > rowids.length ? ', …' : ''}`] : []), ...(probe.note ? [probe.note] : [])];
+    const sample = parts.length > 0 ? ` (${parts.join('; ')})` : '';
     return `${n} existing row${n === 1 ? '' : 's'} of "${probe.table}" violate${n === 1 ? 's' : ''} ${probe.what}${sample}; it was left out and the rest applied — fix those rows and the next repair applies it`;
   } catch (error) {
     if (isDatabaseCondition(resultCodeOf(error))) throw error;

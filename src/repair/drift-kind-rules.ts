@@ -19,6 +19,8 @@ export interface ViolationProbe {
   readonly extraColumn?: { readonly name: string; readonly value: string };
   /** What is violated, for the reason: `NOT NULL on "t"."c"`, `CHECK (qty > 0)`. */
   readonly what: string;
+  /** How SQLite judges it, when that surprises. */
+  readonly note?: string;
 }
 
 /**
@@ -145,23 +147,23 @@ export const DRIFT_KIND_RULES = {
     repair: 'in-place',
     order: 5,
     assess: (drift) =>
-      drift.liveCheck.name !== null
-        ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT "${drift.liveCheck.name}", in place: the declaration is looser than the table; no row changes` }
-        : { safe: false, reason: `the CHECK has no name, and ALTER TABLE DROP CONSTRAINT needs one; it ${PLAN_HINT}` },
-    sql: (drift) => (drift.liveCheck.name === null ? null : `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${quoteIdentifier(drift.liveCheck.name)};`),
+      droppable(drift.liveCheck)
+        ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT ${drift.liveCheck.name}, in place: the declaration is looser than the table; no row changes` }
+        : { safe: false, reason: `${undroppable(drift.liveCheck)}; it ${PLAN_HINT}` },
+    sql: (drift) => (droppable(drift.liveCheck) ? `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${drift.liveCheck.name};` : null),
   },
   check_definition: {
     label: 'CHECK differs',
     repair: 'in-place',
     order: 5,
     assess: (drift) =>
-      drift.liveCheck.name !== null
-        ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT "${drift.liveCheck.name}" and ADD CHECK as declared, in place; applied only when no existing row violates the declared CHECK (counted inside the transaction)` }
-        : { safe: false, reason: `the live CHECK has no name, and ALTER TABLE DROP CONSTRAINT needs one; it ${PLAN_HINT}` },
+      droppable(drift.liveCheck)
+        ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT ${drift.liveCheck.name} and ADD CHECK as declared, in place; applied only when no existing row violates the declared CHECK (counted inside the transaction)` }
+        : { safe: false, reason: `${undroppable(drift.liveCheck)}; it ${PLAN_HINT}` },
     sql: (drift) =>
-      drift.liveCheck.name === null
-        ? null
-        : `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${quoteIdentifier(drift.liveCheck.name)}; ALTER TABLE ${quoteIdentifier(drift.table)} ADD ${checkClause(drift.declaredCheck)};`,
+      droppable(drift.liveCheck)
+        ? `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${drift.liveCheck.name}; ALTER TABLE ${quoteIdentifier(drift.table)} ADD ${checkClause(drift.declaredCheck)};`
+        : null,
     violations: (drift) => checkViolations(drift.table, drift.declaredCheck),
   },
   missing_index: {
@@ -245,14 +247,40 @@ export function ruleOf(drift: Drift): DriftKindRule<Drift> {
   return DRIFT_KIND_RULES[drift.kind] as DriftKindRule<Drift>;
 }
 
-/** `[CONSTRAINT name] CHECK (expr)` as declared: ADD CHECK writes a table constraint, which compares equal to a column one. */
-function checkClause(check: CheckConstraint): string {
-  return `${check.name !== null ? `CONSTRAINT ${quoteIdentifier(check.name)} ` : ''}CHECK (${check.expression})`;
+/**
+ * SQLite 3.53's DROP CONSTRAINT compares the name token as written, without removing its quotes
+ * (`DROP CONSTRAINT "ck"` finds no constraint `ck`, nor `"ck"`): only a constraint whose name is a
+ * plain identifier can be dropped in place, and it is then written unquoted.
+ */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function droppable(check: CheckConstraint): check is CheckConstraint & { readonly name: string } {
+  return check.name !== null && PLAIN_NAME.test(check.name);
 }
 
-/** A CHECK is violated where its expression is false; NULL passes (lang_createtable.html#ckconst). */
+function undroppable(check: CheckConstraint): string {
+  return check.name === null
+    ? 'the CHECK has no name, and ALTER TABLE DROP CONSTRAINT needs one'
+    : `SQLite's DROP CONSTRAINT cannot name "${check.name}" (it matches names as written, unquoted)`;
+}
+
+/**
+ * `[CONSTRAINT name] CHECK (expr)` as declared: ADD CHECK writes a table constraint, which compares
+ * equal to a column one. A plain name is written unquoted, so that a later DROP CONSTRAINT finds it.
+ */
+function checkClause(check: CheckConstraint): string {
+  const name = check.name === null ? '' : `CONSTRAINT ${PLAIN_NAME.test(check.name) ? check.name : quoteIdentifier(check.name)} `;
+  return `${name}CHECK (${check.expression})`;
+}
+
+/**
+ * The rows ALTER TABLE ADD CHECK refuses. A CHECK lets a row through when its expression is NULL
+ * (lang_createtable.html#ckconst), but SQLite 3.53's ADD CHECK refuses every row where the
+ * expression is not true, NULL included (tested: test/repair/in-place-constraints.test.ts), so the
+ * probe counts `(expr) IS NOT TRUE`.
+ */
 function checkViolations(table: string, check: CheckConstraint): ViolationProbe {
-  return { table, where: `NOT (${check.expression})`, what: `CHECK (${check.expression})` };
+  return { table, where: `(${check.expression}) IS NOT TRUE`, what: `CHECK (${check.expression})`, note: 'ADD CHECK refuses a row where the expression is NULL too' };
 }
 
 /**
