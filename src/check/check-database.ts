@@ -9,6 +9,7 @@ import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
+import { pretestPlan } from '../repair/count-violations.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
 import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
 import type { Schema } from '../schema/schema-model.js';
@@ -116,7 +117,14 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   }
   const t1 = clock();
   const found = diff(request.declared, live, request.diff);
-  const plan = planRepair(found.drift, safety);
+  let plan: RepairPlan;
+  try {
+    // Steps that existing rows violate (an in-place NOT NULL or CHECK, an added column's CHECK) are not called safe.
+    plan = pretestPlan(readonlyDb, planRepair(found.drift, safety));
+  } catch (error) {
+    readonlyDb.close();
+    throw sqliteError(error, request.dbPath, 'counting the rows a change would violate');
+  }
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
   const migrationTools = detectMigrationTools(live);

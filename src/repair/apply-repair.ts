@@ -9,7 +9,7 @@ import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
-import { ruleOf } from './drift-kind-rules.js';
+import { countViolations } from './count-violations.js';
 import { planRepair, type RepairPlan, type RepairStep, type UnsafeDrift } from './plan-repair.js';
 
 export interface ApplyRepairOptions {
@@ -140,37 +140,6 @@ function runStep(db: SqlConnection, step: RepairStep, index: number, total: numb
     db.exec('ROLLBACK TO driftd_step');
     db.exec('RELEASE driftd_step');
     return refusal(step, error as Error, index, total);
-  }
-}
-
-/** How many rows the step's probe finds, and a few of their rowids. */
-const SAMPLE_ROWIDS = 5;
-
-/**
- * Counts the existing rows that would make the step fail (see ViolationProbe), inside the write
- * transaction; returns the reason to leave the step out, or null when none violates (or the probe
- * cannot run: then the savepoint decides).
- */
-function countViolations(db: SqlConnection, drift: Drift): string | null {
-  const rule = ruleOf(drift);
-  const probe = rule.repair === 'never' ? null : (rule.violations?.(drift) ?? null);
-  if (probe === null) return null;
-  try {
-    const listed = db.prepare(`SELECT wr FROM pragma_table_list(?) WHERE schema = 'main'`).get(probe.table) as { wr: number } | undefined;
-    const withRowid = listed !== undefined && listed.wr === 0;
-    const table = quoteIdentifier(probe.table);
-    const source = probe.extraColumn
-      ? `(SELECT ${withRowid ? 'rowid AS rowid, ' : ''}*, ${probe.extraColumn.value} AS ${quoteIdentifier(probe.extraColumn.name)} FROM ${table}) AS ${table}`
-      : table;
-    const { n } = db.prepare(`SELECT count(*) AS n FROM ${source} WHERE ${probe.where}`).get() as { n: number };
-    if (n === 0) return null;
-    const rowids = withRowid ? (db.prepare(`SELECT rowid AS id FROM ${source} WHERE ${probe.where} LIMIT ${SAMPLE_ROWIDS}`).all() as Array<{ id: number }>).map((row) => row.id) : [];
-    const parts = [...(rowids.length > 0 ? [`rowid${rowids.length > 1 ? 's' : ''} ${rowids.join(', ')}${n > rowids.length ? ', …' : ''}`] : []), ...(probe.note ? [probe.note] : [])];
-    const sample = parts.length > 0 ? ` (${parts.join('; ')})` : '';
-    return `${n} existing row${n === 1 ? '' : 's'} of "${probe.table}" violate${n === 1 ? 's' : ''} ${probe.what}${sample}; it was left out and the rest applied — fix those rows and the next repair applies it`;
-  } catch (error) {
-    if (isDatabaseCondition(resultCodeOf(error))) throw error;
-    return null;
   }
 }
 

@@ -160,3 +160,18 @@ describe('issue 17: a CHECK existing rows violate is not called safe, and does n
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 });
+
+describe('check and --dry-run count too: a change the rows violate is never listed as safe', () => {
+  it.each(['check', 'dry-run'] as const)('%s', async (mode) => {
+    const path = createDatabase(dir, ORDERS);
+    const declared = declaredSchemaFromSql('CREATE TABLE orders (id INTEGER PRIMARY KEY, qty INT CHECK (qty < 3), note TEXT, x INT NOT NULL DEFAULT 9 CHECK (x < 5));', 'declared.sql');
+    const report = await checkDatabase({ dbPath: path, declared, mode, busyTimeoutMs: 1000 });
+    expect(report.drift.map((item) => [item.kind, item.safe])).toEqual([
+      ['missing_column', false],
+      ['missing_check', false],
+    ]);
+    expect(report.drift[0]!.reason).toMatch(/3 existing rows of "orders" violate CHECK \(x < 5\) \(rowids 1, 2, 3\); repair leaves it out and applies the rest/);
+    expect(report.drift[1]!.reason).toMatch(/1 existing row of "orders" violates CHECK \(qty < 3\) \(rowid 3;/);
+    expect(report.drift.some((item) => 'sql' in item)).toBe(false);
+  });
+});
