@@ -107,7 +107,8 @@ function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'b
           case 'undeclared_check': {
             const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) as { sql: string } | undefined;
             const present = row !== undefined && columnDefinitions(row.sql).checks.some((check) => check.normalized === statement.check);
-            return statement.drift === 'undeclared_check' ? !present : present;
+            // The table is looked up by its name after the repair: absent, nothing of the repair is there.
+            return row !== undefined && (statement.drift === 'undeclared_check' ? !present : present);
           }
           default:
             return assertNever(statement.drift);
