@@ -9,10 +9,18 @@ import type { Drift } from './drift.js';
  * table), named or not. What is left pairs into `check_definition` when both carry the same
  * constraint name, or when they are the only unmatched ones on the same column; the rest are
  * `missing_check` / `undeclared_check`. A declared check that names a column the table lacks
- * (`missingColumns`) is not reported: it comes with that column (or waits with it).
+ * (`missingColumns`) is not reported: it comes with that column (or waits with it); nor is a live
+ * check that names an undeclared column (`undeclaredColumns`): it is part of that extra, left alone.
  * `renames` (old → new column keys) rewrites the live texts of a table whose columns are still to be renamed.
  */
-export function diffChecks(declared: Table, live: Table, missingColumns: ReadonlySet<string>, renames: ReadonlyMap<string, string>, drift: Drift[]): void {
+export function diffChecks(
+  declared: Table,
+  live: Table,
+  missingColumns: ReadonlySet<string>,
+  undeclaredColumns: ReadonlySet<string>,
+  renames: ReadonlyMap<string, string>,
+  drift: Drift[],
+): void {
   const table = declared.name;
   const liveChecks = renames.size === 0 ? live.checks : live.checks.map((check) => renamed(check, table, renames));
   const unmatchedLive = [...liveChecks];
@@ -59,7 +67,8 @@ export function diffChecks(declared: Table, live: Table, missingColumns: Readonl
       detail: `${place} has another CHECK: declared ${checkText(check)}, actual ${checkText(liveCheck)}`,
     });
   }
-  for (const check of unmatchedLive) {
+  // A live CHECK that names an undeclared column belongs to that column, which is left alone like every extra.
+  for (const check of unmatchedLive.filter((candidate) => !namesAny(candidate, undeclaredColumns))) {
     const place = check.column === null ? `table "${table}"` : `column "${table}"."${check.column}"`;
     drift.push({
       kind: 'undeclared_check',

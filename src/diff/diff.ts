@@ -130,7 +130,9 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
   for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
   }
-  if (declared.checks.length > 0 || live.checks.length > 0) diffChecks(declared, live, missing, renames, drift);
+  if (declared.checks.length > 0 || live.checks.length > 0) {
+    diffChecks(declared, live, missing, new Set(pairs.unmatchedLive.map((column) => nameKey(column.name))), renames, drift);
+  }
 
   for (const [option, declaredOn, liveOn] of [
     ['STRICT', declared.strict, live.strict],

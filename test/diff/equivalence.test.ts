@@ -139,6 +139,7 @@ const DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftK
   ['named CHECK with another expression', 'CREATE TABLE t (a INT, CONSTRAINT c CHECK (a > 0))', 'CREATE TABLE t (a INT, CONSTRAINT c CHECK (a > 1))', ['check_definition'], []],
   ["CHECK string case matters: 'a' vs 'A'", "CREATE TABLE t (s TEXT CHECK (s IN ('a', 'b')))", "CREATE TABLE t (s TEXT CHECK (s IN ('A', 'b')))", ['check_definition'], []],
   ['CHECK 1 (integer) vs 1.0 (real) differ', 'CREATE TABLE t (a INT CHECK (typeof(a + 1) = typeof(1)))', 'CREATE TABLE t (a INT CHECK (typeof(a + 1) = typeof(1.0)))', ['check_definition'], []],
+  ['the CHECK of an undeclared column is part of that extra, left alone', 'CREATE TABLE t (a INT)', 'CREATE TABLE t (a INT, b INT CONSTRAINT b_pos CHECK (b > 0), CHECK (b < a))', [], ['extra_column']],
   ['missing column beside an undeclared one: possible rename, never added', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)', 'CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT)', ['possible_rename'], ['extra_column']],
   ['missing table beside an undeclared one of the same shape: possible rename', 'CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, born TEXT)', 'CREATE TABLE persons (id INTEGER PRIMARY KEY, name TEXT, born TEXT)', ['possible_rename'], ['extra_table']],
   ['missing table beside an undeclared one of another shape: missing', 'CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, born TEXT)', 'CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT, what TEXT)', ['missing_table'], ['extra_table']],
