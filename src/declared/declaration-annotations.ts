@@ -91,7 +91,7 @@ export function applyAnnotations(
 
   const tables = schema.tables.map((table) => annotateTable(table, renamedFrom, declaredNew));
   validate(tables, renamedFrom, fail);
-  return { ...schema, tables };
+  return { ...schema, tables, annotated: true };
 }
 
 function annotateTable(table: Table, renamedFrom: ReadonlyMap<string, { from: string }>, declaredNew: ReadonlySet<string>): Table {

@@ -41,19 +41,20 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   const declaredTables = byNameKey(declared.tables);
   // A declared rename claims the old table while the new name is absent: it is not an extra, and no other rename's candidate.
   // The pending renames are known before any table is compared: another table's foreign key, a view or a trigger may name them.
-  const pending = pendingRenames(declared, liveTables);
+  const annotated = declared.annotated === true;
+  const pending = annotated ? pendingRenames(declared, liveTables) : NO_RENAMES;
   const claimed = new Set(pending.tables.keys());
   const renamedTables = pending.tables;
   const renamedColumns = pending.columns;
   const undeclaredLive = actual.tables.filter((table) => !declaredTables.has(nameKey(table.name)) && !claimed.has(nameKey(table.name)) && !matchesAnyPattern(table.name, ignore));
   for (const declaredTable of declared.tables) {
     const liveTable = liveTables.get(nameKey(declaredTable.name));
-    if (declaredTable.renamedFrom !== undefined) {
+    if (annotated && declaredTable.renamedFrom !== undefined) {
       const from = declaredTable.renamedFrom;
       const oldTable = liveTables.get(nameKey(from));
       if (oldTable !== undefined && liveTable === undefined) {
         drift.push({ kind: 'renamed_table', table: declaredTable.name, from: oldTable.name, detail: `table "${declaredTable.name}" is declared renamed from "${oldTable.name}", which the database still has` });
-        diffTable(declaredTable, oldTable, drift, extras, ignore, pending);
+        diffTable(declaredTable, oldTable, drift, extras, ignore, pending, annotated);
         continue;
       }
       if (oldTable !== undefined || liveTable === undefined) {
@@ -88,7 +89,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       }
       continue;
     }
-    diffTable(declaredTable, liveTable, drift, extras, ignore, pending);
+    diffTable(declaredTable, liveTable, drift, extras, ignore, pending, annotated);
   }
   for (const liveTable of actual.tables) {
     if (declaredTables.has(nameKey(liveTable.name)) || claimed.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
@@ -99,13 +100,13 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   return { drift, extras };
 }
 
-function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], pending: PendingRenames): void {
+function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], pending: PendingRenames, annotated: boolean): void {
   const table = declared.name;
   const pairs = pairColumns(declared.columns, live.columns);
-  const renames = pending.columns.get(nameKey(table)) ?? new Map<string, string>();
-  if (declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, drift);
+  const renames = pending.columns.size === 0 ? NO_COLUMN_RENAMES : (pending.columns.get(nameKey(table)) ?? NO_COLUMN_RENAMES);
+  if (annotated && declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, drift);
   const missing = new Set<string>();
-  const candidates = pairs.unmatchedLive.filter((column) => column.hidden !== 2 && column.hidden !== 3).map((column) => column.name);
+  const candidates = pairs.unmatchedLive.length === 0 ? [] : pairs.unmatchedLive.filter((column) => column.hidden !== 2 && column.hidden !== 3).map((column) => column.name);
   for (const [column, liveColumn] of pairs.declared) {
     if (liveColumn === null) continue;
     if (!liveColumn) {
@@ -149,7 +150,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
     }
   }
 
-  diffIndexes(declared, live, drift, extras, ignore, renames);
+  diffIndexes(declared, live, drift, extras, ignore, renames, annotated);
   diffForeignKeys(declared, live, drift, pending);
 }
 
@@ -158,6 +159,10 @@ interface PendingRenames {
   readonly tables: ReadonlyMap<string, string>;
   readonly columns: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
+
+const NO_NAMES: Set<string> = new Set();
+const NO_RENAMES: PendingRenames = { tables: new Map(), columns: new Map() };
+const NO_COLUMN_RENAMES: ReadonlyMap<string, string> = new Map();
 
 /** The renames a repair would run: the old name is live and the new one is not. */
 function pendingRenames(declared: Schema, liveTables: ReadonlyMap<string, Table>): PendingRenames {
@@ -288,7 +293,7 @@ function sameDefault(a: DefaultValue | null, b: DefaultValue | null): boolean {
   return defaultKey(a) === defaultKey(b);
 }
 
-function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], renames: ReadonlyMap<string, string>): void {
+function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], renames: ReadonlyMap<string, string>, annotated: boolean): void {
   // The live index as it reads once the columns are renamed (SQLite rewrites indexes on RENAME COLUMN).
   const liveShapeOf = (index: Index): string => (renames.size === 0 ? indexShape(index) : renamedText(indexShape(index), new Map(), new Map([[nameKey(declared.name), renames]]), declared.name));
   const table = declared.name;
@@ -297,10 +302,10 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
   const liveNamed = named(live);
   const liveByName = byNameKey(liveNamed);
   const declaredByName = byNameKey(declaredNamed);
-  const claimedIndexes = new Set<string>();
+  const claimedIndexes = annotated ? new Set<string>() : NO_NAMES;
   for (const index of declaredNamed) {
     const liveIndex = liveByName.get(nameKey(index.name));
-    if (index.renamedFrom !== undefined) {
+    if (annotated && index.renamedFrom !== undefined) {
       const from = index.renamedFrom;
       const oldIndex = liveByName.get(nameKey(from));
       const sameShape = oldIndex !== undefined && liveShapeOf(oldIndex) === indexShape(index);

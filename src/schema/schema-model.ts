@@ -150,6 +150,11 @@ export interface Schema {
   readonly views: readonly View[];
   /** Triggers in creation order. */
   readonly triggers: readonly Trigger[];
+  /**
+   * Declarations only: some object carries a rename or `@new` annotation. The diff looks for
+   * `renamedFrom` / `declaredNew` only then (it runs per column of every table on every check).
+   */
+  readonly annotated?: boolean;
 }
 
 /** The comparison key of an SQLite identifier: SQLite folds ASCII case only. */
