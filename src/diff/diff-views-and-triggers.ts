@@ -44,7 +44,8 @@ export function diffViewsAndTriggers(
         view: view.name,
         declared: declaredText,
         actual: liveText,
-        detail: `view "${view.name}" differs: declared ${declaredText}, actual ${liveText}`,
+        declaredSql: view.sql,
+        detail: `view "${view.name}" differs from its declaration by meaning (see the line-by-line diff)`,
       });
     }
   }
@@ -72,7 +73,8 @@ export function diffViewsAndTriggers(
         trigger: trigger.name,
         declared: declaredText,
         actual: liveText,
-        detail: `trigger "${trigger.name}" on "${trigger.table}" differs: declared ${declaredText}, actual ${liveText}`,
+        declaredSql: trigger.sql,
+        detail: `trigger "${trigger.name}" on "${trigger.table}" differs from its declaration by meaning (see the line-by-line diff)`,
       });
     }
   }

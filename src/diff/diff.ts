@@ -12,6 +12,7 @@ import type { ColumnMismatch, Drift, Extra } from './drift.js';
 import { diffChecks } from './diff-checks.js';
 import { possibleRenameOf, renamedText, tableRenameCandidates } from './diff-renames.js';
 import { diffViewsAndTriggers } from './diff-views-and-triggers.js';
+import { diffVirtualTable } from './diff-virtual-tables.js';
 import { matchesAnyPattern } from './like-pattern.js';
 
 export interface DiffOptions {
@@ -89,7 +90,9 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       }
       continue;
     }
-    diffTable(declaredTable, liveTable, drift, extras, ignore, pending, annotated);
+    const virtualTable = diffVirtualTable(declaredTable, liveTable);
+    if (virtualTable !== null) drift.push(...virtualTable);
+    else diffTable(declaredTable, liveTable, drift, extras, ignore, pending, annotated);
   }
   for (const liveTable of actual.tables) {
     if (declaredTables.has(nameKey(liveTable.name)) || claimed.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
@@ -335,6 +338,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
         index: index.name,
         declared: declaredShape,
         actual: liveShape,
+        declaredSql: index.sql,
         detail: `index "${index.name}" on "${table}" differs: declared ${declaredShape}, actual ${liveShape}`,
       });
     }
