@@ -14,7 +14,7 @@ import { createDatabaseWithShell, runShell, tempDir } from '../support/temp-db.j
  */
 const dir = tempDir('driftd-manual-fix-');
 
-interface JsonDrift { kind: string; safe: boolean; manual?: { statements: string[]; note: string }; definitionDiff?: string[] }
+interface JsonDrift { kind: string; safe: boolean; reason?: string; manual?: { statements: string[]; note: string }; definitionDiff?: string[] }
 
 async function check(db: string, declaredSql: string): Promise<{ code: number; drift: JsonDrift[]; text: string }> {
   const schema = join(dir, `declared-${Math.random().toString(36).slice(2)}.sql`);
