@@ -177,6 +177,15 @@ describe('declared renames are repaired in place', () => {
     expect(rows(path, 'SELECT email, note FROM people')).toEqual([{ email: 'a@example.org', note: null }]);
   });
 
+  it('renamedFrom on a JSON index; a JSON former name with a line break is refused by the format', async () => {
+    const path = createDatabase(dir, "CREATE TABLE t (a TEXT); CREATE INDEX old_a ON t (a); INSERT INTO t VALUES ('x');");
+    const json = (from: string) => JSON.stringify({ tables: { t: { columns: { a: { type: 'TEXT' } }, indexes: { t_a: { columns: ['a'], renamedFrom: from } } } } });
+    const report = await checkDatabase({ dbPath: path, declared: declaredSchemaFromJson(json('old_a'), 't.json'), mode: 'repair', busyTimeoutMs: 1000 });
+    expect(report.applied.map((step) => step.kind)).toEqual(['renamed_index']);
+    expect(report.inSync).toBe(true);
+    expect(() => declaredSchemaFromJson(json('old\nDROP TABLE t'), 't.json')).toThrow(/line break/);
+  });
+
   it.each([
     ['both names present', 'CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT, email TEXT)', 'both'],
     ['neither name present', 'CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT)', 'neither'],
