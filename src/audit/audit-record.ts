@@ -22,13 +22,32 @@ export interface AuditDigest {
 export interface AuditStatement {
   readonly sql: string;
   /** The drift kind it removes: decides how a crash-interrupted intent is resolved (does the object exist?). */
-  readonly drift: 'missing_table' | 'missing_column' | 'missing_index' | 'missing_view' | 'missing_trigger';
+  readonly drift: AuditedDriftKind;
   readonly table: string;
   readonly column?: string;
   readonly index?: string;
   readonly view?: string;
   readonly trigger?: string;
+  /** column_not_null: the nullability the step sets. */
+  readonly notNull?: boolean;
+  /** CHECK steps: the normalised expression the step adds (or, for undeclared_check, drops). */
+  readonly check?: string;
 }
+
+/** The drift kinds a repair statement removes (the ones with a rule that writes SQL). */
+export type AuditedDriftKind =
+  | 'missing_table'
+  | 'missing_column'
+  | 'missing_index'
+  | 'missing_view'
+  | 'missing_trigger'
+  | 'renamed_table'
+  | 'renamed_column'
+  | 'renamed_index'
+  | 'column_not_null'
+  | 'missing_check'
+  | 'undeclared_check'
+  | 'check_definition';
 
 /** One row a reconcile round inserts: its key (the rule's key column) and every value bound. */
 export interface AuditRow {

@@ -17,12 +17,27 @@ const valueFormat = z.union([z.string(), z.number(), z.null(), digestFormat]);
 
 const statementFormat = z.object({
   sql: z.string(),
-  drift: z.enum(['missing_table', 'missing_column', 'missing_index', 'missing_view', 'missing_trigger']),
+  drift: z.enum([
+    'missing_table',
+    'missing_column',
+    'missing_index',
+    'missing_view',
+    'missing_trigger',
+    'renamed_table',
+    'renamed_column',
+    'renamed_index',
+    'column_not_null',
+    'missing_check',
+    'undeclared_check',
+    'check_definition',
+  ]),
   table: z.string(),
   column: z.string().optional(),
   index: z.string().optional(),
   view: z.string().optional(),
   trigger: z.string().optional(),
+  notNull: z.boolean().optional(),
+  check: z.string().optional(),
 });
 
 const rowFormat = z.object({ directory: z.string(), key: valueFormat, values: z.record(z.string(), valueFormat) });

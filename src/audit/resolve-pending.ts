@@ -2,6 +2,7 @@ import { lstatSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { BeneathRoot } from '../db/open-beneath.js';
 import { openReadOnly, type DatabaseHandle } from '../db/open-database.js';
+import { columnDefinitions } from '../sql/column-definitions.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { pendingIntents, type AuditChange, type AuditOutcome, type IntentRecord } from './audit-record.js';
 import type { AuditJournal } from './audit-journal.js';
@@ -112,7 +113,22 @@ function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'b
           case 'missing_trigger':
             return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ? COLLATE NOCASE").get(statement.trigger ?? '') !== undefined;
           case 'missing_column':
+          case 'renamed_column':
             return db.prepare('SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE').get(statement.table, statement.column ?? '') !== undefined;
+          case 'renamed_table':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) !== undefined;
+          case 'renamed_index':
+            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE").get(statement.index ?? '') !== undefined;
+          case 'column_not_null':
+            return db.prepare('SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE AND "notnull" = ?').get(statement.table, statement.column ?? '', statement.notNull ? 1 : 0) !== undefined;
+          case 'missing_check':
+          case 'check_definition':
+          case 'undeclared_check': {
+            const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) as { sql: string } | undefined;
+            const present = row !== undefined && columnDefinitions(row.sql).checks.some((check) => check.normalized === statement.check);
+            // The table is looked up by its name after the repair: absent, nothing of the repair is there.
+            return row !== undefined && (statement.drift === 'undeclared_check' ? !present : present);
+          }
           default:
             return assertNever(statement.drift);
         }

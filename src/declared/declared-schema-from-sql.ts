@@ -2,6 +2,7 @@ import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import { nameKey, type Schema } from '../schema/schema-model.js';
+import { applyAnnotations, mayHaveAnnotations } from './declaration-annotations.js';
 import { classifyStatement, isInternalTable, splitStatements, type Statement, type StatementAction } from './declaration-statements.js';
 import { mergeShardSchemas, shardDeclaration, type CreateStatement } from './shard-declaration.js';
 import { syntaxErrorLine } from './syntax-error-line.js';
@@ -20,6 +21,16 @@ const ALLOWED_STATEMENTS = 'CREATE TABLE, CREATE VIRTUAL TABLE, CREATE [UNIQUE] 
  */
 export function declaredSchemaFromSql(text: string, label: string, options: { readonly split?: boolean } = {}): Schema {
   const statements = splitStatements(text).map((statement) => ({ statement, action: classifyStatement(statement.tokens) }));
+  const schema = compileDeclaration(statements, label, options);
+  // `@renamed`/`@new` annotations sit in comments, which SQLite does not keep: attached from the text.
+  return mayHaveAnnotations(text) ? applyAnnotations(schema, text, statements, label) : schema;
+}
+
+function compileDeclaration(
+  statements: readonly { readonly statement: Statement; readonly action: StatementAction }[],
+  label: string,
+  options: { readonly split?: boolean },
+): Schema {
   // A large declaration of nothing but CREATE statements runs split over several private
   // databases (shard-declaration.ts says why that means the same); anything it fails on runs
   // again in one, so every error is the one-database error.

@@ -15,12 +15,20 @@ import { matchesAnyPattern } from './like-pattern.js';
  * string it is in stock SQLite). Most definitions are identical text, so the
  * normaliser only runs when the stored texts differ.
  */
-export function diffViewsAndTriggers(declared: Schema, actual: Schema, ignore: readonly string[], drift: Drift[], extras: Extra[]): void {
+export function diffViewsAndTriggers(
+  declared: Schema,
+  actual: Schema,
+  ignore: readonly string[],
+  drift: Drift[],
+  extras: Extra[],
+  /** Rewrites a live definition's normalised text as declared renames will leave it (diff-renames.ts). */
+  rewriteLive?: (normalized: string) => string,
+): void {
   if (declared.views.length === 0 && declared.triggers.length === 0 && actual.views.length === 0 && actual.triggers.length === 0) {
     drift.push(...staleFtsIndexes(declared, actual, []));
     return;
   }
-  const sameMeaning = meaningComparer(declared, actual);
+  const sameMeaning = meaningComparer(declared, actual, rewriteLive);
   const liveViews = byNameKey(actual.views);
   for (const view of declared.views) {
     const live = liveViews.get(nameKey(view.name));
@@ -95,14 +103,15 @@ export function diffViewsAndTriggers(declared: Schema, actual: Schema, ignore: r
  * double-quoted token an identifier are every table, column and view of both
  * sides, and a trigger's `new`/`old`; built once, on the first texts that differ.
  */
-function meaningComparer(declared: Schema, actual: Schema): (declaredSql: string, liveSql: string) => [string, string] {
+function meaningComparer(declared: Schema, actual: Schema, rewriteLive?: (normalized: string) => string): (declaredSql: string, liveSql: string) => [string, string] {
   let isIdentifier: IsIdentifier | null = null;
   return (declaredSql, liveSql) => {
     const declaredBody = definitionParts(declaredSql).body;
     const liveBody = definitionParts(liveSql).body;
     if (declaredBody === liveBody) return ['', ''];
     isIdentifier ??= namesIn(schemaNames(declared, actual));
-    return [normalizeSqlText(declaredBody, isIdentifier), normalizeSqlText(liveBody, isIdentifier)];
+    const liveText = normalizeSqlText(liveBody, isIdentifier);
+    return [normalizeSqlText(declaredBody, isIdentifier), rewriteLive ? rewriteLive(liveText) : liveText];
   };
 }
 

@@ -9,6 +9,8 @@ import {
   type Table,
 } from '../schema/schema-model.js';
 import type { ColumnMismatch, Drift, Extra } from './drift.js';
+import { diffChecks } from './diff-checks.js';
+import { possibleRenameOf, renamedText, tableRenameCandidates } from './diff-renames.js';
 import { diffViewsAndTriggers } from './diff-views-and-triggers.js';
 import { diffVirtualTable } from './diff-virtual-tables.js';
 import { matchesAnyPattern } from './like-pattern.js';
@@ -38,9 +40,45 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   const extras: Extra[] = [];
   const liveTables = byNameKey(actual.tables);
   const declaredTables = byNameKey(declared.tables);
+  // A declared rename claims the old table while the new name is absent: it is not an extra, and no other rename's candidate.
+  // The pending renames are known before any table is compared: another table's foreign key, a view or a trigger may name them.
+  const annotated = declared.annotated === true;
+  const pending = annotated ? pendingRenames(declared, liveTables) : NO_RENAMES;
+  const claimed = new Set(pending.tables.keys());
+  const renamedTables = pending.tables;
+  const renamedColumns = pending.columns;
+  const undeclaredLive = actual.tables.filter((table) => !declaredTables.has(nameKey(table.name)) && !claimed.has(nameKey(table.name)) && !matchesAnyPattern(table.name, ignore));
   for (const declaredTable of declared.tables) {
     const liveTable = liveTables.get(nameKey(declaredTable.name));
+    if (annotated && declaredTable.renamedFrom !== undefined) {
+      const from = declaredTable.renamedFrom;
+      const oldTable = liveTables.get(nameKey(from));
+      if (oldTable !== undefined && liveTable === undefined) {
+        drift.push({ kind: 'renamed_table', table: declaredTable.name, from: oldTable.name, detail: `table "${declaredTable.name}" is declared renamed from "${oldTable.name}", which the database still has` });
+        diffTable(declaredTable, oldTable, drift, extras, ignore, pending, annotated);
+        continue;
+      }
+      if (oldTable !== undefined || liveTable === undefined) {
+        const both = oldTable !== undefined;
+        drift.push({
+          kind: 'rename_conflict',
+          table: declaredTable.name,
+          object: 'table',
+          from,
+          why: both ? 'both-present' : 'neither-present',
+          detail: both
+            ? `table "${declaredTable.name}" is declared renamed from "${from}", but the database has both`
+            : `table "${declaredTable.name}" is declared renamed from "${from}", but the database has neither`,
+        });
+        if (liveTable === undefined) continue;
+      }
+    }
     if (!liveTable) {
+      const candidates = declaredTable.declaredNew === true || declaredTable.renamedFrom !== undefined ? [] : tableRenameCandidates(declaredTable, undeclaredLive);
+      if (candidates.length > 0) {
+        drift.push(possibleRenameOf(declaredTable, null, candidates));
+        continue;
+      }
       drift.push({
         kind: 'missing_table',
         table: declaredTable.name,
@@ -54,21 +92,33 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
     }
     const virtualTable = diffVirtualTable(declaredTable, liveTable);
     if (virtualTable !== null) drift.push(...virtualTable);
-    else diffTable(declaredTable, liveTable, drift, extras, ignore);
+    else diffTable(declaredTable, liveTable, drift, extras, ignore, pending, annotated);
   }
   for (const liveTable of actual.tables) {
-    if (declaredTables.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
+    if (declaredTables.has(nameKey(liveTable.name)) || claimed.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
     extras.push({ kind: 'extra_table', table: liveTable.name, detail: `table "${liveTable.name}" is not declared (left alone)` });
   }
-  diffViewsAndTriggers(declared, actual, ignore, drift, extras);
+  const rewrite = renamedTables.size > 0 || renamedColumns.size > 0 ? (text: string) => renamedText(text, renamedTables, renamedColumns) : undefined;
+  diffViewsAndTriggers(declared, actual, ignore, drift, extras, rewrite);
   return { drift, extras };
 }
 
-function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
+function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], pending: PendingRenames, annotated: boolean): void {
   const table = declared.name;
   const pairs = pairColumns(declared.columns, live.columns);
+  const renames = pending.columns.size === 0 ? NO_COLUMN_RENAMES : (pending.columns.get(nameKey(table)) ?? NO_COLUMN_RENAMES);
+  if (annotated && declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, drift);
+  const missing = new Set<string>();
+  const candidates = pairs.unmatchedLive.length === 0 ? [] : pairs.unmatchedLive.filter((column) => column.hidden !== 2 && column.hidden !== 3).map((column) => column.name);
   for (const [column, liveColumn] of pairs.declared) {
+    if (liveColumn === null) continue;
     if (!liveColumn) {
+      missing.add(nameKey(column.name));
+      if (candidates.length > 0 && column.declaredNew !== true && column.renamedFrom === undefined && column.hidden !== 2 && column.hidden !== 3) {
+        drift.push(possibleRenameOf(declared, column, candidates));
+        continue;
+      }
+      if (column.renamedFrom !== undefined) continue;
       drift.push({
         kind: 'missing_column',
         table,
@@ -83,6 +133,9 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
   }
   for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
+  }
+  if (declared.checks.length > 0 || live.checks.length > 0) {
+    diffChecks(declared, live, missing, new Set(pairs.unmatchedLive.map((column) => nameKey(column.name))), renames, drift);
   }
 
   for (const [option, declaredOn, liveOn] of [
@@ -100,16 +153,56 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
     }
   }
 
-  diffIndexes(declared, live, drift, extras, ignore);
-  diffForeignKeys(declared, live, drift);
+  diffIndexes(declared, live, drift, extras, ignore, renames, annotated);
+  diffForeignKeys(declared, live, drift, pending);
+}
+
+/** Old → new name keys of the declared renames that will run: tables, and columns per declared table. */
+interface PendingRenames {
+  readonly tables: ReadonlyMap<string, string>;
+  readonly columns: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+const NO_NAMES: Set<string> = new Set();
+const NO_RENAMES: PendingRenames = { tables: new Map(), columns: new Map() };
+const NO_COLUMN_RENAMES: ReadonlyMap<string, string> = new Map();
+
+/** The renames a repair would run: the old name is live and the new one is not. */
+function pendingRenames(declared: Schema, liveTables: ReadonlyMap<string, Table>): PendingRenames {
+  const tables = new Map<string, string>();
+  const columns = new Map<string, Map<string, string>>();
+  for (const table of declared.tables) {
+    let live = liveTables.get(nameKey(table.name));
+    if (table.renamedFrom !== undefined && live === undefined && liveTables.has(nameKey(table.renamedFrom))) {
+      tables.set(nameKey(table.renamedFrom), table.name);
+      live = liveTables.get(nameKey(table.renamedFrom));
+    }
+    if (live === undefined) continue;
+    for (const column of table.columns) {
+      if (column.renamedFrom === undefined) continue;
+      const liveNames = new Set(live.columns.map((candidate) => nameKey(candidate.name)));
+      if (liveNames.has(nameKey(column.renamedFrom)) && !liveNames.has(nameKey(column.name))) {
+        const renames = columns.get(nameKey(table.name)) ?? new Map<string, string>();
+        renames.set(nameKey(column.renamedFrom), column.name);
+        columns.set(nameKey(table.name), renames);
+      }
+    }
+  }
+  return { tables, columns };
 }
 
 /**
  * Pairs declared columns with live ones by name. Columns almost always sit in
  * the same order on both sides, so names are compared position by position and
  * a lookup table is built only when that fails (it runs for every table on every check).
+ * `null` marks a declared column already reported (a rename conflict).
  */
-function pairColumns(declared: readonly Column[], live: readonly Column[]): { declared: Array<[Column, Column | undefined]>; unmatchedLive: Column[] } {
+interface ColumnPairs {
+  declared: Array<[Column, Column | undefined | null]>;
+  unmatchedLive: Column[];
+}
+
+function pairColumns(declared: readonly Column[], live: readonly Column[]): ColumnPairs {
   const inOrder = declared.length === live.length && declared.every((column, i) => column.name === live[i]!.name);
   if (inOrder) return { declared: declared.map((column, i) => [column, live[i]]), unmatchedLive: [] };
   const liveByKey = byNameKey(live);
@@ -118,6 +211,40 @@ function pairColumns(declared: readonly Column[], live: readonly Column[]): { de
     declared: declared.map((column) => [column, liveByKey.get(nameKey(column.name))]),
     unmatchedLive: live.filter((column) => !declaredKeys.has(nameKey(column.name))),
   };
+}
+
+/**
+ * Declared column renames: the old column alone is live → `renamed_column`, and the declared column
+ * pairs with it (its other properties compare as usual); both or neither live → `rename_conflict`.
+ * `renames` collects old → new name keys (CHECK texts still name the old column).
+ */
+function applyColumnRenames(declared: Table, live: Table, pairs: ColumnPairs, drift: Drift[]): void {
+  const table = declared.name;
+  const liveByKey = byNameKey(live.columns);
+  pairs.declared.forEach((pair, i) => {
+    const [column, liveColumn] = pair;
+    const from = column.renamedFrom;
+    if (from === undefined) return;
+    const oldColumn = liveByKey.get(nameKey(from));
+    if (oldColumn !== undefined && liveColumn === undefined) {
+      drift.push({ kind: 'renamed_column', table, column: column.name, from: oldColumn.name, detail: `column "${table}"."${column.name}" is declared renamed from "${oldColumn.name}", which the database still has` });
+      pairs.declared[i] = [column, oldColumn];
+      pairs.unmatchedLive = pairs.unmatchedLive.filter((candidate) => candidate !== oldColumn);
+      return;
+    }
+    if (oldColumn === undefined && liveColumn !== undefined) return;
+    const both = oldColumn !== undefined;
+    drift.push({
+      kind: 'rename_conflict',
+      table,
+      object: 'column',
+      column: column.name,
+      from,
+      why: both ? 'both-present' : 'neither-present',
+      detail: `column "${table}"."${column.name}" is declared renamed from "${from}", but the table has ${both ? 'both' : 'neither'}`,
+    });
+    if (!both) pairs.declared[i] = [column, null];
+  });
 }
 
 function diffColumn(declaredTable: Table, liveTable: Table, declared: Column, live: Column): ColumnMismatch[] {
@@ -169,21 +296,41 @@ function sameDefault(a: DefaultValue | null, b: DefaultValue | null): boolean {
   return defaultKey(a) === defaultKey(b);
 }
 
-function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[]): void {
+function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], renames: ReadonlyMap<string, string>, annotated: boolean): void {
+  // The live index as it reads once the columns are renamed (SQLite rewrites indexes on RENAME COLUMN).
+  const liveShapeOf = (index: Index): string => (renames.size === 0 ? indexShape(index) : renamedText(indexShape(index), new Map(), new Map([[nameKey(declared.name), renames]]), declared.name));
   const table = declared.name;
   const named = (t: Table): Index[] => t.indexes.filter((index) => index.origin === 'c');
   const declaredNamed = named(declared);
   const liveNamed = named(live);
   const liveByName = byNameKey(liveNamed);
   const declaredByName = byNameKey(declaredNamed);
+  const claimedIndexes = annotated ? new Set<string>() : NO_NAMES;
   for (const index of declaredNamed) {
     const liveIndex = liveByName.get(nameKey(index.name));
+    if (annotated && index.renamedFrom !== undefined) {
+      const from = index.renamedFrom;
+      const oldIndex = liveByName.get(nameKey(from));
+      const sameShape = oldIndex !== undefined && liveShapeOf(oldIndex) === indexShape(index);
+      if (oldIndex !== undefined && liveIndex === undefined && sameShape) {
+        claimedIndexes.add(nameKey(from));
+        drift.push({ kind: 'renamed_index', table, index: index.name, from: oldIndex.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared renamed from "${from}", which the database still has` });
+        continue;
+      }
+      if (oldIndex !== undefined || liveIndex === undefined) {
+        const why = oldIndex !== undefined && liveIndex !== undefined ? 'both-present' : oldIndex !== undefined ? 'index-differs' : 'neither-present';
+        if (why === 'index-differs') claimedIndexes.add(nameKey(from));
+        const says = { 'both-present': 'the database has both', 'neither-present': 'the database has neither', 'index-differs': `"${from}" has another definition (${indexShape(oldIndex!)})` }[why];
+        drift.push({ kind: 'rename_conflict', table, object: 'index', index: index.name, from, why, detail: `index "${index.name}" on "${table}" is declared renamed from "${from}", but ${says}` });
+        if (liveIndex === undefined) continue;
+      }
+    }
     if (!liveIndex) {
       drift.push({ kind: 'missing_index', table, index: index.name, declaredIndex: index, detail: `index "${index.name}" on "${table}" is declared but missing` });
       continue;
     }
     const declaredShape = indexShape(index);
-    const liveShape = indexShape(liveIndex);
+    const liveShape = liveShapeOf(liveIndex);
     if (declaredShape !== liveShape) {
       drift.push({
         kind: 'index_definition',
@@ -197,7 +344,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
     }
   }
   for (const liveIndex of liveNamed) {
-    if (declaredByName.has(nameKey(liveIndex.name)) || matchesAnyPattern(liveIndex.name, ignore)) continue;
+    if (declaredByName.has(nameKey(liveIndex.name)) || claimedIndexes.has(nameKey(liveIndex.name)) || matchesAnyPattern(liveIndex.name, ignore)) continue;
     extras.push({ kind: 'extra_index', table, index: liveIndex.name, detail: `index "${liveIndex.name}" on "${table}" is not declared (left alone)` });
   }
 
@@ -205,7 +352,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
   // order (sqlite_autoindex_T_N), so they are matched by what they constrain.
   const uniqueShapes = (t: Table): string[] => t.indexes.filter((index) => index.origin === 'u').map(indexShape).sort();
   const declaredUnique = uniqueShapes(declared);
-  const liveUnique = uniqueShapes(live);
+  const liveUnique = live.indexes.filter((index) => index.origin === 'u').map(liveShapeOf).sort();
   for (const shape of declaredUnique.filter((s) => !liveUnique.includes(s))) {
     drift.push({ kind: 'unique_constraint', table, declared: shape, actual: 'absent', detail: `table "${table}" lacks the declared constraint ${shape}` });
   }
@@ -214,10 +361,10 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
   }
 }
 
-function diffForeignKeys(declared: Table, live: Table, drift: Drift[]): void {
+function diffForeignKeys(declared: Table, live: Table, drift: Drift[], pending: PendingRenames): void {
   const table = declared.name;
   const declaredKeys = declared.foreignKeys.map(foreignKeyText);
-  const liveKeys = live.foreignKeys.map(foreignKeyText);
+  const liveKeys = live.foreignKeys.map((key) => foreignKeyText(pending.tables.size === 0 && pending.columns.size === 0 ? key : renamedForeignKey(key, declared.name, pending)));
   for (const key of declaredKeys.filter((k) => !liveKeys.includes(k))) {
     drift.push({ kind: 'foreign_key', table, declared: key, actual: 'absent', detail: `table "${table}" lacks the declared foreign key ${key}` });
   }
@@ -279,6 +426,19 @@ function indexShape(index: Index): string {
     return `${nameKey(name)}${collation}${term.desc ? ' DESC' : ''}`;
   });
   return `${index.unique ? 'UNIQUE ' : ''}(${terms.join(', ')})${index.where ? ` WHERE ${index.where}` : ''}`;
+}
+
+/** A live foreign key as SQLite leaves it after the pending renames (it rewrites both ends). */
+function renamedForeignKey(key: ForeignKey, ownTable: string, pending: PendingRenames): ForeignKey {
+  const parent = pending.tables.get(nameKey(key.referencedTable)) ?? key.referencedTable;
+  const own = pending.columns.get(nameKey(ownTable));
+  const parentColumns = pending.columns.get(nameKey(parent));
+  return {
+    ...key,
+    columns: key.columns.map((column) => own?.get(nameKey(column)) ?? column),
+    referencedTable: parent,
+    referencedColumns: key.referencedColumns.map((column) => parentColumns?.get(nameKey(column)) ?? column),
+  };
 }
 
 function foreignKeyText(key: ForeignKey): string {

@@ -1,4 +1,4 @@
-import type { Column, Index, Table, Trigger, View } from '../schema/schema-model.js';
+import type { CheckConstraint, Column, Index, Table, Trigger, View } from '../schema/schema-model.js';
 
 /**
  * One difference between the declared schema and the live database, as plain
@@ -22,7 +22,65 @@ export type Drift =
   | { readonly kind: 'missing_trigger'; readonly table: string; readonly trigger: string; readonly declaredTrigger: Trigger; readonly detail: string }
   | DefinitionMismatch
   | StaleFtsIndex
+  | Rename
+  | CheckDrift
   | VirtualTableMismatch;
+
+/**
+ * Renames. `renamed_table` / `renamed_column` / `renamed_index`: declared renamed from `from`, and
+ * the database still has the old name only (repaired by ALTER TABLE … RENAME; an index, which SQLite
+ * cannot rename, is created under its new name and the old one, of the same definition, dropped).
+ * `rename_conflict`: declared renamed, but both names are present, or neither is, or the old index
+ * differs — reported, never guessed. `possible_rename`: no intent declared, and the declared object
+ * is missing while an undeclared one that could be it is present (`candidates`): adding it would
+ * split the data between the two, so nothing is added until an annotation says which it is.
+ * `table` is the declared table (for a table, the declared name).
+ */
+export type Rename =
+  | { readonly kind: 'renamed_table'; readonly table: string; readonly from: string; readonly detail: string }
+  | { readonly kind: 'renamed_column'; readonly table: string; readonly column: string; readonly from: string; readonly detail: string }
+  | { readonly kind: 'renamed_index'; readonly table: string; readonly index: string; readonly from: string; readonly declaredIndex: Index; readonly detail: string }
+  | {
+      readonly kind: 'rename_conflict';
+      readonly table: string;
+      readonly object: 'table' | 'column' | 'index';
+      readonly column?: string;
+      readonly index?: string;
+      readonly from: string;
+      readonly why: 'both-present' | 'neither-present' | 'index-differs';
+      readonly detail: string;
+    }
+  | {
+      readonly kind: 'possible_rename';
+      readonly table: string;
+      readonly object: 'table' | 'column';
+      readonly column?: string;
+      readonly candidates: readonly string[];
+      /** The declared table or column it replaces as missing (kept so the annotation `@new` adds exactly it). */
+      readonly declaredTable: Table;
+      readonly declaredColumn?: Column;
+      readonly detail: string;
+    };
+
+/**
+ * CHECK constraints, compared by meaning wherever they are written. `missing_check`: declared, not
+ * in the database; `undeclared_check`: in the database, not declared (the database is stricter
+ * than the application); `check_definition`: a constraint of the same name (or the only one on the
+ * same column on both sides) with another expression.
+ */
+export type CheckDrift =
+  | { readonly kind: 'missing_check'; readonly table: string; readonly column?: string; readonly declaredCheck: CheckConstraint; readonly declared: string; readonly actual: string; readonly detail: string }
+  | { readonly kind: 'undeclared_check'; readonly table: string; readonly column?: string; readonly liveCheck: CheckConstraint; readonly declared: string; readonly actual: string; readonly detail: string }
+  | {
+      readonly kind: 'check_definition';
+      readonly table: string;
+      readonly column?: string;
+      readonly declaredCheck: CheckConstraint;
+      readonly liveCheck: CheckConstraint;
+      readonly declared: string;
+      readonly actual: string;
+      readonly detail: string;
+    };
 
 /**
  * A virtual table present on both sides whose module or module arguments differ by meaning
@@ -140,9 +198,10 @@ export const EXTRA_KINDS = Object.keys({
 
 /** A stable identity of a drift item, for matching before and after a repair. */
 export function driftKey(drift: Drift): string {
-  const column = 'column' in drift ? drift.column : '';
+  const column = 'column' in drift ? (drift.column ?? '') : '';
   const index = 'index' in drift ? (drift.index ?? '') : '';
   const object = 'view' in drift ? drift.view : 'trigger' in drift ? drift.trigger : '';
   const sides = 'declared' in drift ? `${drift.declared}|${drift.actual}` : '';
-  return [drift.kind, drift.table.toLowerCase(), column.toLowerCase(), index.toLowerCase(), object.toLowerCase(), sides].join('\u0000');
+  const from = 'from' in drift ? drift.from.toLowerCase() : '';
+  return [drift.kind, drift.table.toLowerCase(), column.toLowerCase(), index.toLowerCase(), object.toLowerCase(), sides, from].join('\u0000');
 }

@@ -35,8 +35,9 @@ export const ERROR_CODES = {
   SCHEMA_JSON_SYNTAX: 'the schema JSON does not parse',
   SCHEMA_JSON_INVALID: 'the schema JSON does not match the declaration format',
   SCHEMA_EMPTY: 'the schema declares no table',
+  SCHEMA_ANNOTATION_INVALID: 'a rename or new-object annotation in the schema is malformed, attaches to nothing, or contradicts another',
   // repair
-  REPAIR_STEP_FAILED: 'a repair step failed; the whole repair was rolled back',
+  REPAIR_STEP_FAILED: 'a repair step failed; the whole repair was rolled back (no longer raised: a step SQLite refuses is left out alone and reported)',
   REPAIR_VERIFY_FAILED: 'the database did not match the plan after repair; rolled back',
   BACKUP_FAILED: 'the backup before repair failed; nothing was changed',
   // config

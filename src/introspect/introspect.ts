@@ -115,6 +115,7 @@ export function introspect(db: SqlConnection): Schema {
       autoincrement: definitions.autoincrement,
       // An INTEGER PRIMARY KEY is a rowid alias unless it got an index of its own
       // (the `INTEGER PRIMARY KEY DESC` quirk, lang_createtable.html#rowid): ask SQLite, not the text.
+      checks: definitions.checks,
       rowidAlias:
         !withoutRowid &&
         pkColumns.length === 1 &&

@@ -9,6 +9,7 @@ import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
+import { countViolations } from './count-violations.js';
 import { planRepair, type RepairPlan, type RepairStep, type UnsafeDrift } from './plan-repair.js';
 
 export interface ApplyRepairOptions {
@@ -22,7 +23,7 @@ export interface RepairOutcome {
   /** The plan that ran: recomputed inside the transaction from the schema as it was then. */
   readonly plan: RepairPlan;
   readonly applied: readonly RepairStep[];
-  /** UNIQUE indexes SQLite refused because existing rows hold duplicates: left out, with the reason. */
+  /** Steps left out, with the reason: rows violate them (counted), or SQLite refused them (a UNIQUE index over duplicates, …). */
   readonly deferred: readonly UnsafeDrift[];
   /** The comparison after the repair, inside the same transaction. */
   readonly after: DiffResult;
@@ -33,13 +34,15 @@ export interface RepairOutcome {
  * (lang_transaction.html): the write lock is taken before anything is read,
  * the schema is re-introspected and the plan recomputed under that lock
  * (another process may have changed it since the check), every step runs, the
- * result is verified, and only then does it commit. Any failure rolls back
- * everything — with one exception decided inside the transaction: a UNIQUE
- * index that existing duplicate rows make impossible, and a view or trigger
- * SQLite refuses (a view is verified by preparing a SELECT from it), run under
- * a SAVEPOINT and are left out (reported as deferred) instead of blocking every
- * other step on every cycle; what commits is still all the other steps or none. Throws `DriftdError` (REPAIR_STEP_FAILED, REPAIR_VERIFY_FAILED)
- * or the SQLite error of BEGIN (busy) for the caller to map.
+ * result is verified, and only then does it commit. Each step runs under its
+ * own SAVEPOINT, after its rows are pre-tested (an in-place NOT NULL or CHECK,
+ * an added column's CHECK: the violating rows are counted first): a step that
+ * rows violate, or that SQLite refuses (a UNIQUE index over duplicates, a view
+ * that does not compile, …), is rolled back alone and reported as deferred,
+ * with why, while the others commit — one refused step does not hold every
+ * other safe step hostage on every cycle. A condition of the database itself
+ * (busy, read-only, full, I/O) or a failed verification rolls back everything.
+ * Throws `DriftdError` (REPAIR_VERIFY_FAILED) or the SQLite error for the caller to map.
  */
 export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyRepairOptions = {}): RepairOutcome {
   const safety = options.safety ?? DEFAULT_SAFETY_CONTEXT;
@@ -57,24 +60,8 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
     ticket = options.audit?.intend({ kind: 'repair', statements: plan.steps.map(auditStatement) }) ?? null;
     const deferred: UnsafeDrift[] = [];
     plan.steps.forEach((step, index) => {
-      try {
-        if (isDeferrable(step)) {
-          const refusal = tryDeferrable(db, step);
-          if (refusal !== null) deferred.push({ drift: step.drift, reason: refusal });
-          return;
-        }
-        db.exec(step.sql);
-      } catch (error) {
-        // A file that cannot be written (permissions, read-only directory for the journal) or a lock
-        // is a property of the database, not of this step: let the caller name the file and give the
-        // hint (sqliteError → DB_READONLY / DB_BUSY). The rollback below still runs.
-        if (isDatabaseCondition(resultCodeOf(error))) throw error;
-        throw new DriftdError(
-          'REPAIR_STEP_FAILED',
-          `step ${index + 1} of ${plan.steps.length} failed, nothing was applied: ${(error as Error).message} in: ${step.sql}`,
-          { cause: error, where: { table: step.drift.table, step: index + 1 } },
-        );
-      }
+      const refused = runStep(db, step, index, plan.steps.length);
+      if (refused !== null) deferred.push({ drift: step.drift, reason: refused });
     });
     const applied = plan.steps.filter((step) => !deferred.some((item) => item.drift === step.drift));
     const after = withStaleFtsIndexes(diff(declared, introspect(db), options.diff), before, applied);
@@ -100,43 +87,47 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
   }
 }
 
-/**
- * Steps that may be left out while the rest applies: a UNIQUE index that existing rows make
- * impossible, and views and triggers, which the declaration's own in-memory SQLite accepted but
- * which can still name something this database lacks (another step left out, an undeclared
- * object gone). Left in, one of them would roll back every other safe step on every cycle.
- */
-function isDeferrable(step: RepairStep): boolean {
-  const kind = step.drift.kind;
-  return (kind === 'missing_index' && step.drift.declaredIndex.unique) || kind === 'missing_view' || kind === 'missing_trigger';
-}
-
 function auditStatement(step: RepairStep): AuditStatement {
   const drift = step.drift;
-  // planRepair makes statements for the missing_* kinds only (DRIFT_KIND_RULES); the start-up probe knows how to find each.
-  if (drift.kind !== 'missing_table' && drift.kind !== 'missing_column' && drift.kind !== 'missing_index' && drift.kind !== 'missing_view' && drift.kind !== 'missing_trigger') {
-    throw new Error(`no audit probe for a ${drift.kind} step`);
+  const base = { sql: step.sql, table: drift.table, ...('column' in drift && drift.column !== undefined ? { column: drift.column } : {}) };
+  // planRepair makes statements for the kinds whose rule writes SQL (DRIFT_KIND_RULES); the start-up probe knows how to find each.
+  switch (drift.kind) {
+    case 'missing_table':
+    case 'missing_column':
+    case 'renamed_table':
+    case 'renamed_column':
+      return { ...base, drift: drift.kind };
+    case 'missing_index':
+    case 'renamed_index':
+      return { ...base, drift: drift.kind, index: drift.index };
+    case 'missing_view':
+      return { ...base, drift: drift.kind, view: drift.view };
+    case 'missing_trigger':
+      return { ...base, drift: drift.kind, trigger: drift.trigger };
+    case 'column_not_null':
+      return { ...base, drift: drift.kind, notNull: drift.declared === 'NOT NULL' };
+    case 'missing_check':
+    case 'check_definition':
+      return { ...base, drift: drift.kind, check: drift.declaredCheck.normalized };
+    case 'undeclared_check':
+      return { ...base, drift: drift.kind, check: drift.liveCheck.normalized };
+    default:
+      throw new Error(`no audit probe for a ${drift.kind} step`);
   }
-  return {
-    sql: step.sql,
-    drift: drift.kind,
-    table: drift.table,
-    ...('column' in drift ? { column: drift.column } : {}),
-    ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
-    ...('view' in drift ? { view: drift.view } : {}),
-    ...('trigger' in drift ? { trigger: drift.trigger } : {}),
-  };
 }
 
 /**
- * Runs a deferrable step under a savepoint (lang_savepoint.html). A created view
- * is verified there by preparing a SELECT from it: CREATE VIEW itself does not
- * resolve names, so a view over a missing table or column would only fail when
- * read. When SQLite refuses, only the savepoint is rolled back and the refusal
- * is returned; a condition of the database itself (busy, read-only, full)
- * propagates as usual.
+ * Runs one step under its own savepoint (lang_savepoint.html), so that one step SQLite refuses
+ * does not take the others down (issue 17): a step whose rows would violate it — an in-place
+ * NOT NULL or CHECK, an added column's CHECK — is counted first and not run when any row
+ * violates; otherwise it runs, and a created view is verified by preparing a SELECT from it
+ * (CREATE VIEW does not resolve names). When SQLite refuses, only the savepoint is rolled back
+ * and the refusal is returned, with why; a condition of the database itself (busy, read-only,
+ * full) propagates, and the caller rolls everything back.
  */
-function tryDeferrable(db: SqlConnection, step: RepairStep): string | null {
+function runStep(db: SqlConnection, step: RepairStep, index: number, total: number): string | null {
+  const violated = countViolations(db, step.drift);
+  if (violated !== null) return violated;
   db.exec('SAVEPOINT driftd_step');
   try {
     db.exec(step.sql);
@@ -148,24 +139,26 @@ function tryDeferrable(db: SqlConnection, step: RepairStep): string | null {
     if (!db.inTransaction || isDatabaseCondition(resultCodeOf(error))) throw error;
     db.exec('ROLLBACK TO driftd_step');
     db.exec('RELEASE driftd_step');
-    return refusal(step.drift, error as Error);
+    return refusal(step, error as Error, index, total);
   }
 }
 
-function refusal(drift: Drift, error: Error): string {
+function refusal(step: RepairStep, error: Error, index: number, total: number): string {
+  const drift = step.drift;
   switch (drift.kind) {
     case 'missing_index':
-      if (resultCodeOf(error).startsWith('SQLITE_CONSTRAINT')) {
+      if (drift.declaredIndex.unique && resultCodeOf(error).startsWith('SQLITE_CONSTRAINT')) {
         return `existing rows hold duplicates for UNIQUE index "${drift.index}" (${error.message}); it was left out and the rest applied — remove the duplicates and the next repair creates it`;
       }
-      throw error;
+      break;
     case 'missing_view':
       return `view "${drift.view}" does not compile against this database (${error.message}); it was left out and the rest applied — create what it reads and the next repair creates it`;
     case 'missing_trigger':
       return `SQLite refused trigger "${drift.trigger}" on "${drift.table}" (${error.message}); it was left out and the rest applied`;
     default:
-      throw error;
+      break;
   }
+  return `SQLite refused step ${index + 1} of ${total} (${error.message}) in: ${step.sql}; it was left out and the rest applied`;
 }
 
 /**

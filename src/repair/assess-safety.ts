@@ -15,6 +15,6 @@ export { DEFAULT_SAFETY_CONTEXT, type SafetyContext, type SafetyVerdict } from '
  */
 export function assessSafety(drift: Drift, context: SafetyContext = DEFAULT_SAFETY_CONTEXT): SafetyVerdict {
   const rule = ruleOf(drift);
-  if (rule.repair === 'additive') return rule.assess(drift, context);
+  if (rule.repair !== 'never') return rule.assess(drift, context);
   return { safe: false, reason: typeof rule.reason === 'string' ? rule.reason : rule.reason(drift) };
 }

@@ -2,20 +2,43 @@ import type { Drift, DriftKind } from '../diff/drift.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { assessAddColumn } from './assess-add-column.js';
 import type { SafetyContext, SafetyVerdict } from './safety-context.js';
+import type { CheckConstraint } from '../schema/schema-model.js';
+import { nameKey } from '../schema/schema-model.js';
 
 /** The drift item of one kind. */
 export type DriftOf<K extends DriftKind> = Drift & { readonly kind: K };
 
-/** A kind driftd repairs when its verdict says so: additive, by the declaration's own text. */
+/**
+ * Rows an existing row must not have for a step to apply: `where` selects the violating rows of
+ * `table` (an in-place NOT NULL or CHECK, or an added column's CHECK with `extraColumn` standing in
+ * for the column at its default). Counted inside the write transaction before the step runs.
+ */
+export interface ViolationProbe {
+  readonly table: string;
+  readonly where: string;
+  readonly extraColumn?: { readonly name: string; readonly value: string };
+  /** What is violated, for the reason: `NOT NULL on "t"."c"`, `CHECK (qty > 0)`. */
+  readonly what: string;
+  /** How SQLite judges it, when that surprises. */
+  readonly note?: string;
+}
+
+/**
+ * A kind driftd repairs when its verdict says so: `additive` creates what is missing from the
+ * declaration's own text; `in-place` changes an existing object with one ALTER TABLE that keeps
+ * every row (a rename, NOT NULL or a CHECK, SQLite ≥ 3.53).
+ */
 export interface AdditiveRule<D extends Drift> {
   /** Short human name of the kind, for docs and dashboards. */
   readonly label: string;
-  readonly repair: 'additive';
-  /** Position in a repair plan: lower runs first (a column before the index over it, a table before the view over it). */
+  readonly repair: 'additive' | 'in-place';
+  /** Position in a repair plan: lower runs first (a rename before what names the new name, a column before the index over it, a table before the view over it). */
   readonly order: number;
   assess(drift: D, context: SafetyContext): SafetyVerdict;
   /** The statement that repairs it, or null when the declaration lacks the text to write one. */
   sql(drift: D): string | null;
+  /** The rows that would make the step fail, counted before it runs; null when none can. */
+  violations?(drift: D): ViolationProbe | null;
 }
 
 /** A kind driftd only reports: changing it would mean a rebuild, a drop or rewriting data. */
@@ -28,7 +51,10 @@ export interface ReportOnlyRule<D extends Drift> {
 
 export type DriftKindRule<D extends Drift> = AdditiveRule<D> | ReportOnlyRule<D>;
 
-const REBUILD = 'SQLite ALTER TABLE cannot change an existing column, constraint or table option; it needs a table rebuild, which driftd never does automatically';
+/** The hint of every kind SQLite cannot change in place: a reviewed plan (`driftd plan`, `driftd apply`) rebuilds the table. */
+export const PLAN_HINT = 'needs a table rebuild: driftd plan';
+
+const REBUILD = `SQLite ALTER TABLE cannot change this in place; it ${PLAN_HINT} --db FILE --schema SCHEMA --out PLAN writes the rebuild for review, driftd apply PLAN runs it (never automatic)`;
 
 /**
  * Everything that depends on a drift kind, in one table the compiler keeps
@@ -36,26 +62,115 @@ const REBUILD = 'SQLite ALTER TABLE cannot change an existing column, constraint
  * The key order is the order reports and docs list the kinds in.
  */
 export const DRIFT_KIND_RULES = {
+  renamed_table: {
+    label: 'table renamed',
+    repair: 'in-place',
+    // First: every later step names the table by its declared (new) name.
+    order: 0,
+    assess: (drift) => ({
+      safe: true,
+      reason: `ALTER TABLE "${drift.from}" RENAME TO "${drift.table}" as declared; every row stays, and SQLite rewrites the indexes, triggers, views and foreign keys that name it`,
+    }),
+    sql: (drift) => `ALTER TABLE ${quoteIdentifier(drift.from)} RENAME TO ${quoteIdentifier(drift.table)};`,
+  },
+  renamed_column: {
+    label: 'column renamed',
+    repair: 'in-place',
+    order: 1,
+    assess: (drift) => ({
+      safe: true,
+      reason: `ALTER TABLE RENAME COLUMN "${drift.from}" TO "${drift.column}" as declared; every value stays, and SQLite rewrites the indexes, triggers, views and CHECKs that name it`,
+    }),
+    sql: (drift) => `ALTER TABLE ${quoteIdentifier(drift.table)} RENAME COLUMN ${quoteIdentifier(drift.from)} TO ${quoteIdentifier(drift.column)};`,
+  },
+  rename_conflict: {
+    label: 'declared rename blocked',
+    repair: 'never',
+    reason: (drift) =>
+      drift.why === 'both-present'
+        ? `both "${drift.from}" and its declared new name exist; driftd does not guess which holds the data: merge or drop one by hand, then remove the annotation`
+        : drift.why === 'neither-present'
+          ? `neither "${drift.from}" nor its declared new name exists; driftd does not guess: if it is new, remove the @renamed annotation (or write -- @new)`
+          : `"${drift.from}" has another definition than the declared index; driftd does not replace an index by a different one`,
+  },
+  possible_rename: {
+    label: 'possible rename',
+    repair: 'never',
+    reason: (drift) => {
+      const where = drift.object === 'table' ? 'on its CREATE TABLE line' : `on the line of column "${drift.column}"`;
+      const candidate = drift.candidates[0]!;
+      return `adding it beside ${drift.candidates.map((name) => `"${name}"`).join(', ')} would split the data between the two, so nothing is added: if it was renamed, write -- @renamed from=${candidate} ${where} (JSON: "renamedFrom": "${candidate}"); if it is new, write -- @new there (JSON: "new": true)`;
+    },
+  },
   missing_table: {
     label: 'missing table',
     repair: 'additive',
-    order: 0,
+    order: 2,
     assess: () => ({ safe: true, reason: 'CREATE TABLE as declared; no existing data is involved' }),
     sql: (drift) => `${drift.declaredTable.sql};`,
   },
   missing_column: {
     label: 'missing column',
     repair: 'additive',
-    order: 1,
+    order: 3,
     assess: (drift, context) => assessAddColumn(drift.declaredTable, drift.declaredColumn, context),
     sql: (drift) =>
       drift.declaredColumn.definition === null ? null : `ALTER TABLE ${quoteIdentifier(drift.table)} ADD COLUMN ${drift.declaredColumn.definition};`,
+    violations: addColumnViolations,
+  },
+  column_not_null: {
+    label: 'NOT NULL differs',
+    repair: 'in-place',
+    order: 4,
+    assess: (drift) =>
+      drift.declared === 'NOT NULL'
+        ? { safe: true, reason: 'ALTER TABLE ALTER COLUMN SET NOT NULL, in place; applied only when no existing row holds NULL there (counted inside the transaction), otherwise left out with the count' }
+        : { safe: true, reason: 'ALTER TABLE ALTER COLUMN DROP NOT NULL, in place: the declaration is looser than the table; no row changes' },
+    sql: (drift) =>
+      `ALTER TABLE ${quoteIdentifier(drift.table)} ALTER COLUMN ${quoteIdentifier(drift.column)} ${drift.declared === 'NOT NULL' ? 'SET' : 'DROP'} NOT NULL;`,
+    violations: (drift) =>
+      drift.declared === 'NOT NULL' ? { table: drift.table, where: `${quoteIdentifier(drift.column)} IS NULL`, what: `NOT NULL on "${drift.table}"."${drift.column}"` } : null,
+  },
+  missing_check: {
+    label: 'CHECK missing',
+    repair: 'in-place',
+    order: 5,
+    assess: () => ({
+      safe: true,
+      reason: 'ALTER TABLE ADD CHECK, in place (a table constraint; CHECKs compare by meaning wherever written); applied only when no existing row violates it (counted inside the transaction), otherwise left out with the count',
+    }),
+    sql: (drift) => `ALTER TABLE ${quoteIdentifier(drift.table)} ADD ${checkClause(drift.declaredCheck)};`,
+    violations: (drift) => checkViolations(drift.table, drift.declaredCheck),
+  },
+  undeclared_check: {
+    label: 'undeclared CHECK',
+    repair: 'in-place',
+    order: 5,
+    assess: (drift) =>
+      droppable(drift.liveCheck)
+        ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT ${drift.liveCheck.name}, in place: the declaration is looser than the table; no row changes` }
+        : { safe: false, reason: `${undroppable(drift.liveCheck)}; it ${PLAN_HINT}` },
+    sql: (drift) => (droppable(drift.liveCheck) ? `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${drift.liveCheck.name};` : null),
+  },
+  check_definition: {
+    label: 'CHECK differs',
+    repair: 'in-place',
+    order: 5,
+    assess: (drift) =>
+      droppable(drift.liveCheck)
+        ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT ${drift.liveCheck.name} and ADD CHECK as declared, in place; applied only when no existing row violates the declared CHECK (counted inside the transaction)` }
+        : { safe: false, reason: `${undroppable(drift.liveCheck)}; it ${PLAN_HINT}` },
+    sql: (drift) =>
+      droppable(drift.liveCheck)
+        ? `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${drift.liveCheck.name}; ALTER TABLE ${quoteIdentifier(drift.table)} ADD ${checkClause(drift.declaredCheck)};`
+        : null,
+    violations: (drift) => checkViolations(drift.table, drift.declaredCheck),
   },
   missing_index: {
     label: 'missing index',
     repair: 'additive',
     // After the columns: an index may cover a column the plan adds.
-    order: 2,
+    order: 6,
     assess: (drift) =>
       drift.declaredIndex.unique
         ? { safe: true, reason: 'CREATE UNIQUE INDEX as declared; if existing rows hold duplicates SQLite refuses it, and it is left out and reported while the rest of the repair applies' }
@@ -66,7 +181,7 @@ export const DRIFT_KIND_RULES = {
     label: 'missing view',
     repair: 'additive',
     // After every table, column and index it may read; views in declared order, so a view follows the views it reads.
-    order: 3,
+    order: 7,
     assess: () => ({
       safe: true,
       reason: 'CREATE VIEW as declared; a view holds no data; verified inside the transaction by preparing a SELECT from it (left out and reported if it does not compile)',
@@ -77,12 +192,21 @@ export const DRIFT_KIND_RULES = {
     label: 'missing trigger',
     repair: 'additive',
     // Last: a trigger may fire on a view (INSTEAD OF) and name any table or column in its body.
-    order: 4,
+    order: 8,
     assess: () => ({ safe: true, reason: 'CREATE TRIGGER as declared; it changes no existing row, it acts only on later writes' }),
     sql: (drift) => `${drift.declaredTrigger.sql};`,
   },
+  renamed_index: {
+    label: 'index renamed',
+    repair: 'in-place',
+    order: 6,
+    assess: (drift) => ({
+      safe: true,
+      reason: `SQLite cannot rename an index: CREATE INDEX under the declared name, then DROP INDEX "${drift.from}", which has the same definition (an index holds no data of its own)`,
+    }),
+    sql: (drift) => (drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql}; DROP INDEX ${quoteIdentifier(drift.from)};`),
+  },
   column_type: { label: 'column type differs', repair: 'never', reason: `changing the type of a column: ${REBUILD}; existing values might not convert` },
-  column_not_null: { label: 'NOT NULL differs', repair: 'never', reason: `changing NOT NULL: ${REBUILD}; existing NULLs would violate a new NOT NULL` },
   column_default: { label: 'column default differs', repair: 'never', reason: `changing a column default: ${REBUILD}` },
   column_primary_key: { label: 'primary key differs', repair: 'never', reason: `changing a primary key: ${REBUILD}; row identities would change` },
   column_collation: { label: 'collation differs', repair: 'never', reason: `changing a collation: ${REBUILD}; ordering and uniqueness could change` },
@@ -127,4 +251,58 @@ export function ruleOf(drift: Drift): DriftKindRule<Drift> {
   // TypeScript cannot correlate `drift.kind` with the row it selects; the table's type above
   // guarantees that the row for a kind takes exactly that kind's items.
   return DRIFT_KIND_RULES[drift.kind] as DriftKindRule<Drift>;
+}
+
+/**
+ * SQLite 3.53's DROP CONSTRAINT compares the name token as written, without removing its quotes
+ * (`DROP CONSTRAINT "ck"` finds no constraint `ck`, nor `"ck"`): only a constraint whose name is a
+ * plain identifier can be dropped in place, and it is then written unquoted.
+ */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function droppable(check: CheckConstraint): check is CheckConstraint & { readonly name: string } {
+  return check.name !== null && PLAIN_NAME.test(check.name);
+}
+
+function undroppable(check: CheckConstraint): string {
+  return check.name === null
+    ? 'the CHECK has no name, and ALTER TABLE DROP CONSTRAINT needs one'
+    : `SQLite's DROP CONSTRAINT cannot name "${check.name}" (it matches names as written, unquoted)`;
+}
+
+/**
+ * `[CONSTRAINT name] CHECK (expr)` as declared: ADD CHECK writes a table constraint, which compares
+ * equal to a column one. A plain name is written unquoted, so that a later DROP CONSTRAINT finds it.
+ */
+function checkClause(check: CheckConstraint): string {
+  const name = check.name === null ? '' : `CONSTRAINT ${PLAIN_NAME.test(check.name) ? check.name : quoteIdentifier(check.name)} `;
+  return `${name}CHECK (${check.expression})`;
+}
+
+/**
+ * The rows ALTER TABLE ADD CHECK refuses. A CHECK lets a row through when its expression is NULL
+ * (lang_createtable.html#ckconst), but SQLite 3.53's ADD CHECK refuses every row where the
+ * expression is not true, NULL included (tested: test/repair/in-place-constraints.test.ts), so the
+ * probe counts `(expr) IS NOT TRUE`.
+ */
+function checkViolations(table: string, check: CheckConstraint): ViolationProbe {
+  return { table, where: `(${check.expression}) IS NOT TRUE`, what: `CHECK (${check.expression})`, note: 'ADD CHECK refuses a row where the expression is NULL too' };
+}
+
+/**
+ * ADD COLUMN of a column with a CHECK: SQLite tests the CHECK against every existing row with the
+ * column at its default, and a violation would fail the step (issue 17): counted first, with the
+ * column stood in by its default value.
+ */
+function addColumnViolations(drift: DriftOf<'missing_column'>): ViolationProbe | null {
+  const column = drift.declaredColumn;
+  const checks = drift.declaredTable.checks.filter((check) => check.column !== null && nameKey(check.column) === nameKey(column.name));
+  if (checks.length === 0) return null;
+  const value = column.default === null ? 'NULL' : column.default.text;
+  return {
+    table: drift.table,
+    where: checks.map((check) => `NOT (${check.expression})`).join(' OR '),
+    extraColumn: { name: column.name, value },
+    what: checks.map((check) => `CHECK (${check.expression})`).join(' and '),
+  };
 }

@@ -27,8 +27,33 @@ export function manualFix(drift: Drift): ManualFix | null {
     case 'missing_column':
       // Unsafe only when ADD COLUMN cannot add it as declared (NOT NULL without a default, PRIMARY KEY, UNIQUE, …).
       return { statements: [], note: PLAN };
-    case 'column_type':
+    case 'renamed_table':
+    case 'renamed_column':
+    case 'renamed_index':
+      return null;
+    case 'possible_rename':
+      return {
+        statements: [],
+        note: `annotate the declaration, not the database: -- @renamed from=${drift.candidates[0] ?? 'OLD'} if it was renamed (driftd then renames it in place, every value kept), or -- @new if it is new`,
+      };
+    case 'rename_conflict':
+      return {
+        statements: [],
+        note: drift.why === 'both-present' ? `both names hold columns or tables: merge what "${drift.from}" holds into the new one by hand (UPDATE … SET new = old), then remove the annotation` : 'remove the annotation if it is new (or write -- @new)',
+      };
     case 'column_not_null':
+      return drift.declared === 'NOT NULL'
+        ? { statements: [], note: `give the rows where "${drift.column}" is NULL a value (UPDATE ${quoteIdentifier(drift.table)} SET ${quoteIdentifier(drift.column)} = … WHERE ${quoteIdentifier(drift.column)} IS NULL); the next repair then sets NOT NULL in place` }
+        : { statements: [], note: PLAN };
+    case 'missing_check':
+      return { statements: [], note: 'correct the rows the reason names (where the CHECK is false or NULL); the next repair then adds it in place' };
+    case 'undeclared_check':
+      return { statements: [], note: PLAN };
+    case 'check_definition':
+      return drift.liveCheck.name !== null && /^[A-Za-z_][A-Za-z0-9_]*$/.test(drift.liveCheck.name)
+        ? { statements: [], note: 'correct the rows the reason names (where the declared CHECK is false or NULL); the next repair then replaces it in place' }
+        : { statements: [], note: PLAN };
+    case 'column_type':
     case 'column_default':
     case 'column_primary_key':
     case 'column_collation':

@@ -43,7 +43,8 @@ export function planRepair(drift: readonly Drift[], context: SafetyContext = DEF
   // every other (safe) step down with it, on every cycle: it waits with its column.
   const unaddable = new Map<string, string>();
   for (const { drift: item } of unsafe) {
-    if (item.kind === 'missing_column') unaddable.set(`${nameKey(item.table)}\u0000${nameKey(item.column)}`, item.column);
+    const column = unaddableColumn(item);
+    if (column !== null) unaddable.set(`${nameKey(item.table)}\u0000${nameKey(column)}`, column);
   }
   const runnable = steps.filter((step) => {
     if (step.drift.kind !== 'missing_index') return true;
@@ -73,8 +74,10 @@ function waitForDependencies(steps: readonly RepairStep[], unsafe: UnsafeDrift[]
   const columns: Array<{ table: string; column: string }> = [];
   for (const { drift: item } of unsafe) {
     if (item.kind === 'missing_table') waiting.set(nameKey(item.table), `table "${item.table}"`);
+    if ((item.kind === 'possible_rename' || (item.kind === 'rename_conflict' && item.why === 'neither-present')) && item.object === 'table') waiting.set(nameKey(item.table), `table "${item.table}"`);
     if (item.kind === 'missing_view') waiting.set(nameKey(item.view), `view "${item.view}"`);
-    if (item.kind === 'missing_column') columns.push({ table: item.table, column: item.column });
+    const column = unaddableColumn(item);
+    if (column !== null) columns.push({ table: item.table, column });
   }
   const judged = [...steps].sort((a, b) => order(a.drift) - order(b.drift));
   const blocked = new Set<RepairStep>();
@@ -103,6 +106,14 @@ function waitForDependencies(steps: readonly RepairStep[], unsafe: UnsafeDrift[]
   return steps.filter((step) => !blocked.has(step));
 }
 
+/** The declared column an unsafe item leaves missing: what depends on it waits. */
+function unaddableColumn(item: Drift): string | null {
+  if (item.kind === 'missing_column') return item.column;
+  if (item.kind === 'possible_rename' && item.object === 'column') return item.column ?? null;
+  if (item.kind === 'rename_conflict' && item.object === 'column' && item.why === 'neither-present') return item.column ?? null;
+  return null;
+}
+
 /** Every name an index mentions, folded: its columns, and the words of its expressions and WHERE clause. */
 function indexedNames(index: Extract<Drift, { kind: 'missing_index' }>['declaredIndex']): string[] {
   const names = index.columns.flatMap((term) => (term.name !== null ? [nameKey(term.name)] : []));
@@ -115,10 +126,10 @@ function indexedNames(index: Extract<Drift, { kind: 'missing_index' }>['declared
 function order(drift: Drift): number {
   const rule = ruleOf(drift);
   // Only additive kinds become steps; a report-only kind never reaches the sort.
-  return rule.repair === 'additive' ? rule.order : Number.POSITIVE_INFINITY;
+  return rule.repair !== 'never' ? rule.order : Number.POSITIVE_INFINITY;
 }
 
 function stepSql(drift: Drift): string | null {
   const rule = ruleOf(drift);
-  return rule.repair === 'additive' ? rule.sql(drift) : null;
+  return rule.repair !== 'never' ? rule.sql(drift) : null;
 }

@@ -11,6 +11,11 @@ import { quoteIdentifier } from '../sql/quote.js';
 // A declared type is what SQLite accepts as a type name: words, optionally with (n) or (n, m).
 const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*(\s*\(\s*[+-]?\d+\s*(,\s*[+-]?\d+\s*)?\))?$/;
 const IDENTIFIER = z.string().min(1).max(128).refine((name) => !name.includes('\u0000'), 'identifiers cannot contain NUL');
+// A former name travels to the loader as a `-- @renamed from="…"` comment: one line.
+const FORMER_NAME = IDENTIFIER.refine((name) => !/[\r\n]/.test(name), 'a former name cannot contain a line break').describe(
+  'the name it had before: driftd renames it in place (ALTER TABLE … RENAME) instead of adding a new, empty one',
+);
+const NEW = z.boolean().optional().describe('declared new: an undeclared object beside it is not a rename of it, so driftd adds it');
 const ACTION = z.enum(['NO ACTION', 'RESTRICT', 'SET NULL', 'SET DEFAULT', 'CASCADE']);
 
 const defaultValue = z.union([
@@ -34,12 +39,15 @@ const column = z.strictObject({
     .strictObject({ table: IDENTIFIER, column: IDENTIFIER.optional(), onDelete: ACTION.optional(), onUpdate: ACTION.optional() })
     .optional(),
   generated: z.strictObject({ expression: z.string().min(1), stored: z.boolean().optional() }).optional(),
+  renamedFrom: FORMER_NAME.optional(),
+  new: NEW,
 });
 
 const index = z.strictObject({
   columns: z.array(IDENTIFIER).min(1),
   unique: z.boolean().optional(),
   where: z.string().min(1).optional().describe('WHERE clause of a partial index, without the WHERE keyword'),
+  renamedFrom: FORMER_NAME.optional(),
 });
 
 const table = z.strictObject({
@@ -49,6 +57,8 @@ const table = z.strictObject({
   indexes: z.record(IDENTIFIER, index).optional(),
   strict: z.boolean().optional(),
   withoutRowid: z.boolean().optional(),
+  renamedFrom: FORMER_NAME.optional(),
+  new: NEW,
 });
 
 const view = z.strictObject({
@@ -87,14 +97,16 @@ type DeclaredColumnJson = z.infer<typeof column>;
 export function declaredJsonToSql(doc: DeclaredJson): string {
   const statements: string[] = [];
   for (const [tableName, tableDoc] of Object.entries(doc.tables)) {
-    const parts = Object.entries(tableDoc.columns).map(([name, columnDoc]) => columnSql(name, columnDoc));
-    if (tableDoc.primaryKey) parts.push(`PRIMARY KEY (${tableDoc.primaryKey.map(quoteIdentifier).join(', ')})`);
-    for (const unique of tableDoc.unique ?? []) parts.push(`UNIQUE (${unique.map(quoteIdentifier).join(', ')})`);
+    const parts: Array<{ sql: string; comment: string }> = Object.entries(tableDoc.columns).map(([name, columnDoc]) => ({ sql: columnSql(name, columnDoc), comment: annotation(columnDoc) }));
+    if (tableDoc.primaryKey) parts.push({ sql: `PRIMARY KEY (${tableDoc.primaryKey.map(quoteIdentifier).join(', ')})`, comment: '' });
+    for (const unique of tableDoc.unique ?? []) parts.push({ sql: `UNIQUE (${unique.map(quoteIdentifier).join(', ')})`, comment: '' });
     const options = [tableDoc.withoutRowid ? 'WITHOUT ROWID' : '', tableDoc.strict ? 'STRICT' : ''].filter(Boolean).join(', ');
-    statements.push(`CREATE TABLE ${quoteIdentifier(tableName)} (\n  ${parts.join(',\n  ')}\n)${options ? ` ${options}` : ''};`);
+    // Annotations are comments on the object's own line, as in a `.sql` declaration (after the comma, which ends the definition).
+    const body = parts.map((part, i) => `${part.sql}${i < parts.length - 1 ? ',' : ''}${part.comment}`).join('\n  ');
+    statements.push(`CREATE TABLE ${quoteIdentifier(tableName)} (${annotation(tableDoc)}\n  ${body}\n)${options ? ` ${options}` : ''};`);
     for (const [indexName, indexDoc] of Object.entries(tableDoc.indexes ?? {})) {
       statements.push(
-        `CREATE ${indexDoc.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdentifier(indexName)} ON ${quoteIdentifier(tableName)} (${indexDoc.columns.map(quoteIdentifier).join(', ')})${indexDoc.where ? ` WHERE ${indexDoc.where}` : ''};`,
+        `CREATE ${indexDoc.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdentifier(indexName)} ON ${quoteIdentifier(tableName)} (${indexDoc.columns.map(quoteIdentifier).join(', ')})${indexDoc.where ? ` WHERE ${indexDoc.where}` : ''};${annotation(indexDoc)}`,
       );
     }
   }
@@ -109,6 +121,12 @@ export function declaredJsonToSql(doc: DeclaredJson): string {
     statements.push(`CREATE TRIGGER ${quoteIdentifier(triggerName)} ${triggerDoc.timing ?? 'BEFORE'} ${event} ON ${quoteIdentifier(triggerDoc.on)}${when}\nBEGIN\n${body}\nEND;`);
   }
   return statements.join('\n');
+}
+
+/** ` -- @renamed from="old"` or ` -- @new` for an object that declares one, else nothing. */
+function annotation(doc: { readonly renamedFrom?: string | undefined; readonly new?: boolean | undefined }): string {
+  if (doc.renamedFrom !== undefined) return ` -- @renamed from=${quoteIdentifier(doc.renamedFrom)}`;
+  return doc.new === true ? ' -- @new' : '';
 }
 
 function withoutSemicolon(sql: string): string {

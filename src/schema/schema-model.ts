@@ -48,6 +48,26 @@ export interface Column {
   readonly generatedExpression: string | null;
   /** The column definition as written in CREATE TABLE (used verbatim for ADD COLUMN); null when unknown. */
   readonly definition: string | null;
+  /** Declarations only: the name this column had before (`-- @renamed from=OLD`, `"renamedFrom"`). */
+  readonly renamedFrom?: string;
+  /** Declarations only: declared new (`-- @new`, `"new": true`), so an undeclared column beside it is no rename of it. */
+  readonly declaredNew?: boolean;
+}
+
+/**
+ * A CHECK constraint (lang_createtable.html#ckconst), read from the CREATE TABLE text. Compared by
+ * `normalized`: where it is written (on a column or the table), its name, spacing, case, quoting and
+ * literal spelling do not count.
+ */
+export interface CheckConstraint {
+  /** `CONSTRAINT name` before it, or null. */
+  readonly name: string | null;
+  /** The expression between the parentheses, as written. */
+  readonly expression: string;
+  /** {@link normalizeSqlText} of the expression, with the table's columns as the names it knows. */
+  readonly normalized: string;
+  /** The column whose definition carries it, or null for a table constraint. */
+  readonly column: string | null;
 }
 
 export interface IndexColumn {
@@ -72,6 +92,8 @@ export interface Index {
   readonly where: string | null;
   /** CREATE INDEX statement as written (null for automatic indexes). */
   readonly sql: string | null;
+  /** Declarations only: the name this index had before (`-- @renamed from=OLD`, `"renamedFrom"`). */
+  readonly renamedFrom?: string;
 }
 
 export interface ForeignKey {
@@ -95,8 +117,14 @@ export interface Table {
   readonly autoincrement: boolean;
   /** True when the primary key is an alias for the rowid (lang_createtable.html#rowid). */
   readonly rowidAlias: boolean;
+  /** CHECK constraints of the table and its columns, in the order written. */
+  readonly checks: readonly CheckConstraint[];
   /** CREATE TABLE statement as written. */
   readonly sql: string;
+  /** Declarations only: the name this table had before (`-- @renamed from=OLD`, `"renamedFrom"`). */
+  readonly renamedFrom?: string;
+  /** Declarations only: declared new (`-- @new`), so an undeclared table of the same shape is no rename of it. */
+  readonly declaredNew?: boolean;
 }
 
 /** A view (lang_createview.html). Its definition is compared by meaning: see the diff. */
@@ -122,6 +150,11 @@ export interface Schema {
   readonly views: readonly View[];
   /** Triggers in creation order. */
   readonly triggers: readonly Trigger[];
+  /**
+   * Declarations only: some object carries a rename or `@new` annotation. The diff looks for
+   * `renamedFrom` / `declaredNew` only then (it runs per column of every table on every check).
+   */
+  readonly annotated?: boolean;
 }
 
 /** The comparison key of an SQLite identifier: SQLite folds ASCII case only. */

@@ -28,6 +28,16 @@ export interface TableDefinition {
   readonly byName: ReadonlyMap<string, ColumnClauses>;
   /** Whether the table's INTEGER PRIMARY KEY is declared AUTOINCREMENT (the keyword appears nowhere else). */
   readonly autoincrement: boolean;
+  /** Every CHECK constraint, column and table ones, in the order written. */
+  readonly checks: readonly CheckClause[];
+}
+
+/** A CHECK constraint found in the text (see `CheckConstraint` in the schema model). */
+export interface CheckClause {
+  readonly name: string | null;
+  readonly expression: string;
+  readonly normalized: string;
+  readonly column: string | null;
 }
 
 /**
@@ -42,13 +52,19 @@ function readColumnDefinitions(createTableSql: string): TableDefinition {
   // AUTOINCREMENT may follow a column's PRIMARY KEY or sit in a table-level PRIMARY KEY (…): look everywhere.
   const autoincrement = tokens.some((token) => token.kind === 'word' && token.text.length === 13 && token.text.toUpperCase() === 'AUTOINCREMENT');
   const open = tokens.findIndex((token) => token.kind === 'punct' && token.text === '(');
-  if (open === -1 || tokens.some((token, i) => i < open && isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], byName: new Map(), autoincrement };
+  if (open === -1 || tokens.some((token, i) => i < open && isWord(token, 'VIRTUAL', 'AS'))) return { columns: [], byName: new Map(), autoincrement, checks: [] };
   const close = matchingParen(tokens, open);
-  if (close === -1) return { columns: [], byName: new Map(), autoincrement };
+  if (close === -1) return { columns: [], byName: new Map(), autoincrement, checks: [] };
   const parsed: Array<ColumnClauses & { readonly generatedText: string | null }> = [];
+  const foundChecks: Array<{ name: string | null; expression: string; column: string | null }> = [];
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
     const first = tokens[from];
-    if (first === undefined || isWord(first, ...TABLE_CONSTRAINT_START)) continue;
+    if (first === undefined) continue;
+    if (isWord(first, ...TABLE_CONSTRAINT_START)) {
+      foundChecks.push(...checksIn(tokens, from, to, createTableSql, null));
+      continue;
+    }
+    foundChecks.push(...checksIn(tokens, from + 1, to, createTableSql, identifierText(first)));
     parsed.push({
       name: identifierText(first),
       definition: createTableSql.slice(first.start, tokens[to - 1]!.end),
@@ -61,7 +77,33 @@ function readColumnDefinitions(createTableSql: string): TableDefinition {
     ...column,
     generatedExpression: generatedText === null ? null : normalizeSqlText(generatedText, isColumn),
   }));
-  return { columns: result, byName: new Map(result.map((column) => [asciiLower(column.name), column])), autoincrement };
+  const knowsColumn = foundChecks.length > 0 ? namesIn(parsed.map((column) => column.name)) : () => true;
+  const checks = foundChecks.map((check) => ({ ...check, normalized: normalizeSqlText(check.expression, knowsColumn) }));
+  return { columns: result, byName: new Map(result.map((column) => [asciiLower(column.name), column])), autoincrement, checks };
+}
+
+/**
+ * The `[CONSTRAINT name] CHECK (expr)` clauses at the top level of `tokens[from..to)`: one column
+ * definition after its name (`column` names it), or one table constraint (`column` null).
+ */
+function checksIn(tokens: readonly Token[], from: number, to: number, sql: string, column: string | null): Array<{ name: string | null; expression: string; column: string | null }> {
+  const found: Array<{ name: string | null; expression: string; column: string | null }> = [];
+  let depth = 0;
+  for (let i = from; i < to; i++) {
+    const token = tokens[i]!;
+    if (token.kind === 'punct') {
+      if (token.text === '(') depth++;
+      else if (token.text === ')') depth--;
+      continue;
+    }
+    if (depth !== 0 || !isWord(token, 'CHECK') || !(tokens[i + 1]?.kind === 'punct' && tokens[i + 1]!.text === '(')) continue;
+    const closeAt = matchingParen(tokens, i + 1);
+    if (closeAt === -1 || closeAt > to || closeAt === i + 2) continue;
+    const named = i - 2 >= from && isWord(tokens[i - 2], 'CONSTRAINT') ? identifierText(tokens[i - 1]!) : null;
+    found.push({ name: named, expression: sql.slice(tokens[i + 2]!.start, tokens[closeAt - 1]!.end), column });
+    i = closeAt;
+  }
+  return found;
 }
 
 /** The clauses of the column definition `tokens[from..to)`, whose first token is the name. */

@@ -27,6 +27,8 @@ const NAME_AFTER = new Set(['ON', 'INTO', 'FROM', 'JOIN', 'UPDATE', 'TABLE', 'VI
  * rewritten as the string `'x'`, so `CHECK (s IN ("open"))` and
  * `CHECK (s IN ('open'))` agree. Backquoted and bracketed tokens are always
  * names. String literals themselves are kept exactly (case matters in them).
+ * Numeric literals are spelled as the value SQLite reads (`0x10` = `16`, `1.0` = `1e0` = `1.`,
+ * `1_000` = `1000`), and `==`/`<>` as `=`/`!=` (lang_expr.html: the same operators).
  */
 export function normalizeSqlText(sql: string, isIdentifier: IsIdentifier): string {
   const tokens = tokenize(sql);
@@ -52,9 +54,13 @@ export function normalizeSqlText(sql: string, isIdentifier: IsIdentifier): strin
       case 'blob':
         parts.push(asciiLower(token.text));
         break;
-      case 'string':
       case 'number':
+        parts.push(numberSpelling(token.text));
+        break;
       case 'punct':
+        parts.push(token.text === '==' ? '=' : token.text === '<>' ? '!=' : token.text);
+        break;
+      case 'string':
       case 'variable':
         parts.push(token.text);
         break;
@@ -114,4 +120,21 @@ function stringLiteral(value: string): string {
 /** SQLite folds identifier case for ASCII letters only (sqlite3StrICmp). */
 function asciiLower(text: string): string {
   return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/**
+ * A numeric literal as the value SQLite reads (lang_expr.html#literal_values): hexadecimal and
+ * decimal integers as decimal integers, anything with a point or an exponent as a real (`1.0`).
+ * An integer literal too large for 64 bits is a real in SQLite; it is kept as written.
+ */
+function numberSpelling(text: string): string {
+  const plain = text.replace(/_/g, '');
+  if (/^0x[0-9a-f]+$/i.test(plain)) return BigInt.asIntN(64, BigInt(plain)).toString();
+  if (/^[0-9]+$/.test(plain)) {
+    const value = BigInt(plain);
+    return value <= 9223372036854775807n ? value.toString() : text;
+  }
+  const value = Number(plain);
+  if (!Number.isFinite(value)) return text;
+  return Number.isInteger(value) && Math.abs(value) < 1e21 ? `${value}.0` : String(value);
 }

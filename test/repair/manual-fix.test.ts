@@ -14,7 +14,7 @@ import { createDatabaseWithShell, runShell, tempDir } from '../support/temp-db.j
  */
 const dir = tempDir('driftd-manual-fix-');
 
-interface JsonDrift { kind: string; safe: boolean; manual?: { statements: string[]; note: string }; definitionDiff?: string[] }
+interface JsonDrift { kind: string; safe: boolean; reason?: string; manual?: { statements: string[]; note: string }; definitionDiff?: string[] }
 
 async function check(db: string, declaredSql: string): Promise<{ code: number; drift: JsonDrift[]; text: string }> {
   const schema = join(dir, `declared-${Math.random().toString(36).slice(2)}.sql`);
@@ -88,10 +88,21 @@ describe('the statements an unsafe item gives an operator', () => {
 
   it('a table rebuild points at `driftd plan` instead of writing statements', async () => {
     const db = createDatabaseWithShell(dir, `${NOTES} ${ROWS}`);
-    const { drift, text } = await check(db, 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT, tags TEXT);');
-    expect(drift[0]).toMatchObject({ kind: 'column_not_null', manual: { statements: [] } });
+    // (A NOT NULL is changed in place since issue 15; a column type still needs a rebuild.)
+    const { drift, text } = await check(db, 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title INTEGER, body TEXT, tags TEXT);');
+    expect(drift[0]).toMatchObject({ kind: 'column_type', manual: { statements: [] } });
     expect(drift[0]!.manual!.note).toContain('driftd plan');
     expect(text).toContain('to fix: a table rebuild');
+  });
+});
+
+describe('in-place kinds the rows block say what to fix first', () => {
+  it('a NOT NULL over NULL rows: the count and rowids, and the UPDATE to run before the next repair', async () => {
+    const db = createDatabaseWithShell(dir, `${NOTES} INSERT INTO notes (title) VALUES (NULL);`);
+    const { drift } = await check(db, 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT, tags TEXT);');
+    expect(drift[0]).toMatchObject({ kind: 'column_not_null', safe: false, manual: { statements: [] } });
+    expect(drift[0]!.reason).toMatch(/existing rows? of "notes" violates? NOT NULL on "notes"."title"/);
+    expect(drift[0]!.manual!.note).toContain('UPDATE "notes" SET "title" = … WHERE "title" IS NULL');
   });
 });
 
