@@ -100,13 +100,19 @@ function locate(path: string, options: OpenOptions): Location {
 }
 
 /**
- * Looks at the file through a descriptor walked beneath the root: a regular file (a FIFO would
+ * Looks at the file's entry in the directory walked beneath the root: a regular file (a FIFO would
  * block SQLite's open), one hard link unless allowed, writable for a repair. SQLite's own open
  * (through the extension) enforces the same again on the descriptor it uses; this is for the error.
+ *
+ * The file itself is never opened here: closing any descriptor of a file drops every POSIX lock this
+ * process holds on it (fcntl(2)), so an open and close beside a connection that holds a write lock —
+ * a second connection to the same file while a repair or an apply is in its transaction, or the
+ * application's own connection in the library — would let another process write inside that
+ * transaction. SQLite's unix VFS shares its descriptors across connections for this reason; Node's
+ * are outside it. lstat(2) and access(2) of the entry open nothing.
  */
 function inspect(path: string, location: Location, readonly: boolean): void {
   let parent: BeneathParent;
-  let fd: number;
   try {
     // One walk to the file's directory serves the file and the journals beside it.
     parent = location.root.openParent(location.relative);
@@ -114,27 +120,25 @@ function inspect(path: string, location: Location, readonly: boolean): void {
     throw beneathOpenError(error, path, location.root.directory);
   }
   try {
+    const entry = parent.at(parent.leaf);
+    let stats;
     try {
-      fd = openSync(parent.at(parent.leaf), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      stats = lstatSync(entry);
     } catch (error) {
       throw beneathOpenError(error, path, location.root.directory);
     }
-    try {
-      const stats = fstatSync(fd);
-      if (stats.isDirectory()) {
-        throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
-      }
-      if (!stats.isFile()) {
-        throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
-      }
-      if (stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(path, stats.nlink);
-      assertSoundCompanions(path, parent, location.root.allowHardLinks);
-      // SQLite silently opens a write-protected file read-only and only fails at the
-      // first write: say so up front, before a repair starts.
-      if (!readonly) assertWritable(path, fd);
-    } finally {
-      closeSync(fd);
+    if (stats.isSymbolicLink()) throw beneathOpenError(Object.assign(new Error(`ELOOP: "${path}" is a symbolic link`), { code: 'ELOOP' }), path, location.root.directory);
+    if (stats.isDirectory()) {
+      throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
     }
+    if (!stats.isFile()) {
+      throw new DriftdError('DB_NOT_A_FILE', `database "${path}" is not a regular file (a FIFO, socket or device)`, { where: { file: path } });
+    }
+    if (stats.nlink > 1 && !location.root.allowHardLinks) throw hardLinkedError(path, stats.nlink);
+    assertSoundCompanions(path, parent, location.root.allowHardLinks);
+    // SQLite silently opens a write-protected file read-only and only fails at the
+    // first write: say so up front, before a repair starts.
+    if (!readonly) assertWritable(path, entry);
   } finally {
     parent.close();
   }
@@ -205,9 +209,9 @@ function needsWriterRecovery(error: unknown): boolean {
 }
 
 /** Write permission on the very file the descriptor holds (`/proc/self/fd/<fd>` is that inode, not a path walked again). */
-function assertWritable(path: string, fd: number): void {
+function assertWritable(path: string, entry: string): void {
   try {
-    accessSync(`/proc/self/fd/${fd}`, constants.W_OK);
+    accessSync(entry, constants.W_OK);
   } catch (error) {
     throw new DriftdError('DB_READONLY', `database "${path}" is not writable by this user (uid ${process.getuid?.() ?? '?'}): ${(error as Error).message}`, {
       where: { file: path },
