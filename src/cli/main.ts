@@ -10,6 +10,8 @@ const usage = (version: string): string => `driftd ${version} — keeps SQLite d
 usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
   driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json]
+  driftd plan    (--db FILE --schema FILE | --config FILE [--target NAME]) --out PLAN [--json]
+  driftd apply   PLAN [--backup DIR] [--config FILE] [--json]
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
   driftd validate --config FILE [--json]
@@ -28,6 +30,8 @@ exit codes: 0 in sync / nothing to do, 1 drift found or left (reconcile: orphans
 const COMMANDS: Readonly<Record<string, Command>> = {
   check: async (argv, io) => (await import('./check-command.js')).checkCommand('check')(argv, io),
   repair: async (argv, io) => (await import('./check-command.js')).checkCommand('repair')(argv, io),
+  plan: async (argv, io) => (await import('./plan-command.js')).planCommand(argv, io),
+  apply: async (argv, io) => (await import('./apply-command.js')).applyCommand(argv, io),
   reconcile: async (argv, io) => (await import('./reconcile-command.js')).reconcileCommand(argv, io),
   run: async (argv, io) => (await import('./run-command.js')).runCommand()(argv, io),
   validate: async (argv, io) => (await import('./validate-command.js')).validateCommand(argv, io),
