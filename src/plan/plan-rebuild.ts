@@ -126,6 +126,14 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
       reason: `a rebuild of "${table}" would drop the undeclared column${dropped.length === 1 ? '' : 's'} ${dropped.map((c) => `"${c.name}"`).join(', ')} and the data in ${dropped.length === 1 ? 'it' : 'them'}; driftd never drops data: declare ${dropped.length === 1 ? 'it' : 'them'} (or the rename) and plan again`,
     };
   }
+  // A stored column the declaration makes generated: its values would be replaced by computed ones.
+  const replaced = declared.columns.filter((column) => isGenerated(column) && findColumn(live, column.name) && !isGenerated(findColumn(live, column.name)!));
+  if (replaced.length > 0) {
+    return {
+      table,
+      reason: `the declaration makes the stored column${replaced.length === 1 ? '' : 's'} ${replaced.map((c) => `"${c.name}"`).join(', ')} of "${table}" generated: a rebuild would replace the values stored there with computed ones; copy them to a declared column first`,
+    };
+  }
   const carried: CarriedColumn[] = [];
   const added: string[] = [];
   for (const column of declared.columns) {
