@@ -68,6 +68,9 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     if (locked !== plan.fingerprint.before) throw stale(dbPath, request.planPath, locked, plan);
     const objectsBefore = schemaObjects(db);
     const counts = new Map(plan.tables.map((t) => [t.table, rowCount(db, t.table)]));
+    // The tables whose foreign keys name a rebuilt one: a DROP with foreign keys on would empty them by cascade.
+    const children = [...new Set(plan.tables.flatMap((t) => t.children))].filter((name) => !counts.has(name));
+    const childCounts = new Map(children.map((name) => [name, rowCount(db, name)]));
     const backupPath = await backupVerified(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), counts, request.busyTimeoutMs, request.audit);
     ticket =
       request.audit?.intend({
@@ -80,6 +83,10 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const sequences = new Map<string, bigint | null>();
     for (const rebuild of plan.tables) sequences.set(rebuild.table, rebuildTable(db, rebuild, counts.get(rebuild.table)!));
     verifyBeforeCommit(db, plan, request.declared, objectsBefore, sequences);
+    for (const [child, rows] of childCounts) {
+      const now = rowCount(db, child);
+      if (now !== rows) throw verifyFailed(child, `the table holds ${now} rows, ${rows} before: a rebuild must not touch the tables whose foreign keys name it`);
+    }
     db.exec('COMMIT');
     if (ticket) request.audit!.settle(ticket, { status: 'applied' });
     return { status: 'applied', database: dbPath, backupPath, tables: plan.tables.map((t) => ({ table: t.table, rows: counts.get(t.table)! })) };
@@ -121,6 +128,12 @@ function rebuildTable(db: DatabaseHandle, rebuild: TableRebuild, rows: number): 
   const unequal = db.prepare(rebuild.valueCheckSql).all() as { row: unknown }[];
   if (unequal.length > 0) {
     throw verifyFailed(rebuild.table, `${unequal.length === 5 ? 'at least 5' : unequal.length} rows were not carried with equal values (${rebuild.key.kind === 'rowid' ? 'rowids' : 'primary keys'} ${unequal.map((r) => String(r.row)).join(', ')})`);
+  }
+  if (rebuild.fractionCheckSql !== null) {
+    const fractions = db.prepare(rebuild.fractionCheckSql).all() as { row: unknown }[];
+    if (fractions.length > 0) {
+      throw verifyFailed(rebuild.table, `${fractions.length === 5 ? 'at least 5' : fractions.length} rows hold a REAL with a fraction under a declared INTEGER, written since the plan was made (${rebuild.key.kind === 'rowid' ? 'rowids' : 'primary keys'} ${fractions.map((r) => String(r.row)).join(', ')})`);
+    }
   }
   for (let i = dropAt; i < rebuild.steps.length; i++) run(i);
   return sequence;

@@ -29,7 +29,8 @@ export const APPLY_CHECKS = [
   'the live schema fingerprint equals fingerprint.before, read under the write lock',
   'a backup (SQLite online backup API) passes PRAGMA integrity_check before the first step',
   'one BEGIN IMMEDIATE transaction for every step of every table',
-  'before each DROP: row counts of old and new equal, and valueCheckSql finds no row (every carried value equal)',
+  'before each DROP: row counts of old and new equal, valueCheckSql finds no row (every carried value equal) and fractionCheckSql none (no REAL with a fraction under a declared INTEGER)',
+  'before COMMIT: the tables whose foreign keys name a rebuilt table hold the rows they held',
   'before COMMIT: PRAGMA foreign_key_check of each rebuilt table and the tables whose foreign keys name it is empty',
   'before COMMIT: PRAGMA integrity_check of each rebuilt table is ok',
   'before COMMIT: every index, trigger and view is in sqlite_schema with its old text, and every view compiles',
@@ -52,6 +53,7 @@ const tableRebuild = z
     steps: z.array(statement).min(4),
     countSql: z.string().min(1),
     valueCheckSql: z.string().min(1),
+    fractionCheckSql: z.string().min(1).nullable(),
     children: z.array(z.string()),
     keepsSequence: z.boolean(),
   })

@@ -1,5 +1,5 @@
 import type { Drift, DriftKind } from '../diff/drift.js';
-import { byNameKey, findColumn, nameKey, type Column, type Schema, type Table } from '../schema/schema-model.js';
+import { affinityOf, byNameKey, findColumn, nameKey, type Column, type Schema, type Table } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { isWord, tokenize } from '../sql/tokenize.js';
 import { PLAN_ROLE } from './rebuild-kinds.js';
@@ -39,6 +39,12 @@ export interface TableRebuild {
   readonly countSql: string;
   /** Read before the drop: rows of the old table not carried equal (empty when every value is equal). */
   readonly valueCheckSql: string;
+  /**
+   * Read after the copy: rows where a value converted to a declared INTEGER stayed a REAL (it had a
+   * fraction; SQLite keeps it as it is outside STRICT tables). Refused at plan time, checked again
+   * here for rows written between plan and apply. Null when no column converts to INTEGER.
+   */
+  readonly fractionCheckSql: string | null;
   /** Tables whose foreign keys name this one: PRAGMA foreign_key_check runs on them too. */
   readonly children: readonly string[];
   /** The AUTOINCREMENT counter is carried: the old `sqlite_sequence` value is bound into the `sequence` step. */
@@ -187,6 +193,8 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const rowKey = key.kind === 'rowid' ? 'o.rowid' : `json_array(${key.columns.map((c) => `o.${quoteIdentifier(c)}`).join(', ')})`;
   const missing = key.kind === 'rowid' ? 'n.rowid IS NULL' : `n.${quoteIdentifier(key.columns[0]!)} IS NULL`;
   const equal = carried.map((c) => carriedEqual(`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`));
+  const toInteger = carried.filter((c) => affinityOf(c.to) === 'INTEGER' && (affinityOf(c.from) !== 'INTEGER' || (declared.strict && !live.strict)));
+  const newKey = key.kind === 'rowid' ? 'n.rowid' : `json_array(${key.columns.map((c) => `n.${quoteIdentifier(c)}`).join(', ')})`;
   return {
     table,
     because: items.map((item) => item.detail),
@@ -198,6 +206,7 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
     steps,
     countSql: `SELECT (SELECT count(*) FROM ${quoted}) AS old, (SELECT count(*) FROM ${quotedScratch}) AS new;`,
     valueCheckSql: `SELECT ${rowKey} AS row FROM ${quoted} AS o LEFT JOIN ${quotedScratch} AS n ON ${join} WHERE ${missing}${equal.length > 0 ? ` OR NOT (${equal.join(' AND ')})` : ''} LIMIT 5;`,
+    fractionCheckSql: toInteger.length === 0 ? null : `SELECT ${newKey} AS row FROM ${quotedScratch} AS n WHERE ${toInteger.map((c) => `typeof(n.${quoteIdentifier(c.column)}) = 'real'`).join(' OR ')} LIMIT 5;`,
     children,
     keepsSequence,
   };
