@@ -25,6 +25,8 @@ export interface ApplyPlanRequest {
   readonly now?: () => Date;
   /** The database to apply to; `plan.database` when absent (a fleet applies one plan file by file). */
   readonly dbPath?: string;
+  /** Monotonic milliseconds, for timings. */
+  readonly clock?: () => number;
 }
 
 export interface ApplyOutcome {
@@ -33,6 +35,8 @@ export interface ApplyOutcome {
   readonly database: string;
   readonly backupPath: string | null;
   readonly tables: readonly { readonly table: string; readonly rows: number }[];
+  /** Where the time went, in ms: the verified backup, the statements with the row and value checks, the checks before COMMIT, the COMMIT. */
+  readonly timings: { readonly backupMs: number; readonly rebuildMs: number; readonly verifyMs: number; readonly commitMs: number };
 }
 
 /**
@@ -47,6 +51,7 @@ export interface ApplyOutcome {
  */
 export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome> {
   const { plan } = request;
+  const clock = request.clock ?? (() => performance.now());
   const dbPath = request.dbPath ?? plan.database;
   assertDeclarationUnchanged(plan, request.declared, request.planPath);
   const db = openReadWrite(dbPath, { busyTimeoutMs: request.busyTimeoutMs });
@@ -56,7 +61,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     saved = prepareConnection(db);
     // Asked first without the lock, so a stale plan takes no backup and waits for nobody.
     const early = fingerprintOf(db, dbPath);
-    if (early === plan.fingerprint.after) return { status: 'already-applied', database: dbPath, backupPath: null, tables: [] };
+    if (early === plan.fingerprint.after) return { status: 'already-applied', database: dbPath, backupPath: null, tables: [], timings: { backupMs: 0, rebuildMs: 0, verifyMs: 0, commitMs: 0 } };
     if (early !== plan.fingerprint.before) throw stale(dbPath, request.planPath, early, plan);
     try {
       db.exec('BEGIN IMMEDIATE');
@@ -71,6 +76,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     // The tables whose foreign keys name a rebuilt one: a DROP with foreign keys on would empty them by cascade.
     const children = [...new Set(plan.tables.flatMap((t) => t.children))].filter((name) => !counts.has(name));
     const childCounts = new Map(children.map((name) => [name, rowCount(db, name)]));
+    const t0 = clock();
     const backupPath = await backupVerified(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), counts, request.busyTimeoutMs, request.audit);
     ticket =
       request.audit?.intend({
@@ -80,16 +86,26 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
         fingerprint: plan.fingerprint,
         statements: plan.tables.flatMap((t) => t.steps.map((step) => ({ table: t.table, sql: step.sql }))),
       }) ?? null;
+    const t1 = clock();
     const sequences = new Map<string, bigint | null>();
     for (const rebuild of plan.tables) sequences.set(rebuild.table, rebuildTable(db, rebuild, counts.get(rebuild.table)!));
+    const t2 = clock();
     verifyBeforeCommit(db, plan, request.declared, objectsBefore, sequences);
     for (const [child, rows] of childCounts) {
       const now = rowCount(db, child);
       if (now !== rows) throw verifyFailed(child, `the table holds ${now} rows, ${rows} before: a rebuild must not touch the tables whose foreign keys name it`);
     }
+    const t3 = clock();
     db.exec('COMMIT');
+    const t4 = clock();
     if (ticket) request.audit!.settle(ticket, { status: 'applied' });
-    return { status: 'applied', database: dbPath, backupPath, tables: plan.tables.map((t) => ({ table: t.table, rows: counts.get(t.table)! })) };
+    return {
+      status: 'applied',
+      database: dbPath,
+      backupPath,
+      tables: plan.tables.map((t) => ({ table: t.table, rows: counts.get(t.table)! })),
+      timings: { backupMs: t1 - t0, rebuildMs: t2 - t1, verifyMs: t3 - t2, commitMs: t4 - t3 },
+    };
   } catch (error) {
     // SQLite may already have rolled back on its own (SQLITE_FULL): only roll back an open transaction.
     if (db.inTransaction) db.exec('ROLLBACK');
