@@ -8,9 +8,13 @@ import { parsePlanDocument, type PlanDocument } from '../plan/plan-document.js';
 import { adHocAuditDir, journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import type { Config } from '../config/parse-config.js';
+import type { AuditJournal } from '../audit/audit-journal.js';
+import type { FleetFileResult } from '../plan/apply-fleet.js';
+import type { Schema } from '../schema/schema-model.js';
 
 const OPTIONS = {
   config: { type: 'string' },
+  target: { type: 'string' },
   backup: { type: 'string' },
   json: { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
@@ -48,6 +52,13 @@ export async function applyCommand(argv: readonly string[], io: CliIo): Promise<
   const backupDir = resolve(values.backup ?? (config?.backup.enabled ? config.backup.dir : join(dirname(adHocAuditDir(io.env)), 'backups')));
   const declared = await loadDeclaredSchemaOnDemand(plan.schema);
   const journal = journalForWriting(config, io.env);
+  if (values.target !== undefined) {
+    if (config === null) throw usageError('--target needs --config');
+    const fleetTarget = config.targets.find((t) => t.name === values.target);
+    if (!fleetTarget) throw new DriftdError('CONFIG_TARGET_UNKNOWN', `config "${config.source}" has no target "${values.target}"`, { hint: `known targets: ${config.targets.map((t) => t.name).join(', ')}` });
+    if (!fleetTarget.fleet) throw usageError(`driftd apply: target "${fleetTarget.name}" is one database; apply without --target (the plan names its database)`);
+    return applyToFleet(plan, planPath, declared.schema, fleetTarget.name, fleetTarget.fleet.pattern, { busyTimeoutMs, backupDir, json: values.json }, journal, io);
+  }
   const target = config?.targets.find((t) => t.database === plan.database)?.name ?? 'cli';
   const outcome = await applyPlan({
     plan,
@@ -67,6 +78,64 @@ export async function applyCommand(argv: readonly string[], io: CliIo): Promise<
     );
   }
   return EXIT.ok;
+}
+
+/** `apply PLAN --config F --target FLEET`: file by file, canary first, stop at the first failure (src/plan/apply-fleet.ts). */
+async function applyToFleet(
+  plan: PlanDocument,
+  planPath: string,
+  declared: Schema,
+  target: string,
+  pattern: string,
+  options: { busyTimeoutMs: number; backupDir: string; json: boolean },
+  journal: AuditJournal,
+  io: CliIo,
+): Promise<ExitCode> {
+  const [{ parseFleetPattern }, { listFleet }, { applyPlanToFleet }] = await Promise.all([import('../fleet/fleet-pattern.js'), import('../fleet/list-fleet.js'), import('../plan/apply-fleet.js')]);
+  const parsed = parseFleetPattern(pattern);
+  if (!parsed.ok) throw usageError(`target "${target}": ${parsed.message}`);
+  const listing = await listFleet(parsed.pattern);
+  const results = await applyPlanToFleet({
+    plan,
+    planPath,
+    declared,
+    files: listing.files,
+    busyTimeoutMs: options.busyTimeoutMs,
+    backupDir: options.backupDir,
+    audit: (database) => journal.sink({ target, database, cycle: null, source: 'cli' }),
+    onFile: options.json ? undefined : (result) => io.stdout(`${fleetLine(result)}\n`),
+  });
+  const failed = results.find((result) => result.status === 'failed');
+  const count = (status: string): number => results.filter((result) => result.status === status).length;
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ target, plan: planPath, files: results })}\n`);
+  } else {
+    const notRun = count('not-run');
+    io.stdout(`target "${target}": ${results.length} files: ${count('applied')} applied, ${count('already-applied')} already applied, ${count('failed')} failed, ${notRun} not run${notRun > 0 ? ' (run the same command again to resume there)' : ''}\n`);
+  }
+  if (failed && failed.status === 'failed') {
+    io.stderr(`driftd apply: ${failed.error.code}: target "${target}": stopped at ${failed.database}: ${failed.error.message}${failed.error.hint ? ` (hint: ${failed.error.hint})` : ''}\n`);
+    return EXIT.error;
+  }
+  return EXIT.ok;
+}
+
+function fleetLine(result: FleetFileResult): string {
+  const canary = result.canary ? ' (canary)' : '';
+  switch (result.status) {
+    case 'applied':
+      return `  applied${canary} ${result.database}: backup ${result.outcome.backupPath}`;
+    case 'already-applied':
+      return `  already applied${canary} ${result.database}`;
+    case 'failed':
+      return `  FAILED${canary} ${result.database}: ${result.error.code}: ${result.error.message}`;
+    case 'not-run':
+      return `  not run ${result.database}`;
+    default: {
+      const unreachable: never = result;
+      return unreachable;
+    }
+  }
 }
 
 function readPlan(path: string): PlanDocument {

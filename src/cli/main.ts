@@ -11,7 +11,7 @@ usage:
   driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
   driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json]
   driftd plan    (--db FILE --schema FILE | --config FILE [--target NAME]) --out PLAN [--json]
-  driftd apply   PLAN [--backup DIR] [--config FILE] [--json]
+  driftd apply   PLAN [--backup DIR] [--config FILE [--target FLEET]] [--json]
   driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
   driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
   driftd validate --config FILE [--json]
