@@ -104,6 +104,27 @@ describe('apply refuses what the reviewed plan did not cover, and changes nothin
     expect(history.stdout).toContain('items: DROP TABLE "items";');
   });
 
+  it('--config [--target]: plan names the target\'s database; apply records into the config\'s journal and backs up to its backup.dir', async () => {
+    const dbPath = createDatabase(dir, LIVE, { name: 'configured.db' });
+    const schemaPath = join(dir, 'configured.sql');
+    writeFileSync(schemaPath, DECLARED);
+    const configPath = join(dir, 'configured.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({ audit: { dir: join(dir, 'configured-audit') }, backup: { enabled: true, dir: join(dir, 'configured-backups') }, targets: [{ name: 'app', database: dbPath, schema: schemaPath }, { name: 'other', database: dbPath, schema: schemaPath }] }),
+    );
+    const planPath = join(dir, 'configured.plan.json');
+    const ambiguous = await driftd(join(dir, 'home-c'), ['plan', '--config', configPath, '--out', planPath]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('name the target: --target (app, other)');
+    expect((await driftd(join(dir, 'home-c'), ['plan', '--config', configPath, '--target', 'app', '--out', planPath])).code).toBe(0);
+    const applied = await driftd(join(dir, 'home-c'), ['apply', planPath, '--config', configPath]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`backup (verified): ${join(dir, 'configured-backups')}/configured.db.`);
+    expect(readdirSync(join(dir, 'configured-audit'))).toEqual(['audit.jsonl']);
+    expect(readFileSync(join(dir, 'configured-audit', 'audit.jsonl'), 'utf8')).toContain('"target":"app"');
+  });
+
   it('nothing needs a rebuild: exit 0 and no plan file', async () => {
     const dbPath = createDatabase(dir, DECLARED, { name: 'in-sync.db' });
     const schemaPath = join(dir, 'in-sync.sql');
