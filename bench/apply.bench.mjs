@@ -109,7 +109,7 @@ try {
   console.log(`  driftd plan (reads every row through the declared types, dry run on a schema copy): ${ms(planMs)}`);
   for (const [i, r] of results.entries()) {
     const t = r.driftd.timings;
-    console.log(`  run ${i + 1}: driftd apply ${ms(r.driftd.ms)} (backup+check ${ms(t.backupMs)}, statements+row/value checks ${ms(t.rebuildMs)}, checks before COMMIT ${ms(t.verifyMs)}, COMMIT ${ms(t.commitMs)}), peak RSS ${mb(r.driftd.rssKb)} | sqlite3 12 steps ${ms(r.shell.ms)}, peak RSS ${mb(r.shell.rssKb)} | ratio ${(r.driftd.ms / r.shell.ms).toFixed(2)}×`);
+    console.log(`  run ${i + 1}: driftd apply ${ms(r.driftd.ms)} (backup copy ${ms(t.backupMs)}, statements+row/value checks ${ms(t.rebuildMs)}, checks before COMMIT ${ms(t.verifyMs)}, then waiting for the copy's integrity_check ${ms(t.backupVerifyWaitMs)}, COMMIT ${ms(t.commitMs)}), peak RSS ${mb(r.driftd.rssKb)} | sqlite3 12 steps ${ms(r.shell.ms)}, peak RSS ${mb(r.shell.rssKb)} | ratio ${(r.driftd.ms / r.shell.ms).toFixed(2)}×`);
   }
   console.log(`  ratio driftd apply / sqlite3 shell (median of per-run ratios): ${ratio.toFixed(2)}× (goal ≤ 1.5×)`);
   console.log(`  driftd apply without its backup (median): ${(median(results.map((r) => (r.driftd.ms - r.driftd.timings.backupMs) / r.shell.ms))).toFixed(2)}× the shell`);

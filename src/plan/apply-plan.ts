@@ -3,7 +3,6 @@ import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
 import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
-import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { findTable, nameKey, type Schema } from '../schema/schema-model.js';
@@ -12,6 +11,7 @@ import type { PlanDocument } from './plan-document.js';
 import type { TableRebuild } from './plan-rebuild.js';
 import { prepareConnection, rebuildDriftLeftIn, restoreConnection, runStatement } from './run-rebuild.js';
 import { schemaFingerprint, schemaObjects, type SchemaObject } from './schema-fingerprint.js';
+import { verifyCopyInBackground } from './verify-copy.js';
 
 export interface ApplyPlanRequest {
   readonly plan: PlanDocument;
@@ -36,7 +36,7 @@ export interface ApplyOutcome {
   readonly backupPath: string | null;
   readonly tables: readonly { readonly table: string; readonly rows: number }[];
   /** Where the time went, in ms: the verified backup, the statements with the row and value checks, the checks before COMMIT, the COMMIT. */
-  readonly timings: { readonly backupMs: number; readonly rebuildMs: number; readonly verifyMs: number; readonly commitMs: number };
+  readonly timings: { readonly backupMs: number; readonly rebuildMs: number; readonly verifyMs: number; readonly backupVerifyWaitMs: number; readonly commitMs: number };
 }
 
 /**
@@ -57,11 +57,12 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
   const db = openReadWrite(dbPath, { busyTimeoutMs: request.busyTimeoutMs });
   let saved: ReturnType<typeof prepareConnection> | null = null;
   let ticket: AuditTicket | null = null;
+  let backup: Awaited<ReturnType<typeof startBackup>> | null = null;
   try {
     saved = prepareConnection(db);
     // Asked first without the lock, so a stale plan takes no backup and waits for nobody.
     const early = fingerprintOf(db, dbPath);
-    if (early === plan.fingerprint.after) return { status: 'already-applied', database: dbPath, backupPath: null, tables: [], timings: { backupMs: 0, rebuildMs: 0, verifyMs: 0, commitMs: 0 } };
+    if (early === plan.fingerprint.after) return { status: 'already-applied', database: dbPath, backupPath: null, tables: [], timings: { backupMs: 0, rebuildMs: 0, verifyMs: 0, backupVerifyWaitMs: 0, commitMs: 0 } };
     if (early !== plan.fingerprint.before) throw stale(dbPath, request.planPath, early, plan);
     try {
       db.exec('BEGIN IMMEDIATE');
@@ -77,7 +78,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const children = [...new Set(plan.tables.flatMap((t) => t.children))].filter((name) => !counts.has(name));
     const childCounts = new Map(children.map((name) => [name, rowCount(db, name)]));
     const t0 = clock();
-    const backupPath = await backupVerified(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), counts, request.busyTimeoutMs, request.audit);
+    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), counts, request.busyTimeoutMs, request.audit);
     ticket =
       request.audit?.intend({
         kind: 'rebuild',
@@ -96,19 +97,25 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
       if (now !== rows) throw verifyFailed(child, `the table holds ${now} rows, ${rows} before: a rebuild must not touch the tables whose foreign keys name it`);
     }
     const t3 = clock();
+    // The backup's verification ran on its own thread meanwhile: nothing commits without a verified copy.
+    const pending = backup;
+    backup = null;
+    await pending.finish();
+    const t3b = clock();
     db.exec('COMMIT');
     const t4 = clock();
     if (ticket) request.audit!.settle(ticket, { status: 'applied' });
     return {
       status: 'applied',
       database: dbPath,
-      backupPath,
+      backupPath: pending.path,
       tables: plan.tables.map((t) => ({ table: t.table, rows: counts.get(t.table)! })),
-      timings: { backupMs: t1 - t0, rebuildMs: t2 - t1, verifyMs: t3 - t2, commitMs: t4 - t3 },
+      timings: { backupMs: t1 - t0, rebuildMs: t2 - t1, verifyMs: t3 - t2, backupVerifyWaitMs: t3b - t3, commitMs: t4 - t3b },
     };
   } catch (error) {
     // SQLite may already have rolled back on its own (SQLITE_FULL): only roll back an open transaction.
     if (db.inTransaction) db.exec('ROLLBACK');
+    backup?.abandon((error as Error).message);
     if (ticket) request.audit!.settle(ticket, { status: 'not-applied', reason: `rolled back: ${(error as Error).message}` });
     if (error instanceof DriftdError) throw error;
     throw sqliteError(error, dbPath, 'applying the plan, nothing was applied');
@@ -196,50 +203,64 @@ function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Sc
 }
 
 /**
- * The verified backup: SQLite's online backup API (backup.html), taken while apply's connection holds the
- * write lock (so the copy is exactly the state the plan starts from), to a temporary name; the copy
- * must pass PRAGMA integrity_check and hold the same number of rows in every table to be rebuilt;
- * then it is renamed to its final name. Recorded in the audit trail like repair's backups.
+ * The backup: SQLite's online backup API (backup.html), taken while apply's connection holds the
+ * write lock, from a second, read-only connection — SQLite's backup refuses a source connection
+ * that holds a write transaction (backup.c returns SQLITE_BUSY), and the lock keeps every other
+ * writer out, so the copy is exactly the state the plan starts from. It goes to a temporary name;
+ * its verification (PRAGMA integrity_check, every rebuilt table's row count: verify-copy.ts) starts
+ * on a worker thread and is awaited before COMMIT by `finish`, which renames the copy to its final
+ * name — a backup under its final name is always a verified one. Recorded in the audit trail.
  */
-async function backupVerified(dbPath: string, dir: string, now: Date, counts: ReadonlyMap<string, number>, busyTimeoutMs: number, audit?: AuditSink): Promise<string> {
+async function startBackup(dbPath: string, dir: string, now: Date, counts: ReadonlyMap<string, number>, busyTimeoutMs: number, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const destination = join(dir, `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.${stamp}.pre-apply.bak`);
   const partial = `${destination}.partial`;
   const ticket = audit?.intend({ kind: 'backup', path: destination }) ?? null;
+  let settled = false;
+  const fail = (error: unknown): DriftdError => {
+    rmSync(partial, { force: true });
+    if (ticket && !settled) audit!.settle(ticket, { status: 'not-applied', reason: `backup failed: ${(error as Error).message}` });
+    settled = true;
+    return new DriftdError('BACKUP_FAILED', `backing up "${dbPath}" to "${destination}" before applying the plan failed, nothing was applied: ${(error as Error).message}`, {
+      cause: error,
+      where: { file: dbPath, backup: destination },
+      hint: 'check that the backup directory (--backup DIR) is writable and has space for a copy of the database',
+    });
+  };
+  let verification: ReturnType<typeof verifyCopyInBackground>;
   try {
     mkdirSync(dir, { recursive: true });
-    // From a second, read-only connection: SQLite's backup refuses a source connection that holds a
-    // write transaction (backup.c returns SQLITE_BUSY), and apply's own connection holds the lock
-    // that keeps every other writer out, so this reader copies exactly the state the plan starts from.
     const reader = openReadOnly(dbPath, { busyTimeoutMs });
     try {
       await reader.backup(partial);
     } finally {
       reader.close();
     }
-    const copy = openSqlite(partial, { readonly: true, fileMustExist: true });
-    try {
-      const integrity = (copy.prepare('PRAGMA integrity_check').all() as Record<string, string>[]).map((row) => Object.values(row)[0]);
-      if (integrity.length !== 1 || integrity[0] !== 'ok') throw new Error(`the copy fails PRAGMA integrity_check: ${integrity.slice(0, 3).join('; ')}`);
-      for (const [table, rows] of counts) {
-        const copied = rowCount(copy, table);
-        if (copied !== rows) throw new Error(`the copy holds ${copied} rows of "${table}", the database ${rows}`);
-      }
-    } finally {
-      copy.close();
-    }
-    renameSync(partial, destination);
-    if (ticket) audit!.settle(ticket, { status: 'applied' });
-    return destination;
+    verification = verifyCopyInBackground(partial, counts);
   } catch (error) {
-    rmSync(partial, { force: true });
-    if (ticket) audit!.settle(ticket, { status: 'not-applied', reason: `backup failed: ${(error as Error).message}` });
-    throw new DriftdError('BACKUP_FAILED', `backing up "${dbPath}" to "${destination}" before applying the plan failed, nothing was applied: ${(error as Error).message}`, {
-      cause: error,
-      where: { file: dbPath, backup: destination },
-      hint: 'check that the backup directory (--backup DIR) is writable and has space for a copy of the database',
-    });
+    throw fail(error);
   }
+  return {
+    path: destination,
+    finish: async () => {
+      const problem = await verification.result;
+      if (problem !== null) throw fail(new Error(problem));
+      try {
+        renameSync(partial, destination);
+      } catch (error) {
+        throw fail(error);
+      }
+      if (ticket) audit!.settle(ticket, { status: 'applied' });
+      settled = true;
+    },
+    abandon: (reason) => {
+      // The rebuild failed first: wait for nothing, keep no unverified copy.
+      verification.cancel();
+      void verification.result.then(() => rmSync(partial, { force: true }));
+      if (ticket && !settled) audit!.settle(ticket, { status: 'not-applied', reason: `not kept: ${reason}` });
+      settled = true;
+    },
+  };
 }
 
 /** The declaration apply loaded must still declare each rebuilt table as the plan does. */

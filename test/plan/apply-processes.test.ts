@@ -136,7 +136,8 @@ describe('driftd apply against a real application writing at the same time', () 
       await exited(writer);
     }
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' '));
-    const db = new Database(dbPath, { readonly: true });
+    // Read-write: the writer was SIGKILLed and may have left a hot journal only a writer's connection rolls back.
+    const db = new Database(dbPath, { timeout: 10_000 });
     try {
       for (const table of ['items', 'notes']) {
         const ids = lines.filter((line) => line[0] === table).map((line) => Number(line[1]));
