@@ -1,8 +1,9 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
 import { checkDatabase, heldBecause, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import type { BeneathRoot } from '../db/open-beneath.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
-import { openReadOnly, sqliteError } from '../db/open-database.js';
+import { openOptionsOf, openReadOnly, sqliteError } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
@@ -69,6 +70,8 @@ export interface FleetFileCheckRequest {
   readonly audit?: AuditSink;
   readonly clock?: () => number;
   readonly now?: () => Date;
+  /** The fleet root the file is opened beneath: no link below it is ever followed (src/db/open-beneath.ts). */
+  readonly root?: BeneathRoot;
 }
 
 /**
@@ -82,7 +85,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
   const clock = request.clock ?? (() => performance.now());
   const safety = request.safety ?? DEFAULT_SAFETY_CONTEXT;
   const t0 = clock();
-  const db = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const db = openReadOnly(request.dbPath, openOptionsOf(request));
   let verdict: Verdict | undefined;
   let version: number;
   try {
@@ -114,6 +117,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
       safety,
       backup: request.backup,
       clock,
+      ...(request.root ? { root: request.root } : {}),
       ...(request.now ? { now: request.now } : {}),
       ...(request.audit ? { audit: request.audit } : {}),
     });

@@ -26,6 +26,7 @@ export const PLAN_ROLE = {
   index_definition: 'none',
   foreign_key: 'rebuild',
   table_option: 'rebuild',
+  virtual_table_definition: 'none',
   view_definition: 'none',
   trigger_definition: 'none',
   stale_fts_index: 'none',
