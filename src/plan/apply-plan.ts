@@ -2,7 +2,8 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
-import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { findTable, nameKey, type Schema } from '../schema/schema-model.js';
@@ -230,7 +231,11 @@ async function startBackup(dbPath: string, dir: string, now: Date, counts: Reado
   let verification: ReturnType<typeof verifyCopyInBackground>;
   try {
     mkdirSync(dir, { recursive: true });
-    const reader = openReadOnly(dbPath, { busyTimeoutMs });
+    // Through the plain unix VFS, not openReadOnly's beneath-descriptor open: closing a second
+    // connection opened that way releases the POSIX locks of apply's own connection (found by the
+    // concurrent-writer test after merging main: another process then wrote inside the rebuild's
+    // transaction). The path was checked when apply's connection opened it.
+    const reader = openSqlite(dbPath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     try {
       await reader.backup(partial);
     } finally {
