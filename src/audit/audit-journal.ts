@@ -420,5 +420,7 @@ function emptied(change: IntentRecord['change']): IntentRecord['change'] {
       return { ...change, rows: [] };
     case 'backup':
       return { kind: 'backup', path: '' };
+    case 'rebuild':
+      return { ...change, statements: [] };
   }
 }

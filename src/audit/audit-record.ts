@@ -60,11 +60,25 @@ export interface AuditRow {
 export type AuditChange =
   | { readonly kind: 'repair'; readonly statements: readonly AuditStatement[] }
   | { readonly kind: 'recover'; readonly rule: string; readonly table: string; readonly keyColumn: string; readonly rows: readonly AuditRow[] }
-  | { readonly kind: 'backup'; readonly path: string };
+  | { readonly kind: 'backup'; readonly path: string }
+  | AuditRebuild;
+
+/**
+ * A reviewed plan's table rebuilds (`driftd apply`): one transaction. The fingerprints let a
+ * start-up resolution tell which state a killed apply left: the schema is exactly one of the two.
+ */
+export interface AuditRebuild {
+  readonly kind: 'rebuild';
+  /** The plan file. */
+  readonly plan: string;
+  readonly tables: readonly string[];
+  readonly fingerprint: { readonly before: string; readonly after: string };
+  readonly statements: readonly { readonly table: string; readonly sql: string }[];
+}
 
 export type AuditChangeKind = AuditChange['kind'];
 
-export const AUDIT_CHANGE_KINDS = ['repair', 'recover', 'backup'] as const satisfies readonly AuditChangeKind[];
+export const AUDIT_CHANGE_KINDS = ['repair', 'recover', 'backup', 'rebuild'] as const satisfies readonly AuditChangeKind[];
 
 /** How a change ended. `applied` may leave single items out (a UNIQUE index refused inside the transaction). */
 export type AuditOutcome =
@@ -135,7 +149,7 @@ export interface AuditEntry extends AuditContext {
   readonly key?: AuditValue;
   readonly directory?: string;
   readonly values?: Readonly<Record<string, AuditValue>>;
-  /** backup: the copy's path. */
+  /** backup: the copy's path; rebuild: the plan file. */
   readonly path?: string;
 }
 
@@ -190,6 +204,13 @@ export function journalEntries(records: readonly JournalRecord[]): AuditEntry[] 
         break;
       case 'backup':
         entries.push({ ...base, item: 0, kind: 'backup', ...outcomeOf(0), path: change.path });
+        break;
+      case 'rebuild':
+        // Item 0 is the plan as a whole (which tables, from which schema to which); then one per statement.
+        entries.push({ ...base, item: 0, kind: 'rebuild', ...outcomeOf(0), path: change.plan, table: change.tables.join(', '), sql: `rebuild of ${change.tables.map((t) => `"${t}"`).join(', ')}: schema ${change.fingerprint.before} → ${change.fingerprint.after}` });
+        change.statements.forEach((statement, index) =>
+          entries.push({ ...base, item: index + 1, kind: 'rebuild', ...outcomeOf(index + 1), path: change.plan, table: statement.table, sql: statement.sql }),
+        );
         break;
       default:
         assertNever(change);

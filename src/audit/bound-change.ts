@@ -56,6 +56,12 @@ export function boundChange(change: AuditChange, envelopeBytes: number): ChangeP
         throw tooLarge(`row ${index + 1} (directory "${row.directory.slice(0, 200)}", ${jsonBytes(tighter)} bytes even with its values summarised)`);
       }).map(({ items, first }) => ({ change: { ...change, rows: items }, first, count: items.length }));
     }
+    case 'rebuild': {
+      // One transaction, one fingerprint pair: a rebuild is never split; long statements keep their head and digest.
+      const bounded = { ...change, statements: change.statements.map((statement) => ({ table: statement.table, sql: boundSql(statement.sql) })) };
+      if (jsonBytes(bounded) + envelopeBytes > AUDIT_LIMITS.lineBytes) throw tooLarge(`the rebuild of ${change.tables.length} tables (${jsonBytes(bounded)} bytes with its statements summarised)`);
+      return [{ change: bounded, first: 0, count: 1 + bounded.statements.length }];
+    }
     default:
       return assertNever(change);
   }
@@ -87,9 +93,15 @@ function boundRow(row: AuditRow, limit: number): AuditRow {
 }
 
 function boundStatement(statement: AuditStatement): AuditStatement {
-  if (Buffer.byteLength(statement.sql, 'utf8') <= AUDIT_LIMITS.sqlBytes) return statement;
-  const digest = digestOf(statement.sql);
-  return { ...statement, sql: `${digest.head}… [a statement of ${digest.bytes} bytes, ${digest.digest}]` };
+  const sql = boundSql(statement.sql);
+  return sql === statement.sql ? statement : { ...statement, sql };
+}
+
+/** A statement over the limit becomes its head and digest. */
+function boundSql(sql: string): string {
+  if (Buffer.byteLength(sql, 'utf8') <= AUDIT_LIMITS.sqlBytes) return sql;
+  const digest = digestOf(sql);
+  return `${digest.head}… [a statement of ${digest.bytes} bytes, ${digest.digest}]`;
 }
 
 /** Greedy runs of items whose JSON (with separating commas) fits `room`; `oversized` shrinks or refuses a lone item. */

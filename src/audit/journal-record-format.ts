@@ -46,6 +46,13 @@ const changeFormat = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('repair'), statements: z.array(statementFormat) }),
   z.object({ kind: z.literal('recover'), rule: z.string(), table: z.string(), keyColumn: z.string(), rows: z.array(rowFormat) }),
   z.object({ kind: z.literal('backup'), path: z.string() }),
+  z.object({
+    kind: z.literal('rebuild'),
+    plan: z.string(),
+    tables: z.array(z.string()),
+    fingerprint: z.object({ before: z.string(), after: z.string() }),
+    statements: z.array(z.object({ table: z.string(), sql: z.string() })),
+  }),
 ]);
 
 const outcomeFormat = z.discriminatedUnion('status', [

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { BeneathRoot } from '../db/open-beneath.js';
 import { openReadOnly, type DatabaseHandle } from '../db/open-database.js';
 import { columnDefinitions } from '../sql/column-definitions.js';
+import { schemaFingerprint } from '../plan/schema-fingerprint.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { pendingIntents, type AuditChange, type AuditOutcome, type IntentRecord } from './audit-record.js';
 import type { AuditJournal } from './audit-journal.js';
@@ -101,6 +102,14 @@ export function databaseProbe(fleetRoots: readonly string[]): ChangeProbe {
 
 function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'backup' }>): boolean[] {
   switch (change.kind) {
+    case 'rebuild': {
+      // One transaction: the schema is exactly the plan's before or its after, every item alike.
+      const now = schemaFingerprint(db);
+      const items = change.statements.length + 1;
+      if (now === change.fingerprint.after) return new Array<boolean>(items).fill(true);
+      if (now === change.fingerprint.before) return new Array<boolean>(items).fill(false);
+      throw new Error(`the schema of "${change.tables.join('", "')}" matches neither the plan's before nor its after fingerprint (changed since)`);
+    }
     case 'repair':
       return change.statements.map((statement) => {
         switch (statement.drift) {

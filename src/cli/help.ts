@@ -55,6 +55,40 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: ['driftd repair --db app.sqlite --schema schema.sql --dry-run', 'driftd repair --config /etc/driftd/config.json --backup /var/lib/driftd/backups'],
     docs: 'docs/cli.md',
   },
+  plan: {
+    usage: 'driftd plan (--db FILE --schema FILE | --config FILE [--target NAME]) --out PLAN [--json] [--busy-timeout MS]',
+    summary:
+      'Plans the table rebuilds for what SQLite cannot change in place (a column type, NOT NULL, default, collation, primary key, generated column, UNIQUE, foreign key, STRICT, WITHOUT ROWID) and writes them to PLAN: every statement of SQLite\'s 12 steps, readable, with a fingerprint of the live schema. Reads the database only; refuses (nothing written) when a conversion would change a stored value, naming the rows.',
+    options: [
+      ['--db FILE', 'the SQLite database file (with --schema; instead of --config)'],
+      ['--schema FILE', 'the declared schema, .sql or .json (docs/declaring-schemas.md)'],
+      ['--config FILE', 'a driftd config: one of its targets (not a fleet: plan one of its files with --db)'],
+      ['--target NAME', 'with --config: the target to plan (needed when the config has several)'],
+      ['--out PLAN', 'the plan file to write (JSON; review it, then driftd apply PLAN)'],
+      JSON_OPTION,
+      BUSY_OPTION,
+      HELP_OPTION,
+    ],
+    exitCodes: '0 plan written, or nothing needs a rebuild (no file), 2 refused (PLAN_REFUSED: counts and rowids on stderr) or error',
+    examples: ['driftd plan --db app.sqlite --schema schema.sql --out rebuild.plan.json', 'driftd plan --config /etc/driftd/config.json --target app --out /tmp/app.plan.json'],
+    docs: 'docs/cli.md#driftd-plan-and-driftd-apply-table-rebuilds-from-a-reviewed-plan',
+  },
+  apply: {
+    usage: 'driftd apply PLAN [--backup DIR] [--config FILE [--target FLEET]] [--json] [--busy-timeout MS]',
+    summary:
+      'Runs a plan driftd plan wrote, in one BEGIN IMMEDIATE transaction, with foreign keys off on its own connection: a verified backup first, then the rebuilds, and before COMMIT the proof that every row, value, index, trigger, view and AUTOINCREMENT counter was kept. Refuses a plan whose schema changed since (PLAN_STALE, nothing written).',
+    options: [
+      ['--backup DIR', 'where the verified backup goes (default: the config\'s backup.dir, else $XDG_STATE_HOME/driftd/backups)'],
+      ['--config FILE', 'record into this config\'s audit journal and use its backup.dir'],
+      ['--target FLEET', 'with --config: apply the plan to every file of this fleet target, the canary first, stopping at the first failure (run again to resume)'],
+      JSON_OPTION,
+      BUSY_OPTION,
+      HELP_OPTION,
+    ],
+    exitCodes: '0 applied (or already applied), 2 refused (PLAN_STALE, PLAN_INVALID) or failed and rolled back (APPLY_VERIFY_FAILED, APPLY_STEP_FAILED, BACKUP_FAILED)',
+    examples: ['driftd apply rebuild.plan.json', 'driftd apply tenants.plan.json --config /etc/driftd/config.json --target tenants'],
+    docs: 'docs/cli.md#driftd-plan-and-driftd-apply-table-rebuilds-from-a-reviewed-plan',
+  },
   reconcile: {
     usage: 'driftd reconcile --config FILE [--target NAME] [--dry-run] [--strict] [--json] [--busy-timeout MS]',
     summary:

@@ -74,6 +74,10 @@ export function entryText(entry: AuditEntry): string {
     case 'backup':
       lines.push(`  copy ${entry.path}`);
       break;
+    case 'rebuild':
+      lines.push(entry.item === 0 ? `  plan ${entry.path}` : `  ${entry.table}: ${entry.sql}`);
+      if (entry.item === 0) lines.push(`  ${entry.sql}`);
+      break;
     default: {
       const never: never = entry.kind;
       throw new Error(`unhandled entry kind ${String(never)}`);

@@ -13,6 +13,8 @@ import { packageVersion } from './package-version.js';
 const COMMANDS: Readonly<Record<string, Command>> = {
   check: async (argv, io) => (await import('./check-command.js')).checkCommand('check')(argv, io),
   repair: async (argv, io) => (await import('./check-command.js')).checkCommand('repair')(argv, io),
+  plan: async (argv, io) => (await import('./plan-command.js')).planCommand(argv, io),
+  apply: async (argv, io) => (await import('./apply-command.js')).applyCommand(argv, io),
   reconcile: async (argv, io) => (await import('./reconcile-command.js')).reconcileCommand(argv, io),
   run: async (argv, io) => (await import('./run-command.js')).runCommand()(argv, io),
   validate: async (argv, io) => (await import('./validate-command.js')).validateCommand(argv, io),

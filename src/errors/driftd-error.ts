@@ -40,6 +40,13 @@ export const ERROR_CODES = {
   REPAIR_STEP_FAILED: 'a repair step failed; the whole repair was rolled back (no longer raised: a step SQLite refuses is left out alone and reported)',
   REPAIR_VERIFY_FAILED: 'the database did not match the plan after repair; rolled back',
   BACKUP_FAILED: 'the backup before repair failed; nothing was changed',
+  // table rebuilds (driftd plan / driftd apply)
+  PLAN_REFUSED: 'a table rebuild would change, lose or refuse existing data; no plan was written',
+  PLAN_NOT_FOUND: 'the plan file does not exist',
+  PLAN_INVALID: 'the plan file is not a driftd plan (or was edited into one that does not parse)',
+  PLAN_STALE: "the database's schema is no longer the one the plan was made from; nothing was applied",
+  APPLY_STEP_FAILED: 'a statement of the plan failed; the whole rebuild was rolled back',
+  APPLY_VERIFY_FAILED: 'a check before COMMIT failed (rows, values, foreign keys, integrity, declaration); the whole rebuild was rolled back',
   // config
   CONFIG_NOT_FOUND: 'the config file does not exist',
   CONFIG_UNREADABLE: 'the config file cannot be read',

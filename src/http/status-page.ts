@@ -306,7 +306,7 @@ function targetVerdict(target: TargetView): SafeHtml {
 
 function targetSection(target: TargetView, events: readonly AuditEntry[]): SafeHtml {
   const mine = events.filter((entry) => entry.target === target.target);
-  const repairs = mine.filter((entry) => entry.kind === 'repair' || entry.kind === 'backup').slice(-PER_TARGET_ENTRIES);
+  const repairs = mine.filter((entry) => entry.kind === 'repair' || entry.kind === 'backup' || entry.kind === 'rebuild').slice(-PER_TARGET_ENTRIES);
   const recovered = mine.filter((entry) => entry.kind === 'recover').slice(-PER_TARGET_ENTRIES);
   const drift = target.check?.remaining ?? [];
   return html`<section class="target" id="target-${target.target}">
@@ -398,6 +398,8 @@ function changeText(entry: AuditEntry): SafeHtml {
       return html`<code>${entry.table}</code> ${entry.keyColumn} = <code>${breakable(String(entry.key))}</code><br><span class="muted">${Object.entries(entry.values ?? {}).map(([column, value], index) => html`${index > 0 ? ' · ' : ''}${column}=${JSON.stringify(value)}`)}</span>`;
     case 'backup':
       return html`backup <code>${breakable(entry.path ?? '')}</code>`;
+    case 'rebuild':
+      return entry.item === 0 ? html`plan <code>${breakable(entry.path ?? '')}</code><br><span class="muted">${entry.sql}</span>` : html`<code>${entry.sql}</code>`;
     default: {
       const never: never = entry.kind;
       throw new Error(`unhandled entry kind ${String(never)}`);

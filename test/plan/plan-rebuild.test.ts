@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/db/open-sqlite.js';
+import { declaredSchemaFromSql } from '../../src/declared/declared-schema-from-sql.js';
+import { diff } from '../../src/diff/diff.js';
+import { carriedEqual, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
+import { PLAN_ROLE } from '../../src/plan/rebuild-kinds.js';
+
+/** Plans from two declarations (both read by the same introspection): plain data in, plain data out. */
+function planFor(live: string, declared: string) {
+  const liveSchema = declaredSchemaFromSql(live, 'live.sql');
+  const declaredSchema = declaredSchemaFromSql(declared, 'declared.sql');
+  return planRebuilds(declaredSchema, liveSchema, diff(declaredSchema, liveSchema).drift);
+}
+
+describe('renameInCreate: only the table name changes, the rest stays verbatim', () => {
+  it.each([
+    ['CREATE TABLE t (a INTEGER)', 'CREATE TABLE "driftd_new_t" (a INTEGER)'],
+    ['CREATE TABLE "a b"(x TEXT, "t" INT)', 'CREATE TABLE "driftd_new_t"(x TEXT, "t" INT)'],
+    ['CREATE TABLE IF NOT EXISTS main.t(a) STRICT', 'CREATE TABLE IF NOT EXISTS "driftd_new_t"(a) STRICT'],
+    ['create temp table [t] (a)', 'create temp table "driftd_new_t" (a)'],
+    ['CREATE TABLE `t`(a REFERENCES t(a))', 'CREATE TABLE "driftd_new_t"(a REFERENCES t(a))'],
+  ])('%s', (sql, expected) => {
+    expect(renameInCreate(sql, 'driftd_new_t')).toBe(expected);
+  });
+});
+
+describe('planRebuilds', () => {
+  it('covers the kinds only a rebuild changes, and lists the rest as left', () => {
+    const planning = planFor(
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL, b TEXT); CREATE TABLE u (x TEXT);',
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c TEXT DEFAULT 1); CREATE TABLE u (x TEXT, y TEXT); CREATE TABLE v (z);',
+    );
+    expect(planning.rebuilds.map((r) => r.table)).toEqual(['t']);
+    expect(planning.rebuilds[0]!.added).toEqual(['c']);
+    expect(planning.left.map((item) => `${item.kind} ${item.table}`).sort()).toEqual(['missing_column u', 'missing_table v']);
+    expect(Object.entries(PLAN_ROLE).filter(([, role]) => role === 'rebuild').map(([kind]) => kind)).toContain('column_type');
+  });
+
+  it('copies the rowid explicitly unless an INTEGER PRIMARY KEY is it; a WITHOUT ROWID table is matched by its primary key', () => {
+    const [implicit] = planFor('CREATE TABLE t (a REAL)', 'CREATE TABLE t (a INTEGER)').rebuilds;
+    expect(implicit!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" (rowid, "a") SELECT rowid, "a" FROM "t";');
+    expect(implicit!.key).toEqual({ kind: 'rowid' });
+    const [alias] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)').rebuilds;
+    expect(alias!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" ("id", "a") SELECT "id", "a" FROM "t";');
+    const [withoutRowid] = planFor('CREATE TABLE t (k TEXT PRIMARY KEY, v)', 'CREATE TABLE t (k TEXT PRIMARY KEY, v) WITHOUT ROWID').rebuilds;
+    expect(withoutRowid!.key).toEqual({ kind: 'primary-key', columns: ['k'] });
+    expect(withoutRowid!.steps.map((s) => s.role)).toEqual(['create', 'copy', 'drop', 'rename']);
+  });
+
+  it('re-creates the live indexes and triggers of the table from their text, and carries the AUTOINCREMENT counter', () => {
+    const live = `CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a REAL); CREATE INDEX t_a ON t (a) WHERE a > 0;
+      CREATE TABLE log (x); CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.id); END;`;
+    const [rebuild] = planFor(live, live.replace('a REAL', 'a INTEGER')).rebuilds;
+    expect(rebuild!.steps.map((s) => s.role)).toEqual(['create', 'copy', 'drop', 'rename', 'index', 'trigger', 'sequence', 'sequence']);
+    expect(rebuild!.steps[4]!.sql).toBe('CREATE INDEX t_a ON t (a) WHERE a > 0;');
+    expect(rebuild!.keepsSequence).toBe(true);
+  });
+
+  it.each([
+    ['a live column the declaration lacks', 'CREATE TABLE t (a REAL, b TEXT)', 'CREATE TABLE t (a INTEGER)', /would drop the undeclared column "b"/],
+    ['a new NOT NULL column without a default', 'CREATE TABLE t (a REAL)', 'CREATE TABLE t (a INTEGER, b TEXT NOT NULL)', /"t"."b" is NOT NULL without a default/],
+    ['a stored column made generated', 'CREATE TABLE t (a INTEGER, b INTEGER)', 'CREATE TABLE t (a INTEGER, b INTEGER AS (a + 1) STORED)', /would replace the values stored there/],
+    ['a virtual table', "CREATE VIRTUAL TABLE t USING fts5(a)", "CREATE VIRTUAL TABLE t USING fts5(a, b)", null],
+  ])('refuses %s', (_name, live, declared, reason) => {
+    const planning = planFor(live, declared);
+    expect(planning.rebuilds).toEqual([]);
+    if (reason) expect(planning.refusals[0]!.reason).toMatch(reason);
+  });
+
+  it('never takes a scratch name a live object has', () => {
+    const [rebuild] = planFor('CREATE TABLE t (a REAL); CREATE TABLE driftd_new_t (x);', 'CREATE TABLE t (a INTEGER); CREATE TABLE driftd_new_t (x);').rebuilds;
+    expect(rebuild!.scratch).toBe('driftd_new_t_2');
+  });
+});
+
+describe('carriedEqual: when a carried value counts as equal (evaluated by SQLite)', () => {
+  const db = openSqlite(':memory:');
+  db.exec('CREATE TABLE pair (o, n)');
+  // JS numbers bind as REALs: integers are passed as BigInts.
+  const equal = (old: unknown, now: unknown): boolean => {
+    db.exec('DELETE FROM pair');
+    db.prepare('INSERT INTO pair VALUES (?, ?)').run(old, now);
+    return (db.prepare(`SELECT ${carriedEqual('o', 'n')} AS e FROM pair`).get() as { e: number | null }).e === 1;
+  };
+  it.each([
+    ['same text', 'abc', 'abc', true],
+    ['text differing in case only', 'abc', 'ABC', false],
+    ["text '12' → integer 12", '12', 12n, true],
+    ["text '012' → integer 12", '012', 12n, false],
+    ["text '1e3' → integer 1000", '1e3', 1000n, false],
+    ['real 3.0 → integer 3', 3.5 - 0.5, 3n, true],
+    ['real 2.5 kept as real', 2.5, 2.5, true],
+    ["integer 7 → text '7'", 7n, '7', true],
+    ["real 0.1 + 0.2 → text '0.3'", 0.1 + 0.2, '0.3', false],
+    ['integer 2^53 + 1 → real', 9007199254740993n, 9007199254740992, false],
+    ['NULL stays NULL', null, null, true],
+    ['NULL → 0', null, 0, false],
+    ['the same blob', Buffer.from([0, 1]), Buffer.from([0, 1]), true],
+    ['a blob → text of the same bytes', Buffer.from('ab'), 'ab', false],
+  ])('%s', (_name, old, now, expected) => {
+    expect(equal(old, now)).toBe(expected);
+  });
+});
