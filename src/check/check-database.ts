@@ -10,7 +10,6 @@ import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import type { RepairOutcome } from '../repair/apply-repair.js';
-import { pretestPlan } from '../repair/count-violations.js';
 import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.js';
 import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
@@ -129,11 +128,12 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const found = diff(request.declared, live, request.diff);
   // The safety rules and the planner are loaded only when there is drift to judge: an in-sync check
   // (a CI gate, a start-up hook) does not pay for their modules (BENCHMARKS.md, "CLI start-up").
-  const planRepair = found.drift.length === 0 ? null : (await import('../repair/plan-repair.js')).planRepair;
+  const planning = found.drift.length === 0 ? null : await Promise.all([import('../repair/plan-repair.js'), import('../repair/count-violations.js')]);
+  const planRepair = planning === null ? null : planning[0].planRepair;
   let plan: RepairPlan;
   try {
     // Steps that existing rows violate (an in-place NOT NULL or CHECK, an added column's CHECK) are not called safe.
-    plan = planRepair === null ? { steps: [], unsafe: [] } : pretestPlan(readonlyDb, planRepair(found.drift, safety));
+    plan = planning === null ? { steps: [], unsafe: [] } : planning[1].pretestPlan(readonlyDb, planning[0].planRepair(found.drift, safety));
   } catch (error) {
     readonlyDb.close();
     throw sqliteError(error, request.dbPath, 'counting the rows a change would violate');
