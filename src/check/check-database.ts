@@ -12,6 +12,7 @@ import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
 import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
 import type { Schema } from '../schema/schema-model.js';
+import { replicaHold } from './replica.js';
 
 export type CheckMode = 'check' | 'dry-run' | 'repair';
 
@@ -120,7 +121,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
   const migrationTools = detectMigrationTools(live);
-  const repairHeld = request.mode !== 'check' && plan.steps.length > 0 && migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(migrationTools) : null;
+  const repairHeld = repairHoldOf({ dbPath: request.dbPath, mode: request.mode, repairable: plan.steps.length > 0, migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
 
   if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     readonlyDb.close();
@@ -191,11 +192,22 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
 }
 
 /**
+ * The one judgement of whether safe repairs are held back, and why (single files and fleet files
+ * alike): the file is a replica (`replicaHold`), or a migration tool manages it and the target did not
+ * say otherwise. Null when nothing would be repaired, in check mode, or when nothing holds it.
+ */
+export function repairHoldOf(input: { readonly dbPath: string; readonly mode: CheckMode; readonly repairable: boolean; readonly migrationTools: readonly FoundMigrationTool[]; readonly repairUnderMigrationTool: boolean }): string | null {
+  if (input.mode === 'check' || !input.repairable) return null;
+  const replica = replicaHold(input.dbPath);
+  if (replica !== null) return replica;
+  return input.migrationTools.length > 0 && !input.repairUnderMigrationTool ? heldBecause(input.migrationTools) : null;
+}
+
+/**
  * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
  * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
  */
-/** Why a repair is held for a database a migration tool manages (shared with fleet checks). */
-export function heldBecause(tools: readonly FoundMigrationTool[]): string {
+function heldBecause(tools: readonly FoundMigrationTool[]): string {
   const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
   return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }

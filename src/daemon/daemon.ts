@@ -23,7 +23,11 @@ import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 export type { ReloadOutcome, ReloadReason } from './config-reloader.js';
 export { scheduleIntervalMs } from './cycle-schedule.js';
 
-export type CycleReason = 'schedule' | 'watch' | 'http' | 'reload' | 'start' | 'manual';
+/** `wake`: a backed-off repair's cause looks gone (the waker); runs like `watch` (only what it names, for fleets). */
+export type CycleReason = 'schedule' | 'watch' | 'wake' | 'http' | 'reload' | 'start' | 'manual';
+
+/** How often the waker probes backed-off repairs' causes (statfs, stat, the write lock): recovery within ~1 s. */
+export const WAKE_PROBE_MS = 1000;
 
 export interface CycleReport {
   readonly cycle: number;
@@ -100,6 +104,7 @@ export class Daemon {
   private readonly pool: ConnectionPool;
   private watcher: FileWatcher | null = null;
   private fleetWatchers: FileWatcher[] = [];
+  private waker: NodeJS.Timeout | null = null;
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
   /** The last cycles, newest last, for the status page. */
@@ -140,6 +145,8 @@ export class Daemon {
     this.state = transition(this.state, 'running');
     this.schedule.arm(this.config.schedule);
     void this.armWatcher();
+    this.waker = setInterval(() => this.wakeIfCauseGone(), WAKE_PROBE_MS);
+    this.waker.unref();
     this.options.logger.info({ schedule: this.config.schedule, watch: this.config.watch, targets: this.config.targets.map((target) => target.name) }, 'daemon started');
     this.warnSharedDatabases();
   }
@@ -184,6 +191,8 @@ export class Daemon {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = transition(this.state, this.state === 'created' ? 'stopped' : 'stopping');
     this.schedule.stop();
+    if (this.waker) clearInterval(this.waker);
+    this.waker = null;
     await this.watcher?.close();
     this.watcher = null;
     await Promise.all(this.fleetWatchers.splice(0).map((watcher) => watcher.close()));
@@ -191,6 +200,36 @@ export class Daemon {
     for (const runner of this.runners.values()) runner.close();
     if (this.state === 'stopping') this.state = transition(this.state, 'stopped');
     this.options.logger.info({ cycles: this.queue.count }, 'daemon stopped');
+  }
+
+  /**
+   * The waker: a backed-off repair whose cause looks gone (space freed, mode or owner changed, the lock a busy
+   * repair waited for released) is retried now rather than at its retry time or the next tick. Costs a statfs
+   * and two stats per backed-off file, nothing when no repair is failing; returns whether it started a cycle.
+   */
+  wakeIfCauseGone(): boolean {
+    if (this.state !== 'running' || this.queue.isRunning) return false;
+    const wake = this.retryWanted();
+    if (wake) void this.runCycle('wake');
+    return wake;
+  }
+
+  /**
+   * Whether a backed-off repair's cause looks gone (the waker's question, callable alone): queues the woken
+   * fleet files for the next cycle, which sweeps only them.
+   */
+  retryWanted(): boolean {
+    let wake = false;
+    for (const runner of this.runners.values()) if (runner.wantsRetry()) wake = true;
+    for (const [name, fleet] of this.fleets) {
+      const woken = fleet.wokenFiles();
+      if (woken.length === 0) continue;
+      const pending = this.fleetPending.get(name) ?? new Set<string>();
+      for (const path of woken) pending.add(path);
+      this.fleetPending.set(name, pending);
+      wake = true;
+    }
+    return wake;
   }
 
   /** The longest gap between scheduled ticks, for staleness. */
@@ -208,11 +247,13 @@ export class Daemon {
         const fleet = this.fleets.get(target.name);
         if (fleet) {
           const sweep = fleet.report;
-          return { name: target.name, up: sweep !== null && sweep.error === null, lastSuccessMs: this.fleetSuccessMs.get(target.name) ?? null, lastError: sweep?.error ?? null };
+          const failing = fleet.results('repair_failing');
+          const stateError = failing[0]?.error ? { ...failing[0].error, message: `${failing.length} file${failing.length === 1 ? '' : 's'} (first ${failing[0].path}): ${failing[0].error.message}` } : null;
+          return { name: target.name, up: sweep !== null && sweep.error === null, lastSuccessMs: this.fleetSuccessMs.get(target.name) ?? null, lastError: sweep?.error ?? null, ...(failing.length > 0 ? { state: 'repair_failing' as const, stateError } : {}) };
         }
         const runner = this.runners.get(target.name);
         const report = runner?.report ?? null;
-        return { name: target.name, up: report?.up ?? false, lastSuccessMs: runner?.lastSuccessAtMs ?? null, lastError: report?.error ?? null };
+        return { name: target.name, up: report?.up ?? false, lastSuccessMs: runner?.lastSuccessAtMs ?? null, lastError: report?.error ?? null, ...(report ? { state: report.state, stateError: report.error } : {}) };
       }),
     });
   }
@@ -272,14 +313,16 @@ export class Daemon {
         this.fleetPending.delete(target.name);
         // A watcher's cycle sweeps only the files it reported (and skips a fleet it reported nothing for);
         // every other cycle lists the whole fleet again, which also picks up what a watcher missed.
-        if (!declared || (reason === 'watch' && !pending)) continue;
+        const narrow = reason === 'watch' || reason === 'wake';
+        if (!declared || (narrow && !pending)) continue;
         const writes = target.repair === 'auto';
         const sweep = await fleet.sweep(target, declared, {
           mode: writes ? 'repair' : 'check',
           busyTimeoutMs: active.config.busyTimeoutMs,
           backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
-          reconcile: reason === 'watch' ? 'none' : writes ? 'apply' : 'dry-run',
-          ...(reason === 'watch' && pending ? { only: [...pending] } : {}),
+          reconcile: narrow ? 'none' : writes ? 'apply' : 'dry-run',
+          repairBackoff: active.config.repairBackoff,
+          ...(narrow && pending ? { only: [...pending] } : {}),
           ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
         });
         if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
@@ -294,7 +337,7 @@ export class Daemon {
       const report = await runner.run(target, declared, {
         busyTimeoutMs: active.config.busyTimeoutMs,
         backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
-        reconcileOnlyAfterChange: reason === 'watch',
+        reconcileOnlyAfterChange: reason === 'watch' || reason === 'wake',
         ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
         fullCheck: active.config.fullCheck,
         repairBackoff: active.config.repairBackoff,

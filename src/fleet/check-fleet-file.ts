@@ -1,6 +1,6 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
-import { checkDatabase, heldBecause, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import { checkDatabase, repairHoldOf, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
 import { openReadOnly, sqliteError } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
@@ -69,6 +69,8 @@ export interface FleetFileCheckRequest {
   readonly audit?: AuditSink;
   readonly clock?: () => number;
   readonly now?: () => Date;
+  /** Called when a repair is about to start (see `CheckRequest.onRepairStart`). */
+  readonly onRepairStart?: () => void;
 }
 
 /**
@@ -102,7 +104,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
   } finally {
     db.close();
   }
-  const repairHeld = request.mode !== 'check' && verdict.repairable && verdict.migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(verdict.migrationTools) : null;
+  const repairHeld = repairHoldOf({ dbPath: request.dbPath, mode: request.mode, repairable: verdict.repairable, migrationTools: verdict.migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
   if (request.mode === 'repair' && verdict.repairable && repairHeld === null) {
     return checkDatabase({
       repairUnderMigrationTool: request.repairUnderMigrationTool === true,
@@ -116,6 +118,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
       clock,
       ...(request.now ? { now: request.now } : {}),
       ...(request.audit ? { audit: request.audit } : {}),
+      ...(request.onRepairStart ? { onRepairStart: request.onRepairStart } : {}),
     });
   }
   const t1 = clock();
