@@ -237,10 +237,13 @@ export class TargetRunner {
       backoffScope = `${version}\u0000${declared.contentHash}`;
       // Never written on a replica: checked (and reported held), not repaired or reconciled.
       const replica = target.repair === 'auto' ? replicaHold(target.database) : null;
-      const writes = target.repair === 'auto' && replica === null && this.backoff.allows(target.database, backoffScope);
-      const key = `${version}\u0000${replica === null ? '' : 'replica'}\u0000${changeCounterKey(target.database)}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}\u0000${writes ? 'repair' : 'check'}`;
+      // The schema step runs in repair mode on a replica too: checkDatabase's one hold judgement (repairHoldOf)
+      // then holds the repair and says why; reconcile runs dry.
+      const repairs = target.repair === 'auto' && this.backoff.allows(target.database, backoffScope);
+      const writes = repairs && replica === null;
+      const key = `${version}\u0000${replica === null ? '' : 'replica'}\u0000${changeCounterKey(target.database)}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}\u0000${repairs ? 'repair' : 'check'}`;
       // Both steps wait for other connections' locks on timers, never inside SQLite (retry-while-busy.ts).
-      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(writes ? { waitBeforeRetry: this.writeLockWaiter(target.database) } : {}) };
+      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(repairs ? { waitBeforeRetry: this.writeLockWaiter(target.database) } : {}) };
       // The fast path trusts the key; a full check still runs every so often in case the key is blind
       // (a file overwritten in place by a copy with an equal schema_version, a WAL-mode database).
       const fullCheckDue = this.fastPathRuns >= fullCheck.everyCycles || this.deps.clock() - this.lastFullCheckClock >= fullCheck.everySeconds * 1000;
@@ -253,7 +256,7 @@ export class TargetRunner {
             checkDatabase({
               dbPath: target.database,
               declared: declared.schema,
-              mode: writes ? 'repair' : 'check',
+              mode: repairs ? 'repair' : 'check',
               busyTimeoutMs,
               diff: { ignoreTables: target.ignoreTables },
               safety: { foreignKeysEnforced: target.foreignKeysEnforced },

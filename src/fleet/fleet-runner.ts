@@ -331,7 +331,9 @@ export class FleetRunner {
     const backoffScope = `${key === null ? '' : keyVersion(key)}\u0000${context.declared.contentHash}`;
     const mode = context.settings.mode === 'repair' && backoff !== undefined && !backoff.allows(path, backoffScope) ? 'check' : context.settings.mode;
     const scope = mode === context.settings.mode ? context.scope : `${context.scope}\u0000backed-off`;
-    return { key, mode, scope, backoffScope, unchanged: previous !== undefined && previous.key !== null && previous.key === key && previous.scope === scope };
+    // A file held as a LiteFS replica is looked at again once the node may have become primary (one lstat, held files only).
+    const promoted = previous?.result.repairHeld?.startsWith('replica: ') === true && replicaHold(path) === null;
+    return { key, mode, scope, backoffScope, unchanged: !promoted && previous !== undefined && previous.key !== null && previous.key === key && previous.scope === scope };
   }
 
   private unchangedRecord(previous: FileRecord, reconcile: readonly FileReconcileSummary[] | null, context: SweepContext): FileRecord {
