@@ -100,6 +100,8 @@ export class Daemon {
   private readonly fleetSuccessMs = new Map<string, number>();
   /** Fleet files a watcher reported since the last sweep of their target, by target. */
   private readonly fleetPending = new Map<string, Set<string>>();
+  /** Fleet targets whose watcher gave up following events one by one (a flood): their next cycle sweeps them whole. */
+  private readonly fleetSweepWanted = new Set<string>();
   /** One pool for every fleet target: at most `poolSize` files worked on at once in this process. */
   private readonly pool: ConnectionPool;
   private watcher: FileWatcher | null = null;
@@ -311,10 +313,11 @@ export class Daemon {
         const declared = active.declared.get(target.name);
         const pending = this.fleetPending.get(target.name);
         this.fleetPending.delete(target.name);
+        const whole = this.fleetSweepWanted.delete(target.name);
         // A watcher's cycle sweeps only the files it reported (and skips a fleet it reported nothing for);
         // every other cycle lists the whole fleet again, which also picks up what a watcher missed.
         const narrow = reason === 'watch' || reason === 'wake';
-        if (!declared || (narrow && !pending)) continue;
+        if (!declared || (narrow && !pending && !whole)) continue;
         const writes = target.repair === 'auto';
         const sweep = await fleet.sweep(target, declared, {
           mode: writes ? 'repair' : 'check',
@@ -322,7 +325,7 @@ export class Daemon {
           backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
           reconcile: narrow ? 'none' : writes ? 'apply' : 'dry-run',
           repairBackoff: active.config.repairBackoff,
-          ...(narrow && pending ? { only: [...pending] } : {}),
+          ...(narrow && pending && !whole ? { only: [...pending] } : {}),
           ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
         });
         if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
@@ -389,6 +392,7 @@ export class Daemon {
         this.fleets.delete(name);
         this.fleetSuccessMs.delete(name);
         this.fleetPending.delete(name);
+        this.fleetSweepWanted.delete(name);
         if (!single.has(name)) this.options.metrics.removeTarget(name);
       }
     }
@@ -429,6 +433,14 @@ export class Daemon {
               void this.runCycle('watch');
             },
             (error) => logger.warn({ target: target.name, error: String(error) }, 'fleet watcher error'),
+            {
+              onSweep: () => {
+                if (this.state !== 'running') return;
+                this.fleetSweepWanted.add(target.name);
+                logger.debug({ target: target.name }, 'fleet watcher asks for a sweep (an event flood, or a directory gone)');
+                void this.runCycle('watch');
+              },
+            },
           ),
         );
       }
