@@ -7,7 +7,9 @@
 //           adds a baseline build, e.g. main, which storms);
 //  flood  — GET /livez latency for a new client while a local client holds 2,000 idle keep-alive connections and
 //           re-opens what the server closes (server, flooder and client in three processes; baseline: no flood).
-// Run: npm run build && node bench/recovery.bench.mjs [wake|fleet|flood]   Quick: BENCH_QUICK=1; smoke: BENCH_SMOKE=1.
+//  rename — a tenant renaming a junk file in its own directory as fast as it can: the longest gap of the daemon's
+//           1 s beat and /livez p99 (baseline: no flood; DRIFTD_BASELINE_DIST adds the baseline build under the flood).
+// Run: npm run build && node bench/recovery.bench.mjs [wake|fleet|flood|rename]   Quick: BENCH_QUICK=1; smoke: BENCH_SMOKE=1.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ const DIST = resolve(import.meta.dirname, '../dist');
 const BASELINE = process.env.DRIFTD_BASELINE_DIST ? resolve(process.env.DRIFTD_BASELINE_DIST) : null;
 const work = mkdtempSync(join(tmpdir(), 'driftd-recovery-bench-'));
 chmodSync(work, 0o755);
-const sections = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['wake', 'fleet', 'flood'];
+const sections = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['wake', 'fleet', 'flood', 'rename'];
 const load = (dist, path) => import(pathToFileURL(join(dist, path)).href);
 const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
 const quiet = () => undefined;
@@ -174,6 +176,17 @@ async function fleetOnFullDisk(dist, files, seconds) {
   fill(join(disk, 'filler'));
   const app = spawn(process.execPath, ['-e', `const D=require(${JSON.stringify(BETTER_SQLITE3)});const db=new D(process.argv[1]);db.pragma('busy_timeout=5000');const s=db.prepare('UPDATE t SET payload = ? WHERE id = 1');const lat=[];let n=0;setInterval(()=>{const t0=performance.now();try{s.run('w'+n++)}catch{}lat.push(performance.now()-t0)},1000);process.on('message',()=>{lat.sort((a,b)=>a-b);process.send(lat[Math.floor(lat.length/2)]??0)});`, join(tenants, 't0', 'app.db')], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { daemon, metrics } = await inProcessDaemon(dist, { schedule: '*/10 * * * * *', watch: true, targets: [{ name: 'tenants', databases: `${tenants}/*/app.db` }] });
+  // Attempts counted the same way for any build (a baseline does not count fleet failures in its metrics): a
+  // freshly checked file whose repair failed on the full disk. A backed-off file is checked, not repaired, and
+  // carries its last failure: this build's sweep report says how many attempts really failed.
+  const { FleetRunner } = await load(dist, 'fleet/fleet-runner.js');
+  const sweep = FleetRunner.prototype.sweep;
+  let attemptsSeen = 0;
+  FleetRunner.prototype.sweep = async function (...args) {
+    const report = await sweep.apply(this, args);
+    attemptsSeen += report.repairFailures ?? report.fresh.filter((file) => file.error?.code === 'DB_DISK_FULL').length;
+    return report;
+  };
   try {
     daemon.start();
     void daemon.runCycle('start');
@@ -185,7 +198,8 @@ async function fleetOnFullDisk(dist, files, seconds) {
     const sweeps = Number(/driftd_checks_total\{target="tenants"\} (\d+)/.exec(text)?.[1] ?? NaN);
     // A baseline build does not count fleet failures: count its attempts from the files' errors instead.
     const failing = daemon.fleetFiles({ target: 'tenants', state: 'all', limit: 1, offset: 0 })?.totals;
-    return { sweeps, failedRepairAttemptsCounted: attempts, attemptsPerMinute: ((attempts * 60) / seconds).toFixed(1), sweepsPerMinute: ((sweeps * 60) / seconds).toFixed(1), filesRepairFailing: failing?.repair_failing ?? '—', filesError: failing?.error ?? '—', appUpdateP50Ms: Number(appP50).toFixed(2) };
+    FleetRunner.prototype.sweep = sweep;
+    return { files, sweeps, repairAttempts: attemptsSeen, attemptsPerMinute: ((attemptsSeen * 60) / seconds).toFixed(1), countedInRepairFailuresTotal: attempts, sweepsPerMinute: ((sweeps * 60) / seconds).toFixed(1), filesRepairFailing: failing?.repair_failing ?? '—', filesError: failing?.error ?? '—', appUpdateP50Ms: Number(appP50).toFixed(2) };
   } finally {
     app.kill();
     spawnSync('umount', [disk]);
@@ -194,11 +208,13 @@ async function fleetOnFullDisk(dist, files, seconds) {
 
 async function benchFleet() {
   if (!root) return console.log('\n== fleet on a full disk: skipped (needs root to mount a tmpfs)');
-  const files = SMOKE ? 20 : 1000;
   const seconds = SMOKE ? 4 : QUICK ? 20 : 60;
-  const rows = [{ build: 'this', ...(await fleetOnFullDisk(DIST, files, seconds)) }];
-  if (BASELINE) rows.push({ build: 'baseline', ...(await fleetOnFullDisk(BASELINE, files, seconds)) });
-  console.log(`\n== fleet of ${files} files on a full disk, schedule every 10 s, watching on, the application writing one file once a second, ${seconds} s`);
+  const rows = [];
+  for (const files of SMOKE ? [1, 20] : [1, 1000]) {
+    rows.push({ build: 'this', ...(await fleetOnFullDisk(DIST, files, seconds)) });
+    if (BASELINE) rows.push({ build: 'baseline', ...(await fleetOnFullDisk(BASELINE, files, seconds)) });
+  }
+  console.log(`\n== a fleet on a full disk, schedule every 10 s, watching on, the application writing one file once a second, ${seconds} s (back-off: one attempt per file at 0 s and 30 s in the first minute)`);
   console.table(rows);
 }
 
@@ -247,7 +263,68 @@ async function benchFlood() {
   console.table(rows);
 }
 
-const benches = { wake: benchWake, fleet: benchFleet, flood: benchFlood };
+/**
+ * A tenant renaming a junk file in its own directory as fast as it can (another process) while the daemon
+ * watches a fleet of 200 tenants: the longest gap of a 1 s interval timer in the daemon's process (what the
+ * systemd watchdog beat rides on) and /livez from a third process.
+ */
+async function renameFlood(dist, withFlood, seconds) {
+  const dir = mkdtempSync(join(work, 'rename-'));
+  const tenants = join(dir, 'tenants');
+  const template = join(dir, 'template.db');
+  fillDatabase(template, 1);
+  const bytes = execFileSync('cat', [template]);
+  for (let i = 0; i < 200; i++) {
+    mkdirSync(join(tenants, `t${i}`), { recursive: true });
+    writeFileSync(join(tenants, `t${i}`, 'app.db'), bytes);
+  }
+  const { daemon } = await inProcessDaemon(dist, { schedule: '*/10 * * * * *', watch: true, targets: [{ name: 'tenants', databases: `${tenants}/*/app.db` }] });
+  const { createHttpServer, registerRoutes } = await load(DIST, 'http/http-server.js');
+  const app = createHttpServer('error');
+  registerRoutes(app, { metricsText: async () => '', metricsContentType: 'text/plain', health: () => daemon.health(), status: () => ({}), checkNow: async () => ({}), token: () => null, auditEntries: () => null, journalPath: null, fleetFiles: () => null });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${app.server.address().port}/livez`;
+  daemon.start();
+  await daemon.runCycle('start');
+  await sleep(1000);
+  let last = performance.now();
+  let longestGap = 0;
+  const beat = setInterval(() => { const now = performance.now(); longestGap = Math.max(longestGap, now - last); last = now; }, 1000);
+  const flooder = !withFlood ? null : spawn('python3', ['-c', `
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+open(a, 'w').close()
+while True:
+    os.rename(a, b); os.rename(b, a)`, join(tenants, 't7', 'junk-a'), join(tenants, 't7', 'junk-b')], { stdio: 'ignore' });
+  const client = spawn(process.execPath, ['-e', `
+    const http = require('node:http'); const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const latencies = []; let stop = false; process.on('message', () => { stop = true; });
+    const one = () => { if (stop) { process.send(latencies); return; } const t0 = performance.now();
+      const req = http.get(${JSON.stringify(url)}, { agent, timeout: 10000 }, (res) => { res.resume(); res.on('end', () => { latencies.push(performance.now() - t0); setTimeout(one, 20); }); });
+      req.on('timeout', () => { latencies.push(10000); req.destroy(); setTimeout(one, 20); }); req.on('error', () => {}); };
+    one();`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await sleep(seconds * 1000);
+  const latencies = await new Promise((ok) => { client.once('message', ok); client.send('stop'); });
+  client.kill();
+  flooder?.kill();
+  clearInterval(beat);
+  longestGap = Math.max(longestGap, performance.now() - last);
+  await daemon.stop();
+  await app.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(1) ?? '—';
+  return { livezRequests: latencies.length, livezP50: at(0.5), livezP99: at(0.99), longestBeatGapMs: longestGap.toFixed(0) };
+}
+
+async function benchRename() {
+  const seconds = SMOKE ? 3 : QUICK ? 15 : 40;
+  const rows = [{ case: 'no flood (baseline)', ...(await renameFlood(DIST, false, seconds)) }, { case: 'one tenant renaming a junk file in a loop', ...(await renameFlood(DIST, true, seconds)) }];
+  if (BASELINE) rows.push({ case: 'same, baseline build', ...(await renameFlood(BASELINE, true, seconds)) });
+  console.log(`\n== a fleet of 200 tenants watched, ${seconds} s: the 1 s beat's longest gap (the watchdog's rides on it) and /livez (ms)`);
+  console.table(rows);
+}
+
+const benches = { wake: benchWake, fleet: benchFleet, flood: benchFlood, rename: benchRename };
 try {
   for (const name of sections) await benches[name]();
 } finally {
