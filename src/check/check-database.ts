@@ -13,6 +13,13 @@ import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-saf
 import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
 import type { Schema } from '../schema/schema-model.js';
 import { replicaHold } from './replica.js';
+import { hasExternalContentFts, judgeFtsFromRows } from './fts-staleness.js';
+
+/** A diff's stale-index items judged from the rows (fts-staleness.ts); the diff itself when there is no FTS table to judge. */
+export function withFtsJudgedFromRows<T extends { readonly drift: readonly Drift[] }>(db: DatabaseHandle, declared: Schema, live: Schema, result: T): T {
+  if (!hasExternalContentFts(declared)) return result;
+  return { ...result, drift: judgeFtsFromRows(db, declared, live, result.drift) };
+}
 
 export type CheckMode = 'check' | 'dry-run' | 'repair';
 
@@ -108,15 +115,16 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
   let live: Schema;
   let version: number;
+  let found: ReturnType<typeof diff>;
   try {
     live = introspect(readonlyDb);
     version = schemaVersion(readonlyDb);
+    found = withFtsJudgedFromRows(readonlyDb, request.declared, live, diff(request.declared, live, request.diff));
   } catch (error) {
     readonlyDb.close();
     throw sqliteError(error, request.dbPath, 'introspecting');
   }
   const t1 = clock();
-  const found = diff(request.declared, live, request.diff);
   const plan = planRepair(found.drift, safety);
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
@@ -152,6 +160,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   let outcome;
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
+    // The repair carries the stale-index items it found; the rows say which indexes really miss rows now.
+    if (hasExternalContentFts(request.declared)) outcome = { ...outcome, after: withFtsJudgedFromRows(writable, request.declared, introspect(writable), outcome.after) };
   } catch (error) {
     // A step refused for lack of access is the database's condition, not the plan's: report it as such.
     const cause = error instanceof DriftdError ? error.cause : undefined;

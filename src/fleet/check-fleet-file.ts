@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
-import { checkDatabase, repairHoldOf, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import { hasExternalContentFts } from '../check/fts-staleness.js';
+import { checkDatabase, repairHoldOf, reportDrift, withFtsJudgedFromRows, type BackupSettings, type CheckReport } from '../check/check-database.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
 import { openReadOnly, sqliteError } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
@@ -91,13 +92,15 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
     const rows = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid').raw(true).all();
     version = schemaVersion(db);
     const key = createHash('sha256').update(JSON.stringify(rows)).digest('base64');
-    verdict = request.memo.get(key);
+    // An FTS index's staleness is judged from each file's rows, so such a declaration's verdicts are not shared.
+    const shared = !hasExternalContentFts(request.declared);
+    verdict = shared ? request.memo.get(key) : undefined;
     if (!verdict) {
       const live = introspect(db);
-      const found = diff(request.declared, live, request.diff);
+      const found = withFtsJudgedFromRows(db, request.declared, live, diff(request.declared, live, request.diff));
       const plan = planRepair(found.drift, safety);
       verdict = { inSync: found.drift.length === 0, drift: reportDrift(found.drift, plan), extras: found.extras, repairable: plan.steps.length > 0, migrationTools: detectMigrationTools(live) };
-      request.memo.set(key, verdict);
+      if (shared) request.memo.set(key, verdict);
     }
   } catch (error) {
     throw sqliteError(error, request.dbPath, 'introspecting');
