@@ -41,9 +41,11 @@ function fillDatabase(dbPath, rows) {
   db.close();
 }
 
+const mounted = [];
 function smallDisk(kib) {
   const dir = mkdtempSync(join(work, 'disk-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k`, 'tmpfs', dir]);
+  mounted.push(dir);
   return dir;
 }
 
@@ -182,6 +184,8 @@ async function fleetOnFullDisk(dist, files, seconds) {
   const { FleetRunner } = await load(dist, 'fleet/fleet-runner.js');
   const sweep = FleetRunner.prototype.sweep;
   let attemptsSeen = 0;
+  let attemptsAt60 = 0;
+  setTimeout(() => (attemptsAt60 = attemptsSeen), 60_000).unref();
   FleetRunner.prototype.sweep = async function (...args) {
     const report = await sweep.apply(this, args);
     attemptsSeen += report.repairFailures ?? report.fresh.filter((file) => file.error?.code === 'DB_DISK_FULL').length;
@@ -195,22 +199,26 @@ async function fleetOnFullDisk(dist, files, seconds) {
     const text = await metrics.text();
     const appP50 = await new Promise((ok) => { app.once('message', ok); app.send('p50'); });
     const attempts = Number(/driftd_repair_failures_total\{target="tenants"\} (\d+)/.exec(text)?.[1] ?? NaN);
+    const afterFirstMinute = seconds > 60 ? attemptsSeen - attemptsAt60 : null;
     const sweeps = Number(/driftd_checks_total\{target="tenants"\} (\d+)/.exec(text)?.[1] ?? NaN);
     // A baseline build does not count fleet failures: count its attempts from the files' errors instead.
     const failing = daemon.fleetFiles({ target: 'tenants', state: 'all', limit: 1, offset: 0 })?.totals;
     FleetRunner.prototype.sweep = sweep;
-    return { files, sweeps, repairAttempts: attemptsSeen, attemptsPerMinute: ((attemptsSeen * 60) / seconds).toFixed(1), countedInRepairFailuresTotal: attempts, sweepsPerMinute: ((sweeps * 60) / seconds).toFixed(1), filesRepairFailing: failing?.repair_failing ?? '—', filesError: failing?.error ?? '—', appUpdateP50Ms: Number(appP50).toFixed(2) };
+    return { files, sweeps, repairAttempts: attemptsSeen, ...(afterFirstMinute === null ? {} : { attemptsAfterFirstMinute: afterFirstMinute, perMinuteAfterFirst: ((afterFirstMinute * 60) / (seconds - 60)).toFixed(1) }), attemptsPerMinute: ((attemptsSeen * 60) / seconds).toFixed(1), countedInRepairFailuresTotal: attempts, sweepsPerMinute: ((sweeps * 60) / seconds).toFixed(1), filesRepairFailing: failing?.repair_failing ?? '—', filesError: failing?.error ?? '—', appUpdateP50Ms: Number(appP50).toFixed(2) };
   } finally {
+    const exited = new Promise((ok) => (app.exitCode !== null ? ok() : app.once('exit', ok)));
     app.kill();
+    await exited;
     spawnSync('umount', [disk]);
   }
 }
 
 async function benchFleet() {
   if (!root) return console.log('\n== fleet on a full disk: skipped (needs root to mount a tmpfs)');
-  const seconds = SMOKE ? 4 : QUICK ? 20 : 60;
+  // FLEET_SECONDS / FLEET_FILES (comma-separated) for longer runs: the back-off's later periods (90 s, 210 s …).
+  const seconds = Number(process.env.FLEET_SECONDS ?? (SMOKE ? 4 : QUICK ? 20 : 60));
   const rows = [];
-  for (const files of SMOKE ? [1, 20] : [1, 1000]) {
+  for (const files of process.env.FLEET_FILES ? process.env.FLEET_FILES.split(',').map(Number) : SMOKE ? [1, 20] : [1, 1000]) {
     rows.push({ build: 'this', ...(await fleetOnFullDisk(DIST, files, seconds)) });
     if (BASELINE) rows.push({ build: 'baseline', ...(await fleetOnFullDisk(BASELINE, files, seconds)) });
   }
@@ -328,6 +336,7 @@ const benches = { wake: benchWake, fleet: benchFleet, flood: benchFlood, rename:
 try {
   for (const name of sections) await benches[name]();
 } finally {
+  for (const dir of mounted) spawnSync('umount', ['-l', dir]);
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(0);
