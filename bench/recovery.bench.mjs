@@ -226,10 +226,10 @@ async function benchFleet() {
   console.table(rows);
 }
 
-async function livez(held) {
+async function livez(held, dist = DIST) {
   const port = 20_000 + Math.floor(Math.random() * 1000);
   const server = spawn(process.execPath, ['--input-type=module', '-e', `
-    const { createHttpServer, registerRoutes } = await import(${JSON.stringify(pathToFileURL(join(DIST, 'http/http-server.js')).href)});
+    const { createHttpServer, registerRoutes } = await import(${JSON.stringify(pathToFileURL(join(dist, 'http/http-server.js')).href)});
     const app = createHttpServer('error', { maxConnections: 256, keepAliveTimeoutMs: 60000 });
     registerRoutes(app, { metricsText: async () => '', metricsContentType: 'text/plain', health: () => ({ status: 'pass', checks: {} }), status: () => ({}), checkNow: async () => ({}), token: () => null, auditEntries: () => null, journalPath: null, fleetFiles: () => null });
     await app.listen({ host: '127.0.0.1', port: ${port} });
@@ -267,6 +267,7 @@ async function livez(held) {
 async function benchFlood() {
   const held = SMOKE ? 300 : 2000;
   const rows = [{ case: 'no flood (baseline)', ...(await livez(0)) }, { case: `${held} idle keep-alive connections held, re-opened when closed`, ...(await livez(held)) }];
+  if (BASELINE) rows.push({ case: 'same, baseline build', ...(await livez(held, BASELINE)) });
   console.log('\n== GET /livez for a new client (ms), maxConnections 256');
   console.table(rows);
 }
