@@ -1,4 +1,4 @@
-// `npm run demo`: build, lay out the seed's ModelForge data directory (a database from before 0.2.1 and
+// `npm run demo`: build (when dist/ is older than its sources), lay out the seed's ModelForge data directory (a database from before 0.2.1 and
 // model directories whose rows were lost), then run the daemon on it:
 //
 //   driftd run --config config.example.json
@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isBuildStale } from './build-if-stale.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const once = process.argv.includes('--once') || process.env.DRIFTD_DEMO_ONCE === '1';
@@ -20,11 +21,12 @@ const step = (title, command, args) => {
   return result.status ?? 2;
 };
 
-if (step(null, 'npm', ['run', '--silent', 'build']) !== 0) process.exit(2);
+// `npm ci` built dist/ already (prepare): build again only when a source is newer than what it built.
+if (isBuildStale(repo) && step('npm run build', 'npm', ['run', '--silent', 'build']) !== 0) process.exit(2);
 if (step('node scripts/make-demo.mjs', process.execPath, ['scripts/make-demo.mjs']) !== 0) process.exit(2);
 
 const args = ['dist/cli/main.js', 'run', '--config', 'config.example.json', ...(once ? ['--once'] : [])];
-console.log(`\n$ driftd ${args.slice(1).join(' ')}`);
+console.log(`\n$ ./driftd ${args.slice(1).join(' ')}`);
 const daemon = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
 
 let buffer = '';
@@ -82,7 +84,7 @@ async function showEndpoints(base) {
     if (/^driftd_(in_sync|repairs_total|recovered_rows_total|orphan_directories|dangling_rows|skipped_directories)\{/.test(line)) lines.push(`  ${line}`);
   }
   lines.push(`Look for yourself:  curl ${base}/status   curl ${base}/metrics   curl ${base}/readyz`);
-  lines.push(`Open the status page in a browser: ${base}/   (the audit trail: curl ${base}/events, or driftd history --config config.example.json)`);
+  lines.push(`Open the status page in a browser: ${base}/   (the audit trail: curl ${base}/events, or ./driftd history --config config.example.json)`);
   lines.push(`The daemon keeps checking .demo/ModelForge: every 30 s, and at once when the database, the schema or the config changes. Ctrl-C stops it.`);
   lines.push('──────────────────────────────────────────────────────────────────');
   console.log(lines.join('\n'));

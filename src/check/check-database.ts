@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { basename, join, resolve } from 'node:path';
-import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import type { BeneathRoot } from '../db/open-beneath.js';
+import { openOptionsOf, openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { driftKey, type Drift, type Extra } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
@@ -10,6 +11,7 @@ import { detectMigrationTools, type FoundMigrationTool } from '../migrations/mig
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { applyRepair } from '../repair/apply-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
+import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.js';
 import { planRepair, type RepairPlan, type RepairStep } from '../repair/plan-repair.js';
 import type { Schema } from '../schema/schema-model.js';
 import { replicaHold } from './replica.js';
@@ -54,6 +56,10 @@ export interface CheckRequest {
    * on a failure is a failed repair (the daemon counts it and backs off), not a failed check.
    */
   readonly onRepairStart?: () => void;
+  /** The fleet root the file is opened beneath (src/db/open-beneath.ts); its own directory when absent. */
+  readonly root?: BeneathRoot;
+  /** Open a file with more than one hard link anyway (the target's `allowHardLinks`; without `root`). */
+  readonly allowHardLinks?: boolean;
 }
 
 /** A drift item as reports show it (the `--json` contract). */
@@ -72,6 +78,10 @@ export interface ReportedDrift {
   readonly hint?: string;
   /** The statement that repairs it (safe items only). */
   readonly sql?: string;
+  /** Unsafe items: the statements an operator would run by hand, or the `driftd plan` pointer (src/repair/manual-fix.ts). */
+  readonly manual?: ManualFix;
+  /** Views, triggers and virtual tables that differ: live vs declared, normalised, line by line (`- ` live, `+ ` declared). */
+  readonly definitionDiff?: readonly string[];
 }
 
 export interface AppliedStep {
@@ -112,7 +122,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const clock = request.clock ?? (() => performance.now());
   const safety = request.safety ?? DEFAULT_SAFETY_CONTEXT;
   const t0 = clock();
-  const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const readonlyDb = openReadOnly(request.dbPath, openOptionsOf(request));
   let live: Schema;
   let version: number;
   let found: ReturnType<typeof diff>;
@@ -156,7 +166,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     readonlyDb.close();
   }
 
-  const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const writable = openReadWrite(request.dbPath, openOptionsOf(request));
   let outcome;
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
@@ -237,8 +247,15 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
       reason: step?.reason ?? unsafe?.reason ?? '',
       ...(item.kind === 'stale_fts_index' ? { hint: item.rebuild } : {}),
       ...(step ? { sql: step.sql } : {}),
+      ...(step ? {} : manualParts(item)),
     };
   });
+}
+
+function manualParts(item: Drift): { manual?: ManualFix; definitionDiff?: readonly string[] } {
+  const manual = manualFix(item);
+  const lines = definitionDiff(item);
+  return { ...(manual ? { manual } : {}), ...(lines ? { definitionDiff: lines } : {}) };
 }
 
 function appliedStep(step: RepairStep): AppliedStep {

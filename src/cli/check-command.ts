@@ -12,7 +12,7 @@ import type { FleetRun } from './run-fleet.js';
 type FleetCli = typeof import('./run-fleet.js');
 let fleetCli: FleetCli | null = null;
 
-const OPTIONS = {
+export const OPTIONS = {
   db: { type: 'string' },
   schema: { type: 'string' },
   config: { type: 'string' },
@@ -77,6 +77,7 @@ export function checkCommand(kind: 'check' | 'repair') {
           safety: { foreignKeysEnforced: target.foreignKeysEnforced },
           // The command-line flag is the operator's explicit say-so for this run, like the target's key.
           repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
+          allowHardLinks: target.allowHardLinks === true,
           backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
           ...(journal && targetMode === 'repair' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
         });

@@ -24,11 +24,23 @@ export function reportText(report: CheckReport, mode: 'check' | 'dry-run' | 'rep
   for (const tool of report.migrationTools) lines.push(`  migration tool: ${tool.name} (history table "${tool.table}")`);
   if (report.repairHeld !== null) lines.push(`  repair held: ${report.repairHeld}`);
   if (report.drift.length === 0) lines.push('  no drift: every declared table, column, index, view and trigger matches');
+  // Columns as wide as this report's longest kind, at least the width earlier releases printed.
+  const kindWidth = Math.max(18, ...report.drift.map((item) => item.kind.length));
   for (const item of report.drift) {
-    lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(18)} ${where(item).padEnd(40)} ${item.detail}`);
+    lines.push(`  ${item.safe ? 'safe  ' : 'UNSAFE'} ${item.kind.padEnd(kindWidth)} ${where(item).padEnd(40)} ${item.detail}`);
     if (item.sql && mode !== 'check') lines.push(`         ${mode === 'dry-run' ? 'would run' : 'plan'}: ${item.sql}`);
     else if (item.sql) lines.push(`         repair with: ${item.sql}`);
     if (!item.safe) lines.push(`         not repaired: ${item.reason}`);
+    if (item.definitionDiff) {
+      lines.push('         diff (- live, + declared):');
+      for (const line of item.definitionDiff) lines.push(`           ${line}`);
+    }
+    if (item.manual && item.manual.statements.length > 0) {
+      lines.push(`         to fix by hand (after a backup, e.g. in \`sqlite3 -bail\`; ${item.manual.note}):`);
+      for (const statement of item.manual.statements) lines.push(`           ${statement}`);
+    } else if (item.manual) {
+      lines.push(`         to fix: ${item.manual.note}`);
+    }
     if (item.hint) lines.push(`         run: ${item.hint}`);
   }
   for (const step of report.applied) lines.push(`  applied: ${step.sql}`);

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { cliJournal } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   target: { type: 'string' },
   since: { type: 'string' },

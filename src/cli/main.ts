@@ -5,21 +5,6 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { EXIT, type CliIo, type Command } from './cli-io.js';
 import { packageVersion } from './package-version.js';
 
-const usage = (version: string): string => `driftd ${version} — keeps SQLite databases true to their declared schema
-
-usage:
-  driftd check   (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]
-  driftd repair  (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json]
-  driftd reconcile --config FILE [--target NAME] [--dry-run] [--json] [--busy-timeout MS]
-  driftd run      --config FILE [--log-level trace|debug|info|warn|error] [--once]
-  driftd validate --config FILE [--json]
-  driftd version | --version
-  driftd history [--config FILE] [--target NAME] [--since TIME] [--limit N] [--json]
-  driftd help
-
-exit codes: 0 in sync / nothing to do, 1 drift found or left (reconcile: orphans left or directories skipped), 2 error
-`;
-
 /**
  * The composition root: one entry per subcommand, each in its own file, imported only when that
  * command runs — `help` loads none of them, `check --db --schema x.sql` neither the config parser
@@ -34,15 +19,32 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   history: async (argv, io) => (await import('./history-command.js')).historyCommand(argv, io),
 };
 
+/** Every command `main` runs (each has its help in help.ts: a test checks). */
+export const COMMAND_NAMES: readonly string[] = [...Object.keys(COMMANDS), 'version', 'help'];
+
 /**
  * Runs one command line (without `node` and the script) and returns its exit code. No side
  * effects beyond `io` and what the command itself does, so tests call it in-process.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout(usage(packageVersion()));
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    const { generalHelpText } = await import('./help.js');
+    io.stdout(generalHelpText(packageVersion()));
     return name === undefined ? EXIT.error : EXIT.ok;
+  }
+  // `driftd help CMD`, `driftd CMD --help`, `driftd CMD -h` (git's forms): the command's own help, exit 0.
+  const asksHelp = rest.includes('--help') || rest.includes('-h');
+  const helpFor = name === 'help' ? (asksHelp ? 'help' : rest[0]!) : asksHelp ? name : null;
+  if (helpFor !== null) {
+    const { COMMAND_HELP, commandHelpText } = await import('./help.js');
+    const help = Object.hasOwn(COMMAND_HELP, helpFor) ? COMMAND_HELP[helpFor] : undefined;
+    if (!help) {
+      io.stderr(`USAGE: unknown command "${helpFor}" (hint: run \`driftd help\` for the commands)\n`);
+      return EXIT.error;
+    }
+    io.stdout(commandHelpText(helpFor, help));
+    return EXIT.ok;
   }
   if (name === 'version' || name === '--version' || name === '-V') {
     io.stdout(`driftd ${packageVersion()}\n`);

@@ -9,12 +9,13 @@ import { resolveTargets } from './resolve-target.js';
 import { fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
 
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   target: { type: 'string' },
   json: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
+  strict: { type: 'boolean', default: false },
 } as const;
 
 interface TargetResult {
@@ -32,12 +33,13 @@ interface TargetResult {
 }
 
 /**
- * `driftd reconcile --config FILE [--target NAME] [--dry-run] [--json]`: runs
- * each target's reconcile rules. Exit 0 when nothing is left to do, 1 when
- * orphans remain (dry run, blocked by drift) or directories were skipped, 2 when
- * a target or a rule failed — after printing every result, the failed ones with
- * their error. Dangling rows are reported and do not change the exit code: driftd
- * never deletes a row.
+ * `driftd reconcile --config FILE [--target NAME] [--dry-run] [--strict] [--json]`: runs
+ * each target's reconcile rules. Exit 0 when nothing is left that driftd would do, 1 when
+ * orphans remain (dry run, report mode, blocked by drift), 2 when a target or a rule failed —
+ * after printing every result, the failed ones with their error. Dangling rows and skipped
+ * directories are reported and do not change the exit code (a re-run cannot mend a malformed
+ * file, so a wrapper would see a failure forever; the daemon's DriftdSkippedDirectories alert is
+ * where they page); `--strict` makes a skipped directory exit 1 too.
  */
 export async function reconcileCommand(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let values;
@@ -78,7 +80,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
         continue;
       }
       const audit = journal && targetMode === 'apply' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, ...audit });
+      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, allowHardLinks: target.allowHardLinks === true, ...audit });
       results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
       for (const report of reports) {
         if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
@@ -97,8 +99,8 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   if (failures.length > 0) return EXIT.error;
   const settled = (result: TargetResult): boolean =>
     result.fleet
-      ? result.fleet.results.every((file) => (file.reconcile ?? []).every((rule) => rule.blockedBy === null && rule.skipped === 0 && rule.orphans === rule.recovered))
-      : result.reports.every(reconcileSettled);
+      ? result.fleet.results.every((file) => (file.reconcile ?? []).every((rule) => rule.blockedBy === null && (!values.strict || rule.skipped === 0) && rule.orphans === rule.recovered))
+      : result.reports.every((report) => reconcileSettled(report, { strict: values.strict }));
   return results.every(settled) ? EXIT.ok : EXIT.found;
 }
 

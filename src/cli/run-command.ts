@@ -22,6 +22,8 @@ export interface RunCommandDeps {
   readonly signals?: Pick<NodeJS.Process, 'on' | 'off'>;
 }
 
+export const OPTIONS = { config: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, once: { type: 'boolean', default: false } } as const;
+
 /**
  * `driftd run --config FILE [--log-level LEVEL] [--once]`: the composition
  * root of the service. Validates the config (exit 2 with every problem when
@@ -36,7 +38,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
     try {
       values = parseArgs({
         args: [...argv],
-        options: { config: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, once: { type: 'boolean', default: false } },
+        options: OPTIONS,
         strict: true,
         allowPositionals: false,
       }).values;

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { formatProblems, validateConfigFile } from '../config/validate-config.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 
+export const OPTIONS = { config: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+
 /**
  * `driftd validate --config FILE`: parses the config and loads every schema
  * file, touching no database (for systemd's ExecStartPre and CI). Exit 0 when
@@ -10,7 +12,7 @@ import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 export async function validateCommand(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let values;
   try {
-    values = parseArgs({ args: [...argv], options: { config: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw usageError(`driftd validate: ${(error as Error).message}`);
   }

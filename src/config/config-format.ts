@@ -27,6 +27,10 @@ const targetFormat = z.strictObject({
     .default(false)
     .describe('repair even when the database carries a migration tool\'s history table (alembic_version, schema_migrations, …); off: such a target is only reported (docs/declaring-schemas.md "Migration tools")'),
   reconcile: z.array(reconcileRuleFormat).default([]).describe('rules that recover rows from per-row directories (docs/reconcile.md)'),
+  allowHardLinks: z
+    .boolean()
+    .default(false)
+    .describe('open database files (and journals) with more than one hard link; off: such a file is refused with DB_HARD_LINKED, since a repair through one name corrupts the database under the other (docs/fleets.md "Hard links")'),
 });
 
 export const configFormat = z.strictObject({

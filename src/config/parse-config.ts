@@ -28,6 +28,8 @@ export interface TargetConfig {
   readonly repairUnderMigrationTool: boolean;
   /** Rules that recover rows from per-row directories; empty when none. */
   readonly reconcile: readonly ReconcileRule[];
+  /** Open files with more than one hard link (refused with DB_HARD_LINKED otherwise); absent means false. */
+  readonly allowHardLinks?: boolean;
 }
 
 /** Where a fleet target's files are looked for (docs/fleets.md). */
@@ -197,6 +199,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
         foreignKeysEnforced: target.foreignKeysEnforced,
         repairUnderMigrationTool: target.repairUnderMigrationTool,
         reconcile: rulesOf[index]!,
+        allowHardLinks: target.allowHardLinks,
       })),
     },
   };

@@ -58,6 +58,7 @@ export const reconcileRules: ReconcileStep = async (target, options) => {
     rules: target.reconcile,
     mode: options.mode,
     busyTimeoutMs: options.busyTimeoutMs,
+    allowHardLinks: target.allowHardLinks === true,
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
   });
@@ -231,7 +232,7 @@ export class TargetRunner {
     let version = -1;
     let backoffScope = '';
     try {
-      version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs);
+      version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs, target.allowHardLinks === true);
       up = true;
       // A real schema change (another schema_version, another declaration) or the cause's going ends a back-off.
       backoffScope = `${version}\u0000${declared.contentHash}`;
@@ -243,7 +244,7 @@ export class TargetRunner {
       const writes = repairs && replica === null;
       const key = `${version}\u0000${replica === null ? '' : 'replica'}\u0000${changeCounterKey(target.database)}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}\u0000${repairs ? 'repair' : 'check'}`;
       // Both steps wait for other connections' locks on timers, never inside SQLite (retry-while-busy.ts).
-      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(repairs ? { waitBeforeRetry: this.writeLockWaiter(target.database) } : {}) };
+      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(repairs ? { waitBeforeRetry: this.writeLockWaiter(target.database, target.allowHardLinks === true) } : {}) };
       // The fast path trusts the key; a full check still runs every so often in case the key is blind
       // (a file overwritten in place by a copy with an equal schema_version, a WAL-mode database).
       const fullCheckDue = this.fastPathRuns >= fullCheck.everyCycles || this.deps.clock() - this.lastFullCheckClock >= fullCheck.everySeconds * 1000;
@@ -261,6 +262,7 @@ export class TargetRunner {
               diff: { ignoreTables: target.ignoreTables },
               safety: { foreignKeysEnforced: target.foreignKeysEnforced },
               repairUnderMigrationTool: target.repairUnderMigrationTool,
+              allowHardLinks: target.allowHardLinks === true,
               backup: settings.backup,
               clock: this.deps.clock,
               now: this.deps.now,
@@ -305,7 +307,7 @@ export class TargetRunner {
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
       // Back off: the next attempts wait, doubling, so a repair that keeps failing (a full disk) does not
       // retry under BEGIN IMMEDIATE on every cycle and every write its own attempt caused — unless its cause goes.
-      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF);
+      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF, target.allowHardLinks === true);
     }
     const backoff = this.backoff.status;
     const judged = judgeState({ cycleError: error, repairFailure: backoff?.error ?? null, repairAttemptFailed: error !== null && repairStarted, repairHeld: this.lastCheck?.repairHeld ?? null, inSync: this.lastCheck?.inSync ?? null });
@@ -343,11 +345,11 @@ export class TargetRunner {
    * inside the call, so a locked database never blocks the event loop (HTTP,
    * other targets' ticks, the systemd watchdog pings).
    */
-  private readSchemaVersion(database: string, busyTimeoutMs: number): Promise<number> {
+  private readSchemaVersion(database: string, busyTimeoutMs: number, allowHardLinks: boolean): Promise<number> {
     return retryWhileBusy(
       () => {
         try {
-          return schemaVersion(this.open(database));
+          return schemaVersion(this.open(database, allowHardLinks));
         } catch (cause) {
           throw sqliteError(cause, database, 'reading schema_version');
         }
@@ -362,16 +364,16 @@ export class TargetRunner {
    * waiting for a long transaction does not re-run its check and backup every
    * few milliseconds (each backup would rotate an older one out).
    */
-  private writeLockWaiter(database: string): (deadline: number) => Promise<void> {
+  private writeLockWaiter(database: string, allowHardLinks: boolean): (deadline: number) => Promise<void> {
     return async (deadline) => {
       for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 100)) {
         await sleep(Math.max(0, Math.min(waitMs, deadline - this.deps.clock())));
-        if (this.deps.clock() >= deadline || !writeLockHeld(database)) return;
+        if (this.deps.clock() >= deadline || !writeLockHeld(database, allowHardLinks)) return;
       }
     };
   }
 
-  private open(database: string): DatabaseHandle {
+  private open(database: string, allowHardLinks: boolean): DatabaseHandle {
     let identity: string;
     try {
       const stats = statSync(database);
@@ -379,12 +381,12 @@ export class TargetRunner {
     } catch {
       this.closeConnection();
       // openReadOnly names the problem (missing, permission) with the catalogue's code.
-      openReadOnly(database, { busyTimeoutMs: 0 });
+      openReadOnly(database, { busyTimeoutMs: 0, allowHardLinks });
       throw new DriftdError('DB_OPEN_FAILED', `database "${database}" cannot be examined`, { where: { file: database } });
     }
     if (this.connection && identity !== this.identity) this.closeConnection();
     if (!this.connection) {
-      this.connection = openReadOnly(database, { busyTimeoutMs: 0 });
+      this.connection = openReadOnly(database, { busyTimeoutMs: 0, allowHardLinks });
       this.identity = identity;
       this.checkedKey = null;
     }

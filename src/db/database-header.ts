@@ -78,6 +78,8 @@ export interface DatabaseHeaderRead {
   readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Hard links to the file (more than one: DB_HARD_LINKED unless allowed). */
+  readonly nlink: number;
 }
 
 export interface ReadHeaderOptions {
@@ -106,6 +108,18 @@ export function readDatabaseHeader(path: string, options: ReadHeaderOptions = {}
     throw headerOpenError(error, path);
   }
   try {
+    return readDatabaseHeaderFrom(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `readDatabaseHeader` on a descriptor the caller opened (O_RDONLY|O_NONBLOCK; beneath a fleet's
+ * root: `BeneathRoot.openFile`) and closes: fstat must show a regular file before a byte is read.
+ */
+export function readDatabaseHeaderFrom(fd: number, path: string): DatabaseHeaderRead {
+  try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) {
       throw new DriftdError('DB_IS_DIRECTORY', `database "${path}" is a directory`, { hint: 'point at the SQLite file inside it', where: { file: path } });
@@ -126,12 +140,11 @@ export function readDatabaseHeader(path: string, options: ReadHeaderOptions = {}
       ino: stats.ino,
       size: stats.size,
       mtimeMs: stats.mtimeMs,
+      nlink: stats.nlink,
     };
   } catch (error) {
     if (error instanceof DriftdError) throw error;
     throw new DriftdError('DB_OPEN_FAILED', `database "${path}" header cannot be read: ${(error as Error).message}`, { where: { file: path }, cause: error });
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { DriftdError } from '../errors/driftd-error.js';
 import { CONDITIONS, conditionOf, resultCodeOf, type DatabaseCondition } from '../errors/result-codes.js';
 
@@ -16,10 +16,16 @@ export function sqliteError(error: unknown, path: string, doing: string): Driftd
   return new DriftdError(code, `database "${path}" ${says} (${doing}): ${message}`, { where: { file: path }, cause: error, ...(hint ? { hint } : {}) });
 }
 
-/** Why SQLite could not open `path`: an open of our own (non-blocking, closed at once) reports the errno. */
+/**
+ * Why SQLite could not open `path`: an open of our own (non-blocking, closed at once) reports a
+ * descriptor shortage. It opens /dev/null, never `path`: a fleet file's path may lead through a
+ * directory swapped for a symlink, and driftd opens nothing outside a fleet's root (issue 14).
+ */
 function probeCantOpen(path: string): DatabaseCondition {
   try {
-    closeSync(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    closeSync(openSync('/dev/null', constants.O_RDONLY | constants.O_NONBLOCK));
+    // access(2) opens nothing: permission problems on the path (cant-open and permission share a code).
+    accessSync(path, constants.R_OK);
     return 'cant-open';
   } catch (error) {
     const condition = conditionOf(resultCodeOf(error));

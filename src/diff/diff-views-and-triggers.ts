@@ -36,7 +36,8 @@ export function diffViewsAndTriggers(declared: Schema, actual: Schema, ignore: r
         view: view.name,
         declared: declaredText,
         actual: liveText,
-        detail: `view "${view.name}" differs: declared ${declaredText}, actual ${liveText}`,
+        declaredSql: view.sql,
+        detail: `view "${view.name}" differs from its declaration by meaning (see the line-by-line diff)`,
       });
     }
   }
@@ -64,7 +65,8 @@ export function diffViewsAndTriggers(declared: Schema, actual: Schema, ignore: r
         trigger: trigger.name,
         declared: declaredText,
         actual: liveText,
-        detail: `trigger "${trigger.name}" on "${trigger.table}" differs: declared ${declaredText}, actual ${liveText}`,
+        declaredSql: trigger.sql,
+        detail: `trigger "${trigger.name}" on "${trigger.table}" differs from its declaration by meaning (see the line-by-line diff)`,
       });
     }
   }

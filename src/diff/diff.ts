@@ -10,6 +10,7 @@ import {
 } from '../schema/schema-model.js';
 import type { ColumnMismatch, Drift, Extra } from './drift.js';
 import { diffViewsAndTriggers } from './diff-views-and-triggers.js';
+import { diffVirtualTable } from './diff-virtual-tables.js';
 import { matchesAnyPattern } from './like-pattern.js';
 
 export interface DiffOptions {
@@ -51,7 +52,9 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       }
       continue;
     }
-    diffTable(declaredTable, liveTable, drift, extras, ignore);
+    const virtualTable = diffVirtualTable(declaredTable, liveTable);
+    if (virtualTable !== null) drift.push(...virtualTable);
+    else diffTable(declaredTable, liveTable, drift, extras, ignore);
   }
   for (const liveTable of actual.tables) {
     if (declaredTables.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
@@ -188,6 +191,7 @@ function diffIndexes(declared: Table, live: Table, drift: Drift[], extras: Extra
         index: index.name,
         declared: declaredShape,
         actual: liveShape,
+        declaredSql: index.sql,
         detail: `index "${index.name}" on "${table}" differs: declared ${declaredShape}, actual ${liveShape}`,
       });
     }

@@ -21,15 +21,51 @@ export type Drift =
   | { readonly kind: 'missing_view'; readonly table: string; readonly view: string; readonly declaredView: View; readonly detail: string }
   | { readonly kind: 'missing_trigger'; readonly table: string; readonly trigger: string; readonly declaredTrigger: Trigger; readonly detail: string }
   | DefinitionMismatch
-  | StaleFtsIndex;
+  | StaleFtsIndex
+  | VirtualTableMismatch;
+
+/**
+ * A virtual table present on both sides whose module or module arguments differ by meaning
+ * (fts5 column list, `tokenize=…`, R*Tree columns, any module's arguments), or a name that is a
+ * virtual table on one side and an ordinary table on the other. `declared`/`actual` show each
+ * side as `module(arguments)`; `declaredSql`/`actualSql` are the two CREATE statements.
+ */
+export interface VirtualTableMismatch {
+  readonly kind: 'virtual_table_definition';
+  readonly table: string;
+  readonly declared: string;
+  readonly actual: string;
+  readonly declaredSql: string;
+  readonly actualSql: string;
+  readonly detail: string;
+}
 
 /**
  * A view or trigger present on both sides with another definition (compared
  * by meaning). For a view `table` is the view's name; for a trigger, the table it fires on.
  */
 export type DefinitionMismatch =
-  | { readonly kind: 'view_definition'; readonly table: string; readonly view: string; readonly declared: string; readonly actual: string; readonly detail: string }
-  | { readonly kind: 'trigger_definition'; readonly table: string; readonly trigger: string; readonly declared: string; readonly actual: string; readonly detail: string };
+  | {
+      readonly kind: 'view_definition';
+      readonly table: string;
+      readonly view: string;
+      /** Both sides normalised (what the comparison saw). */
+      readonly declared: string;
+      readonly actual: string;
+      /** The declared CREATE VIEW statement, for the statements an operator runs by hand. */
+      readonly declaredSql: string;
+      readonly detail: string;
+    }
+  | {
+      readonly kind: 'trigger_definition';
+      readonly table: string;
+      readonly trigger: string;
+      readonly declared: string;
+      readonly actual: string;
+      /** The declared CREATE TRIGGER statement. */
+      readonly declaredSql: string;
+      readonly detail: string;
+    };
 
 /**
  * An external-content FTS table (`table`) whose index misses rows of its content
@@ -72,6 +108,8 @@ export interface TableMismatch {
   readonly index?: string;
   readonly declared: string;
   readonly actual: string;
+  /** index_definition: the declared CREATE INDEX statement (null for none written). */
+  readonly declaredSql?: string | null;
   readonly detail: string;
 }
 

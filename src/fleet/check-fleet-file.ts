@@ -2,8 +2,9 @@ import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
 import { hasExternalContentFts } from '../check/fts-staleness.js';
 import { checkDatabase, repairHoldOf, reportDrift, withFtsJudgedFromRows, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import type { BeneathRoot } from '../db/open-beneath.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
-import { openReadOnly, sqliteError } from '../db/open-database.js';
+import { openOptionsOf, openReadOnly, sqliteError } from '../db/open-database.js';
 import { diff, type DiffOptions } from '../diff/diff.js';
 import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
@@ -72,6 +73,8 @@ export interface FleetFileCheckRequest {
   readonly now?: () => Date;
   /** Called when a repair is about to start (see `CheckRequest.onRepairStart`). */
   readonly onRepairStart?: () => void;
+  /** The fleet root the file is opened beneath: no link below it is ever followed (src/db/open-beneath.ts). */
+  readonly root?: BeneathRoot;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
   const clock = request.clock ?? (() => performance.now());
   const safety = request.safety ?? DEFAULT_SAFETY_CONTEXT;
   const t0 = clock();
-  const db = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const db = openReadOnly(request.dbPath, openOptionsOf(request));
   let verdict: Verdict | undefined;
   let version: number;
   try {
@@ -119,6 +122,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
       safety,
       backup: request.backup,
       clock,
+      ...(request.root ? { root: request.root } : {}),
       ...(request.now ? { now: request.now } : {}),
       ...(request.audit ? { audit: request.audit } : {}),
       ...(request.onRepairStart ? { onRepairStart: request.onRepairStart } : {}),

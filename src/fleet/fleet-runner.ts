@@ -1,9 +1,10 @@
 import type { AuditSink } from '../audit/audit-sink.js';
-import { lstatSync, realpathSync } from 'node:fs';
+import { closeSync, constants, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppliedStep, BackupSettings, ReportedDrift } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
-import { readDatabaseHeader, type DatabaseHeaderRead } from '../db/database-header.js';
+import { readDatabaseHeaderFrom, type DatabaseHeaderRead } from '../db/database-header.js';
+import { BeneathRoot, beneathOpenError, hardLinkedError } from '../db/open-beneath.js';
 import { openReadOnly } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
@@ -255,7 +256,14 @@ export class FleetRunner {
     } catch (cause) {
       return finish({ error: errorSummary(cause), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
     }
-    const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
+    // Every file below the root is opened through this descriptor, never by path (src/db/open-beneath.ts).
+    let root: BeneathRoot;
+    try {
+      root = BeneathRoot.open(pattern.root, { allowHardLinks: target.allowHardLinks === true });
+    } catch (cause) {
+      return finish({ error: errorSummary(cause instanceof DriftdError ? cause : new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${pattern.root}" cannot be opened: ${(cause as Error).message}`, { where: { directory: pattern.root }, cause })), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
+    }
+    const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, root, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
     const counts = { checked: 0, unchanged: 0, appeared: 0, dropped, repairFailures: 0 };
     const fresh: FleetFileResult[] = [];
     const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
@@ -310,7 +318,12 @@ export class FleetRunner {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
+    } finally {
+      // Every connection of the sweep is closed by now (one still open keeps its own reference).
+      root.release();
+    }
     this.droppedTotal += counts.dropped;
     return finish({ error: null, unlisted, ...counts, fresh, repairs: [...repairs.values()], reconcile: [...rounds.values()] });
   }
@@ -320,7 +333,21 @@ export class FleetRunner {
   private probe(path: string, previous: FileRecord | undefined, context: SweepContext): 'gone' | { readonly record: FileRecord } | FileProbe {
     let key: string | null;
     try {
-      key = unchangedKey(path, readDatabaseHeader(path), context.settings.busyTimeoutMs);
+      const relative = relativeBelowRoot(path, context);
+      let fd: number;
+      try {
+        fd = context.root.openFile(relative, constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch (cause) {
+        throw beneathOpenError(cause, path, context.pattern.root);
+      }
+      let read: DatabaseHeaderRead;
+      try {
+        read = readDatabaseHeaderFrom(fd, path);
+      } finally {
+        closeSync(fd);
+      }
+      if (read.nlink > 1 && !context.root.allowHardLinks) throw hardLinkedError(path, read.nlink);
+      key = unchangedKey(path, relative, read, context);
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
       return { record: { key: null, scope: context.scope, schemaState: 'error', result: this.failed(path, cause, context) } };
@@ -370,6 +397,7 @@ export class FleetRunner {
             backup: settings.backup,
             repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,
             memo: this.memo,
+            root: context.root,
             ...(settings.audit ? { audit: settings.audit(path) } : {}),
             clock: this.deps.clock,
             now: this.deps.now,
@@ -426,7 +454,7 @@ export class FleetRunner {
     // Rows are never written while the file's repairs are backed off, nor on a replica.
     const mode = context.settings.reconcile === 'apply' && schemaMode === context.settings.mode && replicaHold(path) === null ? 'apply' : 'dry-run';
     try {
-      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now, ...(context.settings.audit ? { audit: context.settings.audit(path) } : {}) }), context.settings.busyTimeoutMs);
+      const reports = await this.deps.retry((busyTimeoutMs) => reconcileTarget({ dbPath: path, root: context.root, rules, mode, busyTimeoutMs: Math.floor(busyTimeoutMs), now: this.deps.now, ...(context.settings.audit ? { audit: context.settings.audit(path) } : {}) }), context.settings.busyTimeoutMs);
       // A tenant that never wrote a directory has no `{databaseDir}/…` root yet: nothing to recover, not a failure.
       const placeholderRoots = new Set(context.target.reconcile.filter((rule) => isDatabaseDirPath(rule.root)).map((rule) => rule.name));
       const missingRoot = (report: (typeof reports)[number]): boolean => report.error?.code === 'RECONCILE_ROOT_MISSING' && placeholderRoots.has(report.rule);
@@ -487,6 +515,8 @@ interface SweepContext {
   readonly pattern: FleetPattern;
   /** The root with every symlink resolved, once per sweep. */
   readonly realRoot: string;
+  /** The root's descriptor: every file below it is opened through it. */
+  readonly root: BeneathRoot;
   readonly yielder: LoopYielder;
   readonly sweptAt: string;
 }
@@ -510,13 +540,13 @@ function keyVersion(key: string): number {
   return Number(key.split(':')[3]);
 }
 
-function unchangedKey(path: string, read: DatabaseHeaderRead, busyTimeoutMs: number): string | null {
+function unchangedKey(path: string, relative: string, read: DatabaseHeaderRead, context: SweepContext): string | null {
   if (read.header === undefined) return null;
   const identity = `${read.dev}:${read.ino}`;
   let walSize = 0;
   try {
     // No -wal is the common case: throwIfNoEntry skips building an Error (and its stack) per file.
-    const wal = lstatSync(`${path}-wal`, { throwIfNoEntry: false });
+    const wal = context.root.lstatEntry(`${relative}-wal`);
     // Anything but a regular file there is odd enough to deserve a full check.
     walSize = wal === undefined ? 0 : wal.isFile() ? wal.size : -1;
   } catch {
@@ -527,7 +557,7 @@ function unchangedKey(path: string, read: DatabaseHeaderRead, busyTimeoutMs: num
   if (walSize === 0) return `h:${identity}:${read.header.schemaCookie}:${read.header.changeCounter}:${read.mtimeMs}`;
   if (walSize < 0) return null;
   try {
-    const db = openReadOnly(path, { busyTimeoutMs: Math.min(busyTimeoutMs, 50) });
+    const db = openReadOnly(path, { busyTimeoutMs: Math.min(context.settings.busyTimeoutMs, 50), root: context.root });
     try {
       return `w:${identity}:${schemaVersion(db)}`;
     } finally {
@@ -537,6 +567,13 @@ function unchangedKey(path: string, read: DatabaseHeaderRead, busyTimeoutMs: num
     // The full check reports what is wrong, with the catalogue's code.
     return null;
   }
+}
+
+/** `path` (listed below the pattern's root) relative to the root. */
+function relativeBelowRoot(path: string, context: SweepContext): string {
+  const relative = context.root.relativeOf(path);
+  if (relative === null) throw new DriftdError('DB_OUTSIDE_ROOT', `database "${path}" is not below the fleet root "${context.pattern.root}"`, { where: { file: path, root: context.pattern.root } });
+  return relative;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, lstatSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { BeneathRoot } from '../db/open-beneath.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { closeOverGlobstars, literalRest, step, type FleetPattern } from './fleet-pattern.js';
 import { createYielder } from './yield-to-loop.js';
@@ -24,14 +25,32 @@ export interface ListFleetOptions {
  * Lists the regular files a fleet pattern matches. Never follows a symlink:
  * entries come from `readdir` with their types (lstat semantics), only real
  * directories are entered and only regular files are returned, so a link to
- * `/etc` or to another tenant's file is never listed. A directory swapped for a
- * symlink between its listing and its own readdir could still be read through;
- * every file is therefore checked against the root again before it is opened
- * (`assertInsideRoot`). The root itself is the operator's choice and may be a
- * symlink. Yields to the event loop every `sliceMs`.
+ * `/etc` or to another tenant's file is never listed. Each directory is opened
+ * from the root's descriptor one component at a time without following a link
+ * (`BeneathRoot.openDirectory`) and listed through that descriptor, so a
+ * directory swapped for a symlink after its parent's listing is reported in
+ * `unlisted`, never read through. The files are opened beneath the root the
+ * same way (src/db/open-beneath.ts). The root itself is the operator's choice
+ * and may be a symlink. A name that is not valid UTF-8 cannot be named in a
+ * report or a path: it is reported in `unlisted`, never silently skipped.
+ * Yields to the event loop every `sliceMs`.
  */
 export async function listFleet(pattern: FleetPattern, options: ListFleetOptions = {}): Promise<FleetListing> {
   assertRootDirectory(pattern.root);
+  let root: BeneathRoot;
+  try {
+    root = BeneathRoot.open(pattern.root);
+  } catch (error) {
+    throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${pattern.root}" cannot be opened: ${(error as Error).message}`, { where: { directory: pattern.root }, cause: error });
+  }
+  try {
+    return await walk(pattern, root, options);
+  } finally {
+    root.release();
+  }
+}
+
+async function walk(pattern: FleetPattern, root: BeneathRoot, options: ListFleetOptions): Promise<FleetListing> {
   const yielder = createYielder(options.sliceMs ?? 8);
   const files: string[] = [];
   const unlisted: UnlistedDirectory[] = [];
@@ -47,13 +66,15 @@ export async function listFleet(pattern: FleetPattern, options: ListFleetOptions
       await yielder.maybeYield();
       continue;
     }
-    let entries: Dirent[];
+    let entries: Dirent<Buffer>[];
     try {
-      entries = readdirSync(directory, { withFileTypes: true });
+      entries = listBeneath(root, directory === pattern.root ? '' : directory.slice(pattern.root === '/' ? 1 : pattern.root.length + 1));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // Removed between its parent's listing and its own: a tenant deleted mid-sweep, not a problem.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') unlisted.push({ directory, message: (error as Error).message });
+      if (code === 'ENOENT') continue;
+      const message = code === 'ELOOP' || code === 'ENOTDIR' ? 'is a symlink or not a directory now (swapped after its parent was listed): not followed' : (error as Error).message;
+      unlisted.push({ directory, message });
       continue;
     }
     for (let index = 0; index < entries.length; index++) {
@@ -62,14 +83,20 @@ export async function listFleet(pattern: FleetPattern, options: ListFleetOptions
       const entry = entries[index]!;
       const isDirectory = entry.isDirectory();
       if (!isDirectory && !entry.isFile()) continue;
+      const name = entry.name.toString('utf8');
+      if (!Buffer.from(name, 'utf8').equals(entry.name)) {
+        // Decoded lossily it names nothing that exists: say so instead of never checking it (issue 14).
+        unlisted.push({ directory: directory === '/' ? `/${escapeBytes(entry.name)}` : `${directory}/${escapeBytes(entry.name)}`, message: `name is not valid UTF-8: this ${isDirectory ? 'directory' : 'file'} is neither listed nor checked; rename it` });
+        continue;
+      }
       const next = new Set<number>();
       let matched = false;
       for (const state of states) {
-        const outcome = step(pattern.segments, state, entry.name, isDirectory);
+        const outcome = step(pattern.segments, state, name, isDirectory);
         for (const target of outcome.next) next.add(target);
         matched ||= outcome.file;
       }
-      const path = directory === '/' ? `/${entry.name}` : `${directory}/${entry.name}`;
+      const path = directory === '/' ? `/${name}` : `${directory}/${name}`;
       if (matched) files.push(path);
       if (next.size > 0) pending.push({ directory: path, states: closeOverGlobstars(pattern.segments, [...next]) });
     }
@@ -77,6 +104,23 @@ export async function listFleet(pattern: FleetPattern, options: ListFleetOptions
   }
   files.sort();
   return { files, unlisted };
+}
+
+/** The entries of the directory `relative` beneath the root, listed through a descriptor walked without following a link. */
+function listBeneath(root: BeneathRoot, relative: string): Dirent<Buffer>[] {
+  const fd = root.openDirectory(relative);
+  try {
+    return readdirSync(`/proc/self/fd/${fd}`, { withFileTypes: true, encoding: 'buffer' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A name's bytes with everything but printable ASCII as `\xNN`: how a report names what UTF-8 cannot. */
+export function escapeBytes(name: Buffer): string {
+  let out = '';
+  for (const byte of name) out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return out;
 }
 
 /** `directory/a/b/file` when every step is a real directory (not a link) and the last a regular file; else null. */

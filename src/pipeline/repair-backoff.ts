@@ -68,6 +68,8 @@ export interface RepairBackoffStatus {
 interface BackoffEntry {
   /** 'busy': another writer held the lock — retried next cycle, never waited out. */
   readonly kind: 'busy' | 'failing';
+  /** The target's `allowHardLinks`, for the lock probe's open. */
+  readonly allowHardLinks: boolean;
   readonly failures: number;
   /** Monotonic ms. */
   readonly retryAtClock: number;
@@ -81,8 +83,8 @@ interface BackoffEntry {
 /** The cheap probes the back-off wakes on (injectable for tests of the pure timing). */
 export interface CauseProbes {
   readonly cause: (database: string) => CauseSnapshot;
-  /** Whether another connection holds the write lock now. */
-  readonly lockHeld: (database: string) => boolean;
+  /** Whether another connection holds the write lock now (`allowHardLinks`: the target's say-so, as for every open). */
+  readonly lockHeld: (database: string, allowHardLinks: boolean) => boolean;
 }
 
 export const REAL_PROBES: CauseProbes = { cause: probeCause, lockHeld: writeLockHeld };
@@ -131,23 +133,24 @@ export class RepairBackoff {
   woken(database: string): boolean {
     const entry = this.entry;
     if (entry === null || entry.retryAtClock === -Infinity) return false;
-    if (entry.kind === 'busy') return !this.probes.lockHeld(database);
+    if (entry.kind === 'busy') return !this.probes.lockHeld(database, entry.allowHardLinks);
     return this.time.clock() >= entry.retryAtClock || causeMayHaveCleared(entry.cause, this.probes.cause(database));
   }
 
   /** A repair attempt failed with `error`. */
-  failed(database: string, scope: string, error: ErrorSummary, settings: BackoffSettings): void {
+  failed(database: string, scope: string, error: ErrorSummary, settings: BackoffSettings, allowHardLinks = false): void {
     if (RETRY_NEXT_CYCLE.has(error.code)) {
       // Not the database's condition: whoever held the lock lets go, and the next cycle repairs. The failure
       // count is kept (a real cause found later still doubles from where it was).
       const nowIso = this.time.now().toISOString();
-      this.entry = { kind: 'busy', failures: this.entry?.failures ?? 0, retryAtClock: this.time.clock(), retryAt: nowIso, error, scope, cause: this.probes.cause(database) };
+      this.entry = { kind: 'busy', allowHardLinks, failures: this.entry?.failures ?? 0, retryAtClock: this.time.clock(), retryAt: nowIso, error, scope, cause: this.probes.cause(database) };
       return;
     }
     const failures = (this.entry?.failures ?? 0) + 1;
     const waitMs = repairBackoffSeconds(failures, settings) * 1000;
     this.entry = {
       kind: 'failing',
+      allowHardLinks,
       failures,
       retryAtClock: this.time.clock() + waitMs,
       retryAt: new Date(this.time.now().getTime() + waitMs).toISOString(),
@@ -193,10 +196,10 @@ function identityOf(path: string): string {
  * created (a journal is opened by the first page change, not by the lock).
  * Any other failure answers false: the step's next attempt reports it properly.
  */
-export function writeLockHeld(database: string): boolean {
+export function writeLockHeld(database: string, allowHardLinks = false): boolean {
   let db: DatabaseHandle | null = null;
   try {
-    db = openReadWrite(database, { busyTimeoutMs: 0 });
+    db = openReadWrite(database, { busyTimeoutMs: 0, allowHardLinks });
     db.exec('BEGIN IMMEDIATE');
     db.exec('ROLLBACK');
     return false;

@@ -86,8 +86,12 @@ export interface ReconcileReport {
   readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
-/** True when nothing is left for driftd to do: no failure, no orphan waiting and no directory skipped (dangling rows are reported only). */
-export function reconcileSettled(report: ReconcileReport): boolean {
+/**
+ * True when nothing is left that driftd would do: no failure, no orphan waiting. Skipped
+ * directories, like dangling rows, are reported and left for a person (a re-run cannot change
+ * a malformed file; a settling one is taken by a later run): they count only with `strict`.
+ */
+export function reconcileSettled(report: ReconcileReport, options: { readonly strict?: boolean } = {}): boolean {
   if (report.error !== null || report.blockedBy !== null) return false;
-  return report.orphans.length === report.recovered.length + report.raced.length && report.skipped.length === 0;
+  return report.orphans.length === report.recovered.length + report.raced.length && (!options.strict || report.skipped.length === 0);
 }

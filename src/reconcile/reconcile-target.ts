@@ -1,5 +1,6 @@
 import type { AuditSink } from '../audit/audit-sink.js';
-import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import type { BeneathRoot } from '../db/open-beneath.js';
+import { openOptionsOf, openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { DriftdError, summarizeError, withContext } from '../errors/driftd-error.js';
 import { introspect } from '../introspect/introspect.js';
 import { findColumn, findTable, nameKey, type Schema, type Table } from '../schema/schema-model.js';
@@ -38,6 +39,10 @@ export interface ReconcileRequest {
    * to the directories skipped in the latest round.
    */
   readonly memory?: ReconcileMemory;
+  /** The fleet root the database is opened beneath (src/db/open-beneath.ts); its own directory when absent. */
+  readonly root?: BeneathRoot;
+  /** Open a database with more than one hard link anyway (the target's `allowHardLinks`; without `root`). */
+  readonly allowHardLinks?: boolean;
 }
 
 /** Per rule name: directories skipped in the last round, by canonical path. */
@@ -66,7 +71,7 @@ export async function reconcileTarget(request: ReconcileRequest): Promise<Reconc
   const now = request.now ?? (() => new Date());
   const reports: ReconcileReport[] = [];
   if (request.rules.length === 0) return reports;
-  const readonlyDb = openReadOnly(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const readonlyDb = openReadOnly(request.dbPath, openOptionsOf(request));
   try {
     let live: Schema;
     try {
@@ -207,7 +212,7 @@ async function reconcileRule(
   let raced: readonly OrphanItem[] = [];
   let blockedInTransaction: string | null = null;
   if (request.mode === 'apply' && orphans.length > 0) {
-    const writable = openReadWrite(request.dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+    const writable = openReadWrite(request.dbPath, openOptionsOf(request));
     try {
       const outcome = await applyInserts(writable, {
         table: table.name,

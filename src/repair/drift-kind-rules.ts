@@ -111,6 +111,12 @@ export const DRIFT_KIND_RULES = {
     reason: (drift) =>
       `${drift.detail}; re-creating what is missing does not put those rows in the index, and driftd does not rewrite an index's data: once the FTS table and its triggers are in place, run ${drift.rebuild}`,
   },
+  virtual_table_definition: {
+    label: 'virtual table arguments differ',
+    repair: 'never',
+    reason:
+      "a virtual table's module and arguments are fixed when it is created (lang_createvtab.html): changing them means dropping it and creating it again, and driftd never drops",
+  },
 } as const satisfies { readonly [K in DriftKind]: DriftKindRule<DriftOf<K>> };
 
 /** Every drift kind, in the order reports list them (the key order of {@link DRIFT_KIND_RULES}). */

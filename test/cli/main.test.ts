@@ -97,12 +97,12 @@ describe('only what a command needs is loaded', () => {
     for (const name of DAEMON_PACKAGES) expect(withJson.packages).not.toContain(name);
   });
 
-  it('help and --version load no command and no package', () => {
-    for (const args of [['help'], ['--version']]) {
+  it('help and --version load no command and no package (help adds only its text, cli/help)', () => {
+    for (const [args, extra] of [[['--version'], []], [['help'], ['cli/help']], [['check', '--help'], ['cli/help']]] as const) {
       const result = loaded(args);
       expect(result.status).toBe(0);
       expect([...result.packages]).toEqual([]);
-      expect([...result.modules].sort()).toEqual(['cli/cli-io', 'cli/main', 'cli/package-version', 'errors/driftd-error']);
+      expect([...result.modules].sort()).toEqual(['cli/cli-io', ...extra, 'cli/main', 'cli/package-version', 'errors/driftd-error']);
     }
   });
 

@@ -64,12 +64,20 @@ describe('driftd reconcile', () => {
     expect(driftd('reconcile', '--config', writeConfig(w)).status).toBe(0);
   });
 
-  it('exit 1 when a directory is skipped, with the reason', () => {
+  it('a skipped directory is reported with its reason and, known and unchanged, does not fail every run (exit 0); --strict exits 1', () => {
     const w = (workspace = makeWorkspace());
     writeModel(w.models, 'broken_1', { adapterText: '{"base_model_name_or_path": ' });
-    const result = driftd('reconcile', '--config', writeConfig(w));
-    expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/skipped\s+broken_1: malformed-json: adapter_config.json is not valid JSON/);
+    writeModel(w.models, 'good_2');
+    const config = writeConfig(w);
+    const first = driftd('reconcile', '--config', config);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/skipped\s+broken_1: malformed-json: adapter_config.json is not valid JSON/);
+    expect(first.stdout).toContain('recovered    good_2');
+    const again = driftd('reconcile', '--config', config);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/skipped\s+broken_1: malformed-json/);
+    expect(driftd('reconcile', '--config', config, '--strict').status).toBe(1);
+    expect(driftd('reconcile', '--config', config, '--dry-run').status).toBe(0);
   });
 
   it.each([

@@ -111,7 +111,8 @@ function tree(dir: string, fill: (root: string) => void, dryRun = true): Built {
     target.reconcile = [modelforgeRule()];
   });
   const target = { database: join(dir, 'app.db'), schema: MODELFORGE_SQL, repair: 'auto', reconcile: [{ ...modelforgeRule(), root }] };
-  return { args: ['reconcile', '--config', config, '--json', ...(dryRun ? ['--dry-run'] : [])], daemonTarget: target };
+  // --strict: a reported skip exits 1 (plain `reconcile` exits 0 for skips a re-run cannot mend; docs/cli.md).
+  return { args: ['reconcile', '--config', config, '--json', '--strict', ...(dryRun ? ['--dry-run'] : [])], daemonTarget: target };
 }
 
 /** A FIFO at `path` (opening it for reading would block without O_NONBLOCK). */

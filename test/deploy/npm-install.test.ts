@@ -82,6 +82,37 @@ describe('npm pack + npm install -g --prefix', () => {
     expect(built.filter((path) => !existsSync(join(installed, path)))).toEqual([]);
   });
 
+  it('installs exactly the dependency tree of npm-shrinkwrap.json, the tree the tests ran (overrides included)', () => {
+    // A global install ignores package.json "overrides" and package-lock.json; it honours a shipped
+    // npm-shrinkwrap.json (docs.npmjs.com/cli/configuring-npm/npm-shrinkwrap-json). Every package
+    // the installed driftd can load, at its place in the tree, has the lockfile's version.
+    expect(existsSync(join(ROOT, 'package-lock.json')), 'one lockfile: npm-shrinkwrap.json').toBe(false);
+    const lock = JSON.parse(readFileSync(join(ROOT, 'npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version?: string; dev?: boolean; devOptional?: boolean; link?: boolean }> };
+    const expected = Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== '' && !entry.dev && !entry.devOptional && !entry.link)
+      .map(([path, entry]) => `${path} ${entry.version}`)
+      .sort();
+    const found: string[] = [];
+    const walk = (dir: string, prefix: string): void => {
+      const modules = join(dir, 'node_modules');
+      if (!existsSync(modules)) return;
+      for (const entry of readdirSync(modules, { withFileTypes: true })) {
+        if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+        const names = entry.name.startsWith('@') ? readdirSync(join(modules, entry.name)).map((name) => `${entry.name}/${name}`) : [entry.name];
+        for (const name of names) {
+          const path = `${prefix}node_modules/${name}`;
+          const manifest = join(modules, name, 'package.json');
+          if (!existsSync(manifest)) continue;
+          found.push(`${path} ${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}`);
+          walk(join(modules, name), `${path}/`);
+        }
+      }
+    };
+    walk(installed, '');
+    expect(found.sort()).toEqual(expected);
+    expect(found).toContain('node_modules/fastify/node_modules/light-my-request 6.6.0');
+  });
+
   it('driftd --version prints the package version', () => {
     expect(driftd(['--version'])).toEqual({ status: 0, stdout: `driftd ${VERSION}\n`, stderr: '' });
   });

@@ -216,9 +216,62 @@ describe('non-equivalent views and triggers produce exactly the right drift', ()
   });
 });
 
+/**
+ * Virtual tables (issue 17): compared by module and module arguments, by meaning — the
+ * argument list in order, `key = value` options in any order and however the value is quoted
+ * (fts5.html#fts5_table_creation_and_initialization).
+ */
+const NOTES = 'CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT, body TEXT, tags TEXT);';
+const VIRTUAL_EQUIVALENT: ReadonlyArray<readonly [string, string, string]> = [
+  ['module and column case', `${NOTES} CREATE VIRTUAL TABLE f USING FTS5(Title, BODY)`, `${NOTES} create virtual table F using fts5(title, body)`],
+  ['quoted column names', `${NOTES} CREATE VIRTUAL TABLE f USING fts5("title", [body], \`tags\`)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body, tags)`],
+  ["tokenize='porter' vs \"porter\" vs bare", `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize='porter')`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize = "porter")`],
+  ['tokenize bare word', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize=porter)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize='porter')`],
+  ['options in another order', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, content='notes', content_rowid='id')`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, content_rowid=id, content=notes)`],
+  ['white space, comments, IF NOT EXISTS', `${NOTES} CREATE VIRTUAL TABLE IF NOT EXISTS f USING fts5(\n  title, -- the title\n  body UNINDEXED\n)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body unindexed)`],
+  ['R*Tree column spelling', 'CREATE VIRTUAL TABLE r USING rtree(id,minX,maxX)', 'CREATE VIRTUAL TABLE r USING RTREE( id , minx , MAXX )'],
+  ['fts4 options', `${NOTES} CREATE VIRTUAL TABLE f USING fts4(title, tokenize=porter)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts4(TITLE, TOKENIZE=porter)`],
+];
+
+describe('equivalent virtual-table spellings produce no drift and no extras', () => {
+  it.each(VIRTUAL_EQUIVALENT)('%s', (_what, one, other) => {
+    expect(compareObjects(one, other)).toEqual({ drift: [], extras: [] });
+    expect(compareObjects(other, one)).toEqual({ drift: [], extras: [] });
+  });
+});
+
+const VIRTUAL_DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftKind[], readonly string[]]> = [
+  ['fts5 column list gained a column', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body, tags)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body)`, ['virtual_table_definition'], []],
+  ['fts5 columns in another order', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(body, title)`, ['virtual_table_definition'], []],
+  ['tokenize declared, live default', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize='porter unicode61')`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title)`, ['virtual_table_definition'], []],
+  ['tokenize differs', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize='porter')`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, tokenize='trigram')`, ['virtual_table_definition'], []],
+  ['UNINDEXED column option', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body UNINDEXED)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body)`, ['virtual_table_definition'], []],
+  ['external content vs own content', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, content='notes', content_rowid='id')`, `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title)`, ['virtual_table_definition'], []],
+  ['fts5 vs fts4', `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title)`, `${NOTES} CREATE VIRTUAL TABLE f USING fts4(title)`, ['virtual_table_definition'], []],
+  ['R*Tree gained dimensions', 'CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)', 'CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx)', ['virtual_table_definition'], []],
+  ['virtual table declared, ordinary table live', 'CREATE VIRTUAL TABLE f USING fts5(title)', 'CREATE TABLE f (title TEXT)', ['virtual_table_definition'], []],
+  ['ordinary table declared, virtual table live', 'CREATE TABLE f (title TEXT)', 'CREATE VIRTUAL TABLE f USING fts5(title)', ['virtual_table_definition'], []],
+];
+
+describe('non-equivalent virtual tables produce exactly the right drift', () => {
+  it.each(VIRTUAL_DIFFERENT)('%s', (_what, declaredSql, liveSql, kinds, extraKinds) => {
+    const result = compareObjects(declaredSql, liveSql);
+    expect(result.drift.map((item) => item.kind)).toEqual(kinds);
+    expect(result.extras.map((item) => item.kind)).toEqual(extraKinds);
+  });
+
+  it('names what differs, one phrase per difference', () => {
+    const [item] = compareObjects(
+      `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body, tags, tokenize='porter unicode61')`,
+      `${NOTES} CREATE VIRTUAL TABLE f USING fts5(title, body)`,
+    ).drift;
+    expect(item?.detail).toBe(`virtual table "f" differs: arguments: declared (title, body, tags), actual (title, body); tokenize: declared 'porter unicode61', actual (not set)`);
+  });
+});
+
 describe('every drift kind is covered', () => {
   it('by a non-equivalent pair', () => {
-    const covered = new Set([...DIFFERENT, ...OBJECT_DIFFERENT].flatMap(([, , , kinds]) => kinds));
+    const covered = new Set([...DIFFERENT, ...OBJECT_DIFFERENT, ...VIRTUAL_DIFFERENT].flatMap(([, , , kinds]) => kinds));
     expect(DRIFT_KINDS.filter((kind) => !covered.has(kind))).toEqual([]);
   });
 });

@@ -172,7 +172,8 @@ describe('directories that are skipped, each with its reason', () => {
     expect(report.skipped.map((skip) => [skip.directory, skip.reason])).toEqual([['bad_1', reason]]);
     expect(report.skipped[0]!.detail).toContain('adapter_config.json');
     expect(report.recovered.map((item) => item.directory)).toEqual(['good_2']);
-    expect(reconcileSettled(report)).toBe(false);
+    expect(reconcileSettled(report)).toBe(true);
+    expect(reconcileSettled(report, { strict: true })).toBe(false);
   });
 
   it('never reads a metadata file over 1 MiB', async () => {

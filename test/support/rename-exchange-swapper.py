@@ -2,10 +2,12 @@
 # can, with renameat2(RENAME_EXCHANGE): one atomic syscall per swap, so the path is always either the real
 # directory or the symlink, never absent. Node has no renameat2; ctypes calls glibc's. Prints 'ready', then
 # the count of full out-and-back swaps every 500, and 'stopped N' on SIGTERM. Used by test/support/swapper.ts
-# and bench/hardening.bench.mjs.
-import ctypes, signal, sys
+# and bench/hardening.bench.mjs. An optional third argument pauses that many microseconds after each
+# out-and-back swap, so the directory is in place most of the time and the work it races completes too.
+import ctypes, signal, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 inside, parked = sys.argv[1].encode(), sys.argv[2].encode()
+pause = int(sys.argv[3]) / 1e6 if len(sys.argv) > 3 else 0
 stop = False
 def on_term(*_):
     global stop
@@ -21,5 +23,7 @@ while not stop:
         exchange()  # out: the symlink is at the inside path
         exchange()  # back: the directory is in place again
         swaps += 1
+        if pause:
+            time.sleep(pause)
     print(swaps, flush=True)
 print('stopped', swaps, flush=True)

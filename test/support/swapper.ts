@@ -15,9 +15,12 @@ export class Swapper {
   private swaps = 0;
   private readonly exited: Promise<number>;
 
-  /** `inside` is the directory in the root; `parked` is a symlink (outside the root's listing) to the outside directory. */
-  constructor(inside: string, parked: string) {
-    this.child = spawn('python3', [SCRIPT, inside, parked], { stdio: ['ignore', 'pipe', 'inherit'] });
+  /**
+   * `inside` is the directory in the root; `parked` is a symlink (outside the root's listing) to the
+   * outside directory. `pauseMicros` rests after each out-and-back swap (default none: as fast as it can).
+   */
+  constructor(inside: string, parked: string, options: { readonly pauseMicros?: number } = {}) {
+    this.child = spawn('python3', [SCRIPT, inside, parked, ...(options.pauseMicros ? [String(options.pauseMicros)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buffered = '';
     let onReady: () => void = () => undefined;
     this.ready = new Promise((resolve) => (onReady = resolve));

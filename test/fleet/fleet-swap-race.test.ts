@@ -1,0 +1,93 @@
+// Issue 14, defect 2 (security, data loss): a tenant directory swapped for a symlink out of the fleet
+// root and back (renameat2 RENAME_EXCHANGE) while sweeps repair. Before the fix, drifted databases
+// *outside* the root were opened hundreds of times per run and ALTER TABLE committed on some of them,
+// a hot -journal was left beside an outside file, and the audit trail credited the repairs to the
+// in-root tenant: the root check ran, then the file was reopened by path, and SQLite created its
+// journal by path too. The outside directory is watched with inotify, which reports every open,
+// read, create and write of its entries whatever path reached them, so "nothing outside was opened"
+// is measured, not inferred. FLEET_SWAP_RACE_SWAPS / FLEET_SWAP_RACE_ROUNDS set the big run.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TargetConfig } from '../../src/config/parse-config.js';
+import { retryWhileBusy } from '../../src/daemon/retry-while-busy.js';
+import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
+import { ConnectionPool } from '../../src/fleet/connection-pool.js';
+import { FleetRunner, type BusyRetry, type FleetSweepSettings } from '../../src/fleet/fleet-runner.js';
+import { OpenWatcher } from '../support/open-watcher.js';
+import { Swapper } from '../support/swapper.js';
+import { createDatabase, runShell, tempDir } from '../support/temp-db.js';
+
+const MIN_SWAPS = Number(process.env.FLEET_SWAP_RACE_SWAPS ?? 2_000);
+const MIN_ROUNDS = Number(process.env.FLEET_SWAP_RACE_ROUNDS ?? 40);
+
+const retry: BusyRetry = (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: () => performance.now() });
+const repair: FleetSweepSettings = { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'none', repairBackoff: { initialSeconds: 30, maxSeconds: 3600 } };
+const START_SQL = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items (name) VALUES ('a');";
+
+const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+});
+
+const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('a fleet under a tenant directory/symlink swap race', () => {
+  it(`never opens, creates or writes a file outside the root, for the database or its -journal/-wal/-shm (≥ ${MIN_SWAPS} swaps, ≥ ${MIN_ROUNDS} repairing sweeps)`, async () => {
+    const dir = tempDir('driftd-fleet-race-');
+    const root = join(dir, 'tenants');
+    const tenant = join(root, 't');
+    const outside = join(dir, 'outside');
+    mkdirSync(tenant, { recursive: true });
+    mkdirSync(outside);
+    // One file in rollback-journal mode, one in WAL mode, inside and (the victims) outside.
+    for (const place of [tenant, outside]) {
+      createDatabase(place, START_SQL, { name: 'app.sqlite' });
+      createDatabase(place, START_SQL, { name: 'wal.sqlite', journalMode: 'wal' });
+    }
+    const before = { app: digest(join(outside, 'app.sqlite')), wal: digest(join(outside, 'wal.sqlite')) };
+    mkdirSync(join(dir, 'parked'));
+    symlinkSync(outside, join(dir, 'parked', 't'));
+
+    const watcher = new OpenWatcher([outside]);
+    stops.push(() => watcher.stop());
+    await watcher.started();
+    // A short rest after each swap: the tenant is in place most of the time, so repairs complete and race the swaps.
+    const swapper = new Swapper(tenant, join(dir, 'parked', 't'), { pauseMicros: 50 });
+    stops.push(() => swapper.stop());
+    await swapper.started();
+
+    // `*/*.sqlite`: the tenant directory is listed (not looked up), so its listing races too.
+    const pattern = `${root}/*/*.sqlite`;
+    const target: TargetConfig = { name: 'race', database: pattern, fleet: { pattern, root }, schema: 'race.sql', repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] };
+    const fleet = new FleetRunner('race', { pool: new ConnectionPool(2), retry, clock: () => performance.now(), now: () => new Date() });
+    let rounds = 0;
+    let repairedInside = 0;
+    const errors = new Map<string, number>();
+    while (rounds < MIN_ROUNDS || swapper.count < MIN_SWAPS) {
+      // A new column every round: every sweep that reaches a file repairs it (a journal or WAL write each time).
+      const declared = { schema: declaredSchemaFromSql(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, c${rounds} TEXT);`, 'race.sql'), path: 'race.sql', contentHash: `race-${rounds}` };
+      const report = await fleet.sweep(target, declared, repair);
+      for (const result of report.fresh) {
+        if (result.state === 'repaired') repairedInside++;
+        if (result.error) errors.set(result.error.code, (errors.get(result.error.code) ?? 0) + 1);
+      }
+      rounds++;
+    }
+    const swaps = await swapper.stop();
+    const seen = await watcher.stop();
+    console.log(`fleet swap race: ${swaps} swaps, ${rounds} sweeps, ${repairedInside} repairs inside, errors ${JSON.stringify(Object.fromEntries(errors))}, outside events ${seen.events}`);
+
+    expect(swaps).toBeGreaterThanOrEqual(MIN_SWAPS);
+    // The race was run: repairs went through (journals and WAL frames written) while the swaps ran.
+    expect(repairedInside).toBeGreaterThan(0);
+    // Before the fix: hundreds of IN_OPEN on outside/app.sqlite, and -journal created beside it.
+    expect(seen.sample).toEqual([]);
+    expect(seen.events).toBe(0);
+    expect(readdirSync(outside).sort()).toEqual(['app.sqlite', 'wal.sqlite']);
+    expect({ app: digest(join(outside, 'app.sqlite')), wal: digest(join(outside, 'wal.sqlite')) }).toEqual(before);
+    // A repair that met a swap failed closed (its transaction rolled back whole): the tenant's own files are sound.
+    for (const name of ['app.sqlite', 'wal.sqlite']) expect(runShell(join(tenant, name), 'PRAGMA integrity_check;').trim()).toBe('ok');
+  }, 600_000);
+});
