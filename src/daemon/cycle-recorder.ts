@@ -1,6 +1,6 @@
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { DaemonLogger } from './daemon-logger.js';
-import type { FleetFileResult, FleetSweepReport } from '../fleet/fleet-runner.js';
+import { driftedFiles, type FleetFileResult, type FleetSweepReport } from '../fleet/fleet-runner.js';
 import type { TargetCycleReport } from './target-runner.js';
 import type { ErrorSummary } from '../errors/driftd-error.js';
 import { TARGET_STATES, worstState, type TargetState } from '../pipeline/target-state.js';
@@ -109,7 +109,7 @@ export class CycleRecorder {
     metrics.targetState({
       target,
       up: report.error === null,
-      inSync: report.totals.drifted === 0,
+      inSync: driftedFiles(report.totals) === 0,
       drift: drifted.flatMap((file) => file.drift.map((item) => ({ table: item.table, kind: item.kind, safe: item.safe }))),
       extras: [],
     });

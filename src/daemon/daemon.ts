@@ -13,7 +13,7 @@ import type { FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
 import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
-import { FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
+import { DRIFTED_STATES, FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
 import { fleetFiles, fleetSummary, type FleetTargetSummary } from './fleet-status.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
 import { retryWhileBusy } from './retry-while-busy.js';
@@ -441,7 +441,8 @@ export class Daemon {
             ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
           });
           if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
-          this.recorder.recordFleet(sweep, fleet.results('drifted'));
+          // Drift items summed over every file that still carries drift (drifted, held, repair failing).
+          this.recorder.recordFleet(sweep, fleet.results().filter((file) => (DRIFTED_STATES as readonly string[]).includes(file.state)));
           out.fleets.push(sweep);
         },
         health: (target) => {

@@ -521,6 +521,14 @@ interface SweepContext {
   readonly sweptAt: string;
 }
 
+/** States whose files still carry drift (held back on purpose, failing to repair, or simply drifted). */
+export const DRIFTED_STATES = ['drifted', 'held', 'repair_failing'] as const satisfies readonly FileState[];
+
+/** Files of these totals that still carry drift: not in sync. */
+export function driftedFiles(totals: FleetTotals): number {
+  return DRIFTED_STATES.reduce((sum, state) => sum + totals[state], 0);
+}
+
 export function emptyTotals(): Record<FileState, number> {
   return { in_sync: 0, drifted: 0, repaired: 0, held: 0, repair_failing: 0, error: 0 } satisfies Record<FileState, number>;
 }

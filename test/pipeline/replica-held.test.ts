@@ -33,7 +33,8 @@ describe.each(['file', 'fleet'] as const)('a %s target on a LiteFS replica', (ki
     const loaded = validateConfigFile(configPath, {});
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const quiet = () => undefined;
-    const daemon = new Daemon({ configPath, initial: loaded.validated, env: {}, logger: { debug: quiet, info: quiet, warn: quiet, error: quiet }, metrics: new DaemonMetrics({ version: 't', nodeVersion: 'v' }) });
+    const metrics = new DaemonMetrics({ version: 't', nodeVersion: 'v' });
+    const daemon = new Daemon({ configPath, initial: loaded.validated, env: {}, logger: { debug: quiet, info: quiet, warn: quiet, error: quiet }, metrics });
     const before = readFileSync(dbPath);
     const mtime = statSync(dbPath).mtimeMs;
     const view = (): { state: string; held: string | null } => {
@@ -48,6 +49,11 @@ describe.each(['file', 'fleet'] as const)('a %s target on a LiteFS replica', (ki
     await daemon.runCycle();
     expect(view().state).toBe('held');
     expect(view().held).toMatch(/^replica: /);
+    // Held drift is still drift: not in sync, its items counted (a fleet sums its held files too).
+    const text = await metrics.text();
+    expect(text).toContain('driftd_in_sync{target="app"} 0');
+    expect(text).toContain('driftd_drift_items{target="app",table="t",kind="missing_index",safety="safe"} 1');
+    expect(text).toContain('driftd_target_state{target="app",state="held"} 1');
     expect(readFileSync(dbPath).equals(before)).toBe(true);
     expect(statSync(dbPath).mtimeMs).toBe(mtime);
     // Promoted: LiteFS removes .primary on the primary; the next cycle repairs.
