@@ -7,7 +7,7 @@ import { introspect, schemaVersion } from '../introspect/introspect.js';
 import type { RepairPlan } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
-import { checkedReport, heldBecause, repairedReport, repairFailure, reportDrift, type CheckMode, type CheckReport } from './check-database.js';
+import { checkedReport, repairedReport, repairHoldOf, repairFailure, reportDrift, type CheckMode, type CheckReport } from './check-database.js';
 
 export interface ConnectionCheckRequest {
   /** A connection someone else opened and owns: it is used as it is and never closed here. */
@@ -54,7 +54,8 @@ export async function checkConnection(request: ConnectionCheckRequest): Promise<
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
   const migrationTools = detectMigrationTools(live);
-  const repairHeld = request.mode !== 'check' && plan.steps.length > 0 && migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(migrationTools) : null;
+  // The one hold judgement (a LiteFS replica, a migration tool), as for a file driftd opens itself.
+  const repairHeld = repairHoldOf({ dbPath: request.database, mode: request.mode, repairable: plan.steps.length > 0, migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
   if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     return checkedReport(request.database, found, drift, version, migrationTools, repairHeld, { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 });
   }

@@ -14,6 +14,14 @@ import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.
 import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
+import { replicaHold } from './replica.js';
+import { hasExternalContentFts, judgeFtsFromRows } from './fts-staleness.js';
+
+/** A diff's stale-index items judged from the rows (fts-staleness.ts); the diff itself when there is no FTS table to judge. */
+export function withFtsJudgedFromRows<T extends { readonly drift: readonly Drift[] }>(db: DatabaseHandle, declared: Schema, live: Schema, result: T): T {
+  if (!hasExternalContentFts(declared)) return result;
+  return { ...result, drift: judgeFtsFromRows(db, declared, live, result.drift) };
+}
 
 export type CheckMode = 'check' | 'dry-run' | 'repair';
 
@@ -117,15 +125,16 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const readonlyDb = openReadOnly(request.dbPath, openOptionsOf(request));
   let live: Schema;
   let version: number;
+  let found: ReturnType<typeof diff>;
   try {
     live = introspect(readonlyDb);
     version = schemaVersion(readonlyDb);
+    found = withFtsJudgedFromRows(readonlyDb, request.declared, live, diff(request.declared, live, request.diff));
   } catch (error) {
     readonlyDb.close();
     throw sqliteError(error, request.dbPath, 'introspecting');
   }
   const t1 = clock();
-  const found = diff(request.declared, live, request.diff);
   // The safety rules and the planner are loaded only when there is drift to judge: an in-sync check
   // (a CI gate, a start-up hook) does not pay for their modules (BENCHMARKS.md, "CLI start-up").
   const planning = found.drift.length === 0 ? null : await Promise.all([import('../repair/plan-repair.js'), import('../repair/count-violations.js')]);
@@ -141,7 +150,7 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const t2 = clock();
   const drift = reportDrift(found.drift, plan);
   const migrationTools = detectMigrationTools(live);
-  const repairHeld = request.mode !== 'check' && plan.steps.length > 0 && migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(migrationTools) : null;
+  const repairHeld = repairHoldOf({ dbPath: request.dbPath, mode: request.mode, repairable: plan.steps.length > 0, migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
 
   if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
     readonlyDb.close();
@@ -161,6 +170,8 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   let outcome;
   try {
     outcome = applyRepair(writable, request.declared, { diff: request.diff, safety, ...(request.audit ? { audit: request.audit } : {}) });
+    // The repair carries the stale-index items it found; the rows say which indexes really miss rows now.
+    if (hasExternalContentFts(request.declared)) outcome = { ...outcome, after: withFtsJudgedFromRows(writable, request.declared, introspect(writable), outcome.after) };
   } catch (error) {
     throw repairFailure(error, request.dbPath);
   } finally {
@@ -229,11 +240,22 @@ export function repairedReport(
 }
 
 /**
+ * The one judgement of whether safe repairs are held back, and why (single files and fleet files
+ * alike): the file is a replica (`replicaHold`), or a migration tool manages it and the target did not
+ * say otherwise. Null when nothing would be repaired, in check mode, or when nothing holds it.
+ */
+export function repairHoldOf(input: { readonly dbPath: string; readonly mode: CheckMode; readonly repairable: boolean; readonly migrationTools: readonly FoundMigrationTool[]; readonly repairUnderMigrationTool: boolean }): string | null {
+  if (input.mode === 'check' || !input.repairable) return null;
+  const replica = replicaHold(input.dbPath);
+  if (replica !== null) return replica;
+  return input.migrationTools.length > 0 && !input.repairUnderMigrationTool ? heldBecause(input.migrationTools) : null;
+}
+
+/**
  * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
  * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
  */
-/** Why a repair is held for a database a migration tool manages (shared with fleet checks). */
-export function heldBecause(tools: readonly FoundMigrationTool[]): string {
+function heldBecause(tools: readonly FoundMigrationTool[]): string {
   const names = tools.map((tool) => `${tool.name} (table "${tool.table}")`).join(', ');
   return `the database is managed by ${names}: repairs are held so its pending migrations do not fail; run the tool's migrations, or set "repairUnderMigrationTool": true on the target`;
 }

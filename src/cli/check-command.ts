@@ -8,6 +8,9 @@ import { errorJson, reportJson, reportText, targetErrorText } from './format-rep
 import { resolveTargets } from './resolve-target.js';
 import type { FleetRun } from './run-fleet.js';
 
+/** Fleet files that still carry drift: drifted, held back (migration tool, replica) or failing to repair. */
+const stillDrifted = (totals: Readonly<Record<'drifted' | 'held' | 'repair_failing', number>>): number => totals.drifted + totals.held + totals.repair_failing;
+
 /** Fleet support, loaded only when a config has a fleet target (`check --db` must not pay for it). */
 type FleetCli = typeof import('./run-fleet.js');
 let fleetCli: FleetCli | null = null;
@@ -129,7 +132,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     for (const { name, error } of failures) io.stderr(`driftd ${kind}: ${withContext(`target "${name}"`, error).toLine()}\n`);
     if (failures.length > 0) return EXIT.error;
     const inSync = (result: TargetResult): boolean =>
-      result.outcome.ok && ('fleet' in result.outcome ? result.outcome.fleet.report.totals.drifted === 0 : result.outcome.report.inSync);
+      result.outcome.ok && ('fleet' in result.outcome ? stillDrifted(result.outcome.fleet.report.totals) === 0 : result.outcome.report.inSync);
     return results.every(inSync) ? EXIT.ok : EXIT.found;
   };
 }

@@ -68,7 +68,7 @@ export function runCommand(deps: RunCommandDeps = {}) {
     if (values.once) {
       const report = await daemon.runCycle('manual');
       await daemon.stop();
-      const fleetsFine = report.fleets.every((fleet) => fleet.error === null && fleet.totals.drifted === 0 && fleet.totals.error === 0);
+      const fleetsFine = report.fleets.every((fleet) => fleet.error === null && fleet.totals.drifted === 0 && fleet.totals.error === 0 && fleet.totals.repair_failing === 0 && fleet.totals.held === 0);
       return fleetsFine && report.targets.every((target) => target.ok && target.check?.inSync === true) ? EXIT.ok : EXIT.found;
     }
 

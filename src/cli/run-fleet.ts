@@ -33,14 +33,19 @@ export async function runFleetOnce(
     now: () => new Date(),
   });
   // One sweep, no earlier state: the hash only ties results to a declaration between sweeps.
-  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, ...(settings.audit ? { audit: settings.audit } : {}) });
+  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, repairBackoff: ONE_SHOT_BACKOFF, ...(settings.audit ? { audit: settings.audit } : {}) });
   return { report, results: runner.results() };
 }
 
+/** One sweep has no next attempt to back off: any value serves. */
+const ONE_SHOT_BACKOFF = { initialSeconds: 30, maxSeconds: 3600 } as const;
+
 /** `tenants: /srv/t/*\/app.sqlite: 262 files: 220 in sync, 37 drifted, 0 repaired, 5 in error` (raw: the caller prints it through `printable`) */
 export function fleetSummaryLine(report: FleetSweepReport): string {
-  const labels = { in_sync: 'in sync', drifted: 'drifted', repaired: 'repaired', error: 'in error' } satisfies Record<(typeof FILE_STATES)[number], string>;
-  const counts = FILE_STATES.map((state) => `${report.totals[state]} ${labels[state]}`).join(', ');
+  const labels = { in_sync: 'in sync', drifted: 'drifted', repaired: 'repaired', held: 'held', repair_failing: 'repair failing', error: 'in error' } satisfies Record<(typeof FILE_STATES)[number], string>;
+  // held and repair failing only when some file is: the line's usual shape stays as it was.
+  const shown = FILE_STATES.filter((state) => (state !== 'held' && state !== 'repair_failing') || report.totals[state] > 0);
+  const counts = shown.map((state) => `${report.totals[state]} ${labels[state]}`).join(', ');
   const extra = [
     ...(report.dropped > 0 ? [`${report.dropped} dropped (deleted while it ran)`] : []),
     ...(report.unlisted.length > 0 ? [`${report.unlisted.length} director${report.unlisted.length === 1 ? 'y' : 'ies'} not listable`] : []),
@@ -57,8 +62,8 @@ export function fleetAttentionLines(run: FleetRun): string[] {
     if (result.state === 'drifted') {
       const items = result.drift.map((item) => `${item.kind} ${item.column ? `${item.table}.${item.column}` : item.index ? `${item.table} index ${item.index}` : item.table} (${item.safe ? 'safe' : 'unsafe'})`);
       lines.push(`  drifted  ${result.path}: ${items.join(', ')}`);
-    } else if (result.state === 'error' && result.error) {
-      lines.push(`  error    ${result.path}: ${result.error.code}: ${result.error.message}`);
+    } else if ((result.state === 'error' || result.state === 'repair_failing') && result.error) {
+      lines.push(`  ${result.state === 'error' ? 'error   ' : 'repair failing'} ${result.path}: ${result.error.code}: ${result.error.message}`);
     }
   }
   return lines.map(printable);
@@ -82,7 +87,7 @@ export function fleetJson(run: FleetRun): Record<string, unknown> {
 /** A fleet run failed as a whole, or some of its files did: the most frequent code and a count, for stderr. */
 export function fleetFailure(run: FleetRun): { readonly code: ErrorCode; readonly message: string } | null {
   if (run.report.error) return { code: run.report.error.code, message: run.report.error.message };
-  const failed = run.results.filter((result) => result.state === 'error');
+  const failed = run.results.filter((result) => result.state === 'error' || result.state === 'repair_failing');
   if (failed.length === 0) return null;
   const byCode = new Map<ErrorCode, number>();
   for (const result of failed) byCode.set(result.error?.code ?? 'INTERNAL', (byCode.get(result.error?.code ?? 'INTERNAL') ?? 0) + 1);

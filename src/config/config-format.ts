@@ -46,7 +46,7 @@ export const configFormat = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(9187),
       token: secretFormat.optional(),
-      maxConnections: z.number().int().min(1).max(100_000).default(256).describe('open connections beyond this are refused at accept'),
+      maxConnections: z.number().int().min(1).max(100_000).default(256).describe('most connections open at once: a new one beyond it closes the longest-idle one (refused only when all are busy)'),
       keepAliveTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe('an idle keep-alive socket is closed after this long'),
     })
     .default({ host: '127.0.0.1', port: 9187, maxConnections: 256, keepAliveTimeoutMs: 5000 }),

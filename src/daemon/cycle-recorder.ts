@@ -1,7 +1,9 @@
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { DaemonLogger } from './daemon-logger.js';
-import type { FleetFileResult, FleetSweepReport } from '../fleet/fleet-runner.js';
+import { driftedFiles, type FleetFileResult, type FleetSweepReport } from '../fleet/fleet-runner.js';
 import type { TargetCycleReport } from './target-runner.js';
+import type { ErrorSummary } from '../errors/driftd-error.js';
+import { TARGET_STATES, worstState, type TargetState } from '../pipeline/target-state.js';
 
 /**
  * Recording: turns one target's cycle report into metrics and log lines — one
@@ -13,6 +15,8 @@ export class CycleRecorder {
   private readonly loggedSkips = new Set<string>();
   /** Per fleet file, what was last logged about it (its drift or its error), so a recheck that finds the same says nothing. */
   private readonly loggedFiles = new Map<string, string>();
+  /** Per target, the state (and its error's code) last logged: a change is said once, not every cycle. */
+  private readonly loggedStates = new Map<string, string>();
 
   constructor(
     private readonly metrics: DaemonMetrics,
@@ -24,16 +28,20 @@ export class CycleRecorder {
     const { metrics, logger } = this;
     const target = report.target;
     metrics.checkRan(target, report.durationMs / 1000);
-    if (report.error) {
-      metrics.checkFailed(target, report.error.code);
-      logger.error({ target, code: report.error.code, hint: report.error.hint }, `${report.repairFailed ? 'repair' : 'check'} failed: ${report.error.message}`);
+    const failure = report.cycleError;
+    if (failure) {
+      metrics.checkFailed(target, failure.code);
+      logger.error({ target, code: failure.code, hint: failure.hint }, `${report.repairFailed ? 'repair' : 'check'} failed: ${failure.message}`);
       if (report.repairFailed) metrics.repairFailed(target);
-      if (report.repairFailed && report.repairBackoff) {
-        logger.warn({ target, failures: report.repairBackoff.failures, retryAt: report.repairBackoff.retryAt, code: report.repairBackoff.lastCode }, 'repairs backed off: drift is checked and reported, not repaired, until the retry time or a schema change');
+      if (report.repairFailed && report.repairBackoff && report.repairBackoff.failures > 0) {
+        logger.warn({ target, failures: report.repairBackoff.failures, retryAt: report.repairBackoff.retryAt, code: report.repairBackoff.lastCode }, 'repairs backed off: drift is checked and reported, not repaired, until the cause goes (space freed, permissions or owner changed), the retry time, or a schema change');
       }
     } else {
       metrics.checkSucceeded(target, this.now().getTime() / 1000);
     }
+    metrics.targetStateIs(target, report.state);
+    // The failure line above already said what this cycle's own attempt hit.
+    this.recordStateChange(target, report.state, report.error, { target }, failure !== null && failure.code === report.error?.code);
     const check = report.check;
     metrics.targetState({
       target,
@@ -67,6 +75,18 @@ export class CycleRecorder {
     this.recordReconcile(report);
   }
 
+  /** One line when a target's (or fleet file's) state or the code of its error changes; nothing while it stays. */
+  private recordStateChange(key: string, state: TargetState, error: ErrorSummary | null, fields: Record<string, unknown>, alreadySaid: boolean): void {
+    const said = `${state}\u0000${error?.code ?? ''}`;
+    const before = this.loggedStates.get(key);
+    if (before === said) return;
+    this.loggedStates.set(key, said);
+    if (alreadySaid || (before === undefined && (state === 'in_sync' || state === 'drifted'))) return;
+    const line = `state: ${state.replace('_', ' ')}${error ? ` (${error.code}: ${error.message})` : ''}`;
+    if (state === 'repair_failing' || state === 'error') this.logger.error({ ...fields, state, code: error?.code, hint: error?.hint }, line);
+    else this.logger.info({ ...fields, state }, line);
+  }
+
   /**
    * A fleet target's sweep: counts per state, drift items summed over its files
    * (labels stay target/table/kind/safety: never a path), repairs and recovered
@@ -84,10 +104,12 @@ export class CycleRecorder {
       metrics.checkSucceeded(target, this.now().getTime() / 1000);
     }
     metrics.fleetSwept(target, report.totals, report.dropped);
+    if (report.repairFailures > 0) metrics.repairFailed(target, report.repairFailures);
+    metrics.targetStateIs(target, report.error ? 'error' : worstState(TARGET_STATES.filter((state) => report.totals[state] > 0)));
     metrics.targetState({
       target,
       up: report.error === null,
-      inSync: report.totals.drifted === 0,
+      inSync: driftedFiles(report.totals) === 0,
       drift: drifted.flatMap((file) => file.drift.map((item) => ({ table: item.table, kind: item.kind, safe: item.safe }))),
       extras: [],
     });
@@ -98,11 +120,12 @@ export class CycleRecorder {
     for (const file of report.fresh) {
       const fileKey = `${target}\u0000${file.path}`;
       for (const step of file.applied) logger.info({ target, database: file.path, table: step.table, column: step.column, index: step.index, kind: step.kind, sql: step.sql }, 'repair applied');
-      const said = file.state === 'error' && file.error ? `error:${file.error.code}` : file.state === 'drifted' ? `drift:${file.drift.map(driftLogKey).join('\u0001')}` : '';
+      const said = (file.state === 'error' || file.state === 'repair_failing') && file.error ? `${file.state}:${file.error.code}` : file.state === 'drifted' ? `drift:${file.drift.map(driftLogKey).join('\u0001')}` : '';
       if (said === (this.loggedFiles.get(fileKey) ?? '')) continue;
       if (said === '') this.loggedFiles.delete(fileKey);
       else this.loggedFiles.set(fileKey, said);
-      if (file.state === 'error' && file.error) logger.error({ target, database: file.path, code: file.error.code, hint: file.error.hint }, `check failed: ${file.error.message}`);
+      if (file.state === 'repair_failing' && file.error) logger.error({ target, database: file.path, code: file.error.code, hint: file.error.hint, retryAt: file.repairBackoff?.retryAt }, `repair failed: ${file.error.message}`);
+      else if (file.state === 'error' && file.error) logger.error({ target, database: file.path, code: file.error.code, hint: file.error.hint }, `check failed: ${file.error.message}`);
       else if (file.state === 'drifted') {
         logger.warn({ target, database: file.path, kinds: [...new Set(file.drift.map((item) => item.kind))], items: file.drift.length, safe: file.drift.filter((item) => item.safe).length }, `drift found: ${file.drift.map((item) => item.detail).join('; ')}`);
       }

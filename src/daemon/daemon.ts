@@ -14,17 +14,46 @@ import type { FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
 import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
-import { FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
+import { DRIFTED_STATES, FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
 import { fleetFiles, fleetSummary, type FleetTargetSummary } from './fleet-status.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
 import { retryWhileBusy } from './retry-while-busy.js';
 import { watchFleet } from './watch-fleet.js';
 import { parseFleetPattern } from '../fleet/fleet-pattern.js';
+import type { TargetConfig } from '../config/parse-config.js';
+import type { TargetHealthInput } from '../health/assess-health.js';
+import { targetKind, TARGET_KINDS, type TargetKind } from '../pipeline/target-kind.js';
+
+/** What one cycle's targets reported, by kind. */
+interface CycleOutput {
+  readonly targets: TargetCycleReport[];
+  readonly fleets: FleetSweepReport[];
+}
+
+/**
+ * What the daemon does with one kind of target. Every per-kind decision goes through the one table of these
+ * (`kindRunners`, typed `Record<TargetKind, KindRunner>`): adding a kind breaks the build here.
+ */
+interface KindRunner {
+  /** Keeps a runner for exactly these targets of this kind; returns the names it dropped. */
+  sync(names: ReadonlySet<string>): string[];
+  /** One cycle's step for `target`, reported into `out`. */
+  run(target: TargetConfig, active: ValidatedConfig, cycle: number, reason: CycleReason, out: CycleOutput): Promise<void>;
+  health(target: TargetConfig): TargetHealthInput;
+  status(target: TargetConfig): DaemonStatus['targets'][number];
+  /** Whether a backed-off repair should be retried now (its cause looks gone); queues what the next cycle needs. */
+  wake(): boolean;
+  close(): void;
+}
 
 export type { ReloadOutcome, ReloadReason } from './config-reloader.js';
 export { scheduleIntervalMs } from './cycle-schedule.js';
 
-export type CycleReason = 'schedule' | 'watch' | 'http' | 'reload' | 'start' | 'manual';
+/** `wake`: a backed-off repair's cause looks gone (the waker); runs like `watch` (only what it names, for fleets). */
+export type CycleReason = 'schedule' | 'watch' | 'wake' | 'http' | 'reload' | 'start' | 'manual';
+
+/** How often the waker probes backed-off repairs' causes (statfs, stat, the write lock): recovery within ~1 s. */
+export const WAKE_PROBE_MS = 1000;
 
 export interface CycleReport {
   readonly cycle: number;
@@ -97,10 +126,13 @@ export class Daemon {
   private readonly fleetSuccessMs = new Map<string, number>();
   /** Fleet files a watcher reported since the last sweep of their target, by target. */
   private readonly fleetPending = new Map<string, Set<string>>();
+  /** Fleet targets whose watcher gave up following events one by one (a flood): their next cycle sweeps them whole. */
+  private readonly fleetSweepWanted = new Set<string>();
   /** One pool for every fleet target: at most `poolSize` files worked on at once in this process. */
   private readonly pool: ConnectionPool;
   private watcher: FileWatcher | null = null;
   private fleetWatchers: FileWatcher[] = [];
+  private waker: NodeJS.Timeout | null = null;
   private skippedTicks = 0;
   private lastCycle: CycleReport | null = null;
   /** The last cycles, newest last, for the status page. */
@@ -112,6 +144,7 @@ export class Daemon {
   private readonly schedule: CycleSchedule;
   private readonly reloader: ConfigReloader;
   private readonly recorder: CycleRecorder;
+  private readonly kinds: Record<TargetKind, KindRunner>;
 
   constructor(private readonly options: DaemonOptions) {
     this.now = options.now ?? (() => new Date());
@@ -125,6 +158,7 @@ export class Daemon {
       options.initial,
     );
     this.pool = new ConnectionPool(options.initial.config.poolSize);
+    this.kinds = this.kindRunners();
     this.syncRunners();
   }
 
@@ -141,6 +175,8 @@ export class Daemon {
     this.state = transition(this.state, 'running');
     this.schedule.arm(this.config.schedule);
     void this.armWatcher();
+    this.waker = setInterval(() => this.wakeIfCauseGone(), WAKE_PROBE_MS);
+    this.waker.unref();
     this.options.logger.info({ schedule: this.config.schedule, watch: this.config.watch, targets: this.config.targets.map((target) => target.name) }, 'daemon started');
     this.warnSharedDatabases();
   }
@@ -185,13 +221,37 @@ export class Daemon {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = transition(this.state, this.state === 'created' ? 'stopped' : 'stopping');
     this.schedule.stop();
+    if (this.waker) clearInterval(this.waker);
+    this.waker = null;
     await this.watcher?.close();
     this.watcher = null;
     await Promise.all(this.fleetWatchers.splice(0).map((watcher) => watcher.close()));
     await this.queue.settle();
-    for (const runner of this.runners.values()) runner.close();
+    for (const kind of TARGET_KINDS) this.kinds[kind].close();
     if (this.state === 'stopping') this.state = transition(this.state, 'stopped');
     this.options.logger.info({ cycles: this.queue.count }, 'daemon stopped');
+  }
+
+  /**
+   * The waker: a backed-off repair whose cause looks gone (space freed, mode or owner changed, the lock a busy
+   * repair waited for released) is retried now rather than at its retry time or the next tick. Costs a statfs
+   * and two stats per backed-off file, nothing when no repair is failing; returns whether it started a cycle.
+   */
+  wakeIfCauseGone(): boolean {
+    if (this.state !== 'running' || this.queue.isRunning) return false;
+    const wake = this.retryWanted();
+    if (wake) void this.runCycle('wake');
+    return wake;
+  }
+
+  /**
+   * Whether a backed-off repair's cause looks gone (the waker's question, callable alone): queues the woken
+   * fleet files for the next cycle, which sweeps only them.
+   */
+  retryWanted(): boolean {
+    let wake = false;
+    for (const kind of TARGET_KINDS) if (this.kinds[kind].wake()) wake = true;
+    return wake;
   }
 
   /** The longest gap between scheduled ticks, for staleness. */
@@ -205,16 +265,7 @@ export class Daemon {
       intervalMs: this.intervalMs(),
       configLoaded: true,
       lastReload: this.reloader.lastReload,
-      targets: this.config.targets.map((target) => {
-        const fleet = this.fleets.get(target.name);
-        if (fleet) {
-          const sweep = fleet.report;
-          return { name: target.name, up: sweep !== null && sweep.error === null, lastSuccessMs: this.fleetSuccessMs.get(target.name) ?? null, lastError: sweep?.error ?? null };
-        }
-        const runner = this.runners.get(target.name);
-        const report = runner?.report ?? null;
-        return { name: target.name, up: report?.up ?? false, lastSuccessMs: runner?.lastSuccessAtMs ?? null, lastError: report?.error ?? null };
-      }),
+      targets: this.config.targets.map((target) => this.kinds[targetKind(target)].health(target)),
     });
   }
 
@@ -241,11 +292,7 @@ export class Daemon {
         last: lastCycle ? { cycle: lastCycle.cycle, reason: lastCycle.reason, startedAt: lastCycle.startedAt, durationMs: lastCycle.durationMs } : null,
         recent: [...this.recentCycles],
       },
-      targets: this.config.targets.map((target) => {
-        const fleet = this.fleets.get(target.name);
-        if (fleet) return fleetSummary(target, fleet);
-        return this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true as const };
-      }),
+      targets: this.config.targets.map((target) => this.kinds[targetKind(target)].status(target)),
     };
   }
 
@@ -266,42 +313,7 @@ export class Daemon {
     const reports: TargetCycleReport[] = [];
     const fleets: FleetSweepReport[] = [];
     for (const target of active.config.targets) {
-      const fleet = this.fleets.get(target.name);
-      if (fleet && target.fleet) {
-        const declared = active.declared.get(target.name);
-        const pending = this.fleetPending.get(target.name);
-        this.fleetPending.delete(target.name);
-        // A watcher's cycle sweeps only the files it reported (and skips a fleet it reported nothing for);
-        // every other cycle lists the whole fleet again, which also picks up what a watcher missed.
-        if (!declared || (reason === 'watch' && !pending)) continue;
-        const writes = target.repair === 'auto';
-        const sweep = await fleet.sweep(target, declared, {
-          mode: writes ? 'repair' : 'check',
-          busyTimeoutMs: active.config.busyTimeoutMs,
-          backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
-          reconcile: reason === 'watch' ? 'none' : writes ? 'apply' : 'dry-run',
-          ...(reason === 'watch' && pending ? { only: [...pending] } : {}),
-          ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
-        });
-        if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
-        this.recorder.recordFleet(sweep, fleet.results('drifted'));
-        fleets.push(sweep);
-        await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      const runner = this.runners.get(target.name);
-      const declared = active.declared.get(target.name);
-      if (!runner || !declared) continue;
-      const report = await runner.run(target, declared, {
-        busyTimeoutMs: active.config.busyTimeoutMs,
-        backup: active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null,
-        reconcileOnlyAfterChange: reason === 'watch',
-        ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
-        fullCheck: active.config.fullCheck,
-        repairBackoff: active.config.repairBackoff,
-      });
-      this.recorder.record(report);
-      reports.push(report);
+      await this.kinds[targetKind(target)].run(target, active, cycle, reason, { targets: reports, fleets });
       // Yield between targets so HTTP requests and ticks are served during a long cycle.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -338,35 +350,134 @@ export class Daemon {
   /** Makes the runners match the active config: new targets get one, removed ones are closed and their series dropped. */
   private syncRunners(): void {
     this.pool.resize(this.config.poolSize);
-    const single = new Set(this.config.targets.filter((target) => !target.fleet).map((target) => target.name));
-    const fleet = new Set(this.config.targets.filter((target) => target.fleet).map((target) => target.name));
-    for (const [name, runner] of this.runners) {
-      if (!single.has(name)) {
-        runner.close();
-        this.runners.delete(name);
-        if (!fleet.has(name)) this.options.metrics.removeTarget(name);
-      }
+    const configured = new Set(this.config.targets.map((target) => target.name));
+    for (const kind of TARGET_KINDS) {
+      const names = new Set(this.config.targets.filter((target) => targetKind(target) === kind).map((target) => target.name));
+      // A target that changed kind keeps its series: the other kind's runner adds them again.
+      for (const name of this.kinds[kind].sync(names)) if (!configured.has(name)) this.options.metrics.removeTarget(name);
     }
-    for (const name of this.fleets.keys()) {
-      if (!fleet.has(name)) {
-        this.fleets.delete(name);
-        this.fleetSuccessMs.delete(name);
-        this.fleetPending.delete(name);
-        if (!single.has(name)) this.options.metrics.removeTarget(name);
-      }
-    }
-    for (const name of single) {
-      if (!this.runners.has(name)) {
-        this.runners.set(name, new TargetRunner(name, { reconcile: this.reconcile, clock: this.clock, now: this.now }));
-        this.options.metrics.addTarget(name);
-      }
-    }
-    for (const name of fleet) {
-      if (!this.fleets.has(name)) {
-        this.fleets.set(name, new FleetRunner(name, { pool: this.pool, retry: (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: this.clock }), clock: this.clock, now: this.now }));
-        this.options.metrics.addTarget(name);
-      }
-    }
+  }
+
+  /** The one table of what differs per kind of target. */
+  private kindRunners(): Record<TargetKind, KindRunner> {
+    const backupOf = (active: ValidatedConfig) => (active.config.backup.enabled ? { dir: active.config.backup.dir, keep: active.config.backup.keep } : null);
+    return {
+      file: {
+        sync: (names) => {
+          const dropped: string[] = [];
+          for (const [name, runner] of this.runners) {
+            if (names.has(name)) continue;
+            runner.close();
+            this.runners.delete(name);
+            dropped.push(name);
+          }
+          for (const name of names) {
+            if (this.runners.has(name)) continue;
+            this.runners.set(name, new TargetRunner(name, { reconcile: this.reconcile, clock: this.clock, now: this.now }));
+            this.options.metrics.addTarget(name);
+          }
+          return dropped;
+        },
+        run: async (target, active, cycle, reason, out) => {
+          const runner = this.runners.get(target.name);
+          const declared = active.declared.get(target.name);
+          if (!runner || !declared) return;
+          const report = await runner.run(target, declared, {
+            busyTimeoutMs: active.config.busyTimeoutMs,
+            backup: backupOf(active),
+            reconcileOnlyAfterChange: reason === 'watch' || reason === 'wake',
+            ...(this.options.audit ? { audit: this.options.audit.sink({ target: target.name, database: target.database, cycle, source: 'daemon' }) } : {}),
+            fullCheck: active.config.fullCheck,
+            repairBackoff: active.config.repairBackoff,
+          });
+          this.recorder.record(report);
+          out.targets.push(report);
+        },
+        health: (target) => {
+          const runner = this.runners.get(target.name);
+          const report = runner?.report ?? null;
+          return { name: target.name, up: report?.up ?? false, lastSuccessMs: runner?.lastSuccessAtMs ?? null, lastError: report?.error ?? null, ...(report ? { state: report.state, stateError: report.error } : {}) };
+        },
+        status: (target) => this.runners.get(target.name)?.report ?? { target: target.name, database: target.database, pending: true as const },
+        wake: () => {
+          let wake = false;
+          for (const runner of this.runners.values()) if (runner.wantsRetry()) wake = true;
+          return wake;
+        },
+        close: () => {
+          for (const runner of this.runners.values()) runner.close();
+        },
+      },
+      fleet: {
+        sync: (names) => {
+          const dropped: string[] = [];
+          for (const name of this.fleets.keys()) {
+            if (names.has(name)) continue;
+            this.fleets.delete(name);
+            this.fleetSuccessMs.delete(name);
+            this.fleetPending.delete(name);
+            this.fleetSweepWanted.delete(name);
+            dropped.push(name);
+          }
+          for (const name of names) {
+            if (this.fleets.has(name)) continue;
+            this.fleets.set(name, new FleetRunner(name, { pool: this.pool, retry: (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: this.clock }), clock: this.clock, now: this.now }));
+            this.options.metrics.addTarget(name);
+          }
+          return dropped;
+        },
+        run: async (target, active, cycle, reason, out) => {
+          const fleet = this.fleets.get(target.name);
+          const declared = active.declared.get(target.name);
+          const pending = this.fleetPending.get(target.name);
+          this.fleetPending.delete(target.name);
+          const whole = this.fleetSweepWanted.delete(target.name);
+          // A watcher's (or the waker's) cycle sweeps only the files it reported (and skips a fleet it reported
+          // nothing for); every other cycle lists the whole fleet again, which also picks up what a watcher missed.
+          const narrow = reason === 'watch' || reason === 'wake';
+          if (!fleet || !declared || (narrow && !pending && !whole)) return;
+          const writes = target.repair === 'auto';
+          const sweep = await fleet.sweep(target, declared, {
+            mode: writes ? 'repair' : 'check',
+            busyTimeoutMs: active.config.busyTimeoutMs,
+            backup: backupOf(active),
+            reconcile: narrow ? 'none' : writes ? 'apply' : 'dry-run',
+            repairBackoff: active.config.repairBackoff,
+            ...(narrow && pending && !whole ? { only: [...pending] } : {}),
+            ...(this.options.audit ? { audit: (database: string) => this.options.audit!.sink({ target: target.name, database, cycle, source: 'daemon' }) } : {}),
+          });
+          if (sweep.error === null) this.fleetSuccessMs.set(target.name, this.now().getTime());
+          // Drift items summed over every file that still carries drift (drifted, held, repair failing).
+          this.recorder.recordFleet(sweep, fleet.results().filter((file) => (DRIFTED_STATES as readonly string[]).includes(file.state)));
+          out.fleets.push(sweep);
+        },
+        health: (target) => {
+          const fleet = this.fleets.get(target.name);
+          const sweep = fleet?.report ?? null;
+          const failing = fleet?.results('repair_failing') ?? [];
+          const first = failing[0];
+          const stateError = first?.error ? { ...first.error, message: `${failing.length} file${failing.length === 1 ? '' : 's'} (first ${first.path}): ${first.error.message}` } : null;
+          return { name: target.name, up: sweep !== null && sweep.error === null, lastSuccessMs: this.fleetSuccessMs.get(target.name) ?? null, lastError: sweep?.error ?? null, ...(failing.length > 0 ? { state: 'repair_failing' as const, stateError } : {}) };
+        },
+        status: (target) => {
+          const fleet = this.fleets.get(target.name);
+          return fleet ? fleetSummary(target, fleet) : { target: target.name, databases: target.database, fleet: true as const, pending: true as const };
+        },
+        wake: () => {
+          let wake = false;
+          for (const [name, fleet] of this.fleets) {
+            const woken = fleet.wokenFiles();
+            if (woken.length === 0) continue;
+            const pending = this.fleetPending.get(name) ?? new Set<string>();
+            for (const path of woken) pending.add(path);
+            this.fleetPending.set(name, pending);
+            wake = true;
+          }
+          return wake;
+        },
+        close: () => undefined,
+      },
+    } satisfies Record<TargetKind, KindRunner>;
   }
 
   private async armWatcher(): Promise<void> {
@@ -392,6 +503,14 @@ export class Daemon {
               void this.runCycle('watch');
             },
             (error) => logger.warn({ target: target.name, error: String(error) }, 'fleet watcher error'),
+            {
+              onSweep: () => {
+                if (this.state !== 'running') return;
+                this.fleetSweepWanted.add(target.name);
+                logger.debug({ target: target.name }, 'fleet watcher asks for a sweep (an event flood, or a directory gone)');
+                void this.runCycle('watch');
+              },
+            },
           ),
         );
       }

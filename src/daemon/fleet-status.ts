@@ -5,7 +5,7 @@ import type { FleetFilesQuery } from '../http/status-query.js';
 /** Files listed under a fleet target in the whole `/status`: enough to act on, never the whole fleet. */
 const ATTENTION_IN_SUMMARY = 20;
 
-const needsAttention = (file: FleetFileResult): boolean => file.state === 'drifted' || file.state === 'error';
+const needsAttention = (file: FleetFileResult): boolean => file.state === 'drifted' || file.state === 'held' || file.state === 'repair_failing' || file.state === 'error';
 
 /** A fleet target in `GET /status` (typed so the status page can render it). */
 export type FleetTargetSummary =

@@ -3,12 +3,18 @@ import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeader } from '../db/database-header.js';
-import { openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { DriftdError, errorFromSummary, summarizeError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget, type ReconcileMemory, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
+import { replicaHold } from '../check/replica.js';
+import { RepairBackoff, writeLockHeld, type CauseProbes, type RepairBackoffStatus } from '../pipeline/repair-backoff.js';
+import { judgeState, type TargetState } from '../pipeline/target-state.js';
 import { retryWhileBusy, sleep } from './retry-while-busy.js';
+
+export type { RepairBackoffStatus } from '../pipeline/repair-backoff.js';
+export { repairBackoffSeconds } from '../pipeline/repair-backoff.js';
 
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
 export interface ReconcileSummary {
@@ -78,11 +84,19 @@ export interface TargetCycleReport {
   readonly durationMs: number;
   /** The database opened. */
   readonly up: boolean;
-  /** Both steps completed (drift may still be present). */
+  /**
+   * The target's state (the one table in pipeline/target-state.ts): every view — /status, the page,
+   * /readyz, the log, driftd_target_state — is derived from it and from `error`.
+   */
+  readonly state: TargetState;
+  /** Both steps completed and no needed repair is failing (drift may still be present). */
   readonly ok: boolean;
   /** The schema step was skipped: schema_version and the declaration were unchanged since the last full check. */
   readonly fastPath: boolean;
+  /** What is wrong: this cycle's error, or (state `repair_failing`) the failing repair's last error until one succeeds. */
   readonly error: ErrorSummary | null;
+  /** The error this cycle's own attempt raised (counted in driftd_check_failures_total); null when it completed. */
+  readonly cycleError: ErrorSummary | null;
   /** The last full check (carried over on the fast path); null before the first one. */
   readonly check: CheckReport | null;
   /** When `check` ran. */
@@ -104,32 +118,17 @@ export interface TargetCycleReport {
   readonly repairBackoff: RepairBackoffStatus | null;
 }
 
-export interface RepairBackoffStatus {
-  /** Failed repairs in a row. */
-  readonly failures: number;
-  /** When the next repair may be attempted (ISO time). */
-  readonly retryAt: string;
-  readonly lastCode: string;
-}
-
 /** Defaults for `TargetRunSettings.fullCheck` and `.repairBackoff` (the config's defaults). */
 export const DEFAULT_FULL_CHECK = { everyCycles: 120, everySeconds: 600 } as const;
 export const DEFAULT_REPAIR_BACKOFF = { initialSeconds: 30, maxSeconds: 3600 } as const;
-
-/**
- * Seconds to wait after the `failures`-th failed repair in a row: `initialSeconds`, doubling per
- * failure, never more than `maxSeconds`. Pure.
- */
-export function repairBackoffSeconds(failures: number, settings: { readonly initialSeconds: number; readonly maxSeconds: number }): number {
-  if (failures <= 0) return 0;
-  return Math.min(settings.maxSeconds, settings.initialSeconds * 2 ** Math.min(failures - 1, 30));
-}
 
 export interface TargetRunnerDeps {
   readonly reconcile: ReconcileStep;
   /** Monotonic milliseconds. */
   readonly clock: () => number;
   readonly now: () => Date;
+  /** The probes a back-off wakes on (default: statfs/stat and the write lock). */
+  readonly probes?: CauseProbes;
 }
 
 export interface TargetRunSettings {
@@ -147,17 +146,6 @@ export interface TargetRunSettings {
   readonly fullCheck?: { readonly everyCycles: number; readonly everySeconds: number };
   /** Back-off between failed repairs (default `DEFAULT_REPAIR_BACKOFF`). */
   readonly repairBackoff?: { readonly initialSeconds: number; readonly maxSeconds: number };
-}
-
-interface BackoffState {
-  readonly failures: number;
-  /** Monotonic ms. */
-  readonly retryAtClock: number;
-  readonly retryAt: string;
-  readonly lastCode: string;
-  /** The schema_version and declaration the failed repair ran on: a real schema change resets the back-off. */
-  readonly version: number;
-  readonly declarationHash: string;
 }
 
 /**
@@ -189,14 +177,21 @@ export class TargetRunner {
   private fastPathRuns = 0;
   /** Monotonic ms of the last full check. */
   private lastFullCheckClock = 0;
-  private backoff: BackoffState | null = null;
+  private readonly backoff: RepairBackoff;
   /** Directories the reconcile step skipped, so unchanged malformed metadata is not re-parsed every cycle. */
   private readonly reconcileMemory: ReconcileMemory = new Map();
 
   constructor(
     readonly name: string,
     private readonly deps: TargetRunnerDeps,
-  ) {}
+  ) {
+    this.backoff = new RepairBackoff(deps, deps.probes);
+  }
+
+  /** Whether a backed-off repair should be retried now (its cause looks gone): the daemon's waker asks between cycles. */
+  wantsRetry(): boolean {
+    return this.database !== null && this.backoff.woken(this.database);
+  }
 
   get report(): TargetCycleReport | null {
     return this.lastReport;
@@ -221,7 +216,7 @@ export class TargetRunner {
       this.lastCheckedAt = null;
       this.lastRepair = null;
       this.lastReconcile = [];
-      this.backoff = null;
+      this.backoff.clear();
       this.reconcileMemory.clear();
       this.database = target.database;
     }
@@ -235,16 +230,21 @@ export class TargetRunner {
     let error: TargetCycleReport['error'] = null;
     const fullCheck = settings.fullCheck ?? DEFAULT_FULL_CHECK;
     let version = -1;
+    let backoffScope = '';
     try {
       version = await this.readSchemaVersion(target.database, settings.busyTimeoutMs, target.allowHardLinks === true);
       up = true;
-      // A real schema change (another schema_version, another declaration) ends a back-off at once.
-      if (this.backoff && (this.backoff.version !== version || this.backoff.declarationHash !== declared.contentHash)) this.backoff = null;
-      const backedOff = this.backoff !== null && this.deps.clock() < this.backoff.retryAtClock;
-      const writes = target.repair === 'auto' && !backedOff;
-      const key = `${version}\u0000${changeCounterKey(target.database)}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}\u0000${writes ? 'repair' : 'check'}`;
+      // A real schema change (another schema_version, another declaration) or the cause's going ends a back-off.
+      backoffScope = `${version}\u0000${declared.contentHash}`;
+      // Never written on a replica: checked (and reported held), not repaired or reconciled.
+      const replica = target.repair === 'auto' ? replicaHold(target.database) : null;
+      // The schema step runs in repair mode on a replica too: checkDatabase's one hold judgement (repairHoldOf)
+      // then holds the repair and says why; reconcile runs dry.
+      const repairs = target.repair === 'auto' && this.backoff.allows(target.database, backoffScope);
+      const writes = repairs && replica === null;
+      const key = `${version}\u0000${replica === null ? '' : 'replica'}\u0000${changeCounterKey(target.database)}\u0000${declared.contentHash}\u0000${settingsKey(target, settings)}\u0000${repairs ? 'repair' : 'check'}`;
       // Both steps wait for other connections' locks on timers, never inside SQLite (retry-while-busy.ts).
-      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(writes ? { waitBeforeRetry: this.writeLockWaiter(target.database, target.allowHardLinks === true) } : {}) };
+      const busy = { budgetMs: settings.busyTimeoutMs, clock: this.deps.clock, ...(repairs ? { waitBeforeRetry: this.writeLockWaiter(target.database, target.allowHardLinks === true) } : {}) };
       // The fast path trusts the key; a full check still runs every so often in case the key is blind
       // (a file overwritten in place by a copy with an equal schema_version, a WAL-mode database).
       const fullCheckDue = this.fastPathRuns >= fullCheck.everyCycles || this.deps.clock() - this.lastFullCheckClock >= fullCheck.everySeconds * 1000;
@@ -257,7 +257,7 @@ export class TargetRunner {
             checkDatabase({
               dbPath: target.database,
               declared: declared.schema,
-              mode: writes ? 'repair' : 'check',
+              mode: repairs ? 'repair' : 'check',
               busyTimeoutMs,
               diff: { ignoreTables: target.ignoreTables },
               safety: { foreignKeysEnforced: target.foreignKeysEnforced },
@@ -280,7 +280,7 @@ export class TargetRunner {
         applied = report.applied;
         if (applied.length > 0) this.lastRepair = { at: startedAt.toISOString(), check: report };
         // A repair that went through, or nothing left to repair, ends a back-off.
-        if (repairStarted || !report.remaining.some((item) => item.safe)) this.backoff = null;
+        if (repairStarted || !report.remaining.some((item) => item.safe)) this.backoff.clear();
         // After a repair our own ALTER moved schema_version: check fully once more rather than trust a version read
         // after the commit (another process may have changed the schema in between).
         this.checkedKey = report.applied.length > 0 ? null : key;
@@ -305,30 +305,23 @@ export class TargetRunner {
       // A missing, replaced or corrupt file must be reopened from scratch next time.
       if (!up || failure.code !== 'DB_BUSY') this.closeConnection();
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
-      if (repairStarted) {
-        // Back off: the next attempts wait, doubling, so a repair that keeps failing (a full disk) does not
-        // retry under BEGIN IMMEDIATE on every cycle and every write its own attempt caused.
-        const failures = (this.backoff?.failures ?? 0) + 1;
-        const waitMs = repairBackoffSeconds(failures, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF) * 1000;
-        this.backoff = {
-          failures,
-          retryAtClock: this.deps.clock() + waitMs,
-          retryAt: new Date(this.deps.now().getTime() + waitMs).toISOString(),
-          lastCode: failure.code,
-          version,
-          declarationHash: declared.contentHash,
-        };
-      }
+      // Back off: the next attempts wait, doubling, so a repair that keeps failing (a full disk) does not
+      // retry under BEGIN IMMEDIATE on every cycle and every write its own attempt caused — unless its cause goes.
+      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF, target.allowHardLinks === true);
     }
+    const backoff = this.backoff.status;
+    const judged = judgeState({ cycleError: error, repairFailure: backoff?.error ?? null, repairAttemptFailed: error !== null && repairStarted, repairHeld: this.lastCheck?.repairHeld ?? null, inSync: this.lastCheck?.inSync ?? null });
     this.lastReport = {
       target: target.name,
       database: target.database,
       startedAt: startedAt.toISOString(),
       durationMs: this.deps.clock() - t0,
       up,
-      ok: error === null,
+      state: judged.state,
+      ok: error === null && backoff === null,
       fastPath,
-      error,
+      error: judged.error,
+      cycleError: error,
       check: this.lastCheck,
       checkedAt: this.lastCheckedAt,
       applied,
@@ -336,7 +329,7 @@ export class TargetRunner {
       reconcile: this.lastReconcile,
       reconciled,
       repairFailed: error !== null && repairStarted,
-      repairBackoff: this.backoff ? { failures: this.backoff.failures, retryAt: this.backoff.retryAt, lastCode: this.backoff.lastCode } : null,
+      repairBackoff: backoff,
     };
     return this.lastReport;
   }
@@ -413,34 +406,17 @@ export class TargetRunner {
 }
 
 /**
- * Whether another connection holds the write lock: `BEGIN IMMEDIATE` with no
- * busy timeout, then `ROLLBACK` at once. Nothing is written and no journal is
- * created (a journal is opened by the first page change, not by the lock).
- * Any other failure answers false: the step's next attempt reports it properly.
- */
-function writeLockHeld(database: string, allowHardLinks: boolean): boolean {
-  let db: DatabaseHandle | null = null;
-  try {
-    db = openReadWrite(database, { busyTimeoutMs: 0, allowHardLinks });
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('ROLLBACK');
-    return false;
-  } catch (cause) {
-    return sqliteError(cause, database, 'waiting for the write lock').code === 'DB_BUSY';
-  } finally {
-    db?.close();
-  }
-}
-
-/**
  * The header's file change counter (offset 24) where it is exact: in rollback-journal mode every
  * commit increments it, so a copy written over the file in place shows. In WAL mode commits do not
  * touch it (fileformat.html#file_change_counter): '' there, and the periodic full check covers it.
  */
 function changeCounterKey(database: string): string {
   try {
-    const { header } = readDatabaseHeader(database, { followSymlinks: true });
-    return header && !header.walMode ? String(header.changeCounter) : '';
+    const { header, mtimeMs } = readDatabaseHeader(database, { followSymlinks: true });
+    if (!header || header.walMode) return '';
+    // SQLite bumps the counter on every commit in this mode, so a modification time that moved while the
+    // counter did not is a write SQLite did not make (`cp old.db app.db` over the same inode): check fully.
+    return `${header.changeCounter}:${mtimeMs}`;
   } catch {
     return '';
   }

@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
-import { checkDatabase, heldBecause, reportDrift, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import { hasExternalContentFts } from '../check/fts-staleness.js';
+import { checkDatabase, repairHoldOf, reportDrift, withFtsJudgedFromRows, type BackupSettings, type CheckReport } from '../check/check-database.js';
 import type { BeneathRoot } from '../db/open-beneath.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
 import { openOptionsOf, openReadOnly, sqliteError } from '../db/open-database.js';
@@ -70,6 +71,8 @@ export interface FleetFileCheckRequest {
   readonly audit?: AuditSink;
   readonly clock?: () => number;
   readonly now?: () => Date;
+  /** Called when a repair is about to start (see `CheckRequest.onRepairStart`). */
+  readonly onRepairStart?: () => void;
   /** The fleet root the file is opened beneath: no link below it is ever followed (src/db/open-beneath.ts). */
   readonly root?: BeneathRoot;
 }
@@ -92,20 +95,22 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
     const rows = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid').raw(true).all();
     version = schemaVersion(db);
     const key = createHash('sha256').update(JSON.stringify(rows)).digest('base64');
-    verdict = request.memo.get(key);
+    // An FTS index's staleness is judged from each file's rows, so such a declaration's verdicts are not shared.
+    const shared = !hasExternalContentFts(request.declared);
+    verdict = shared ? request.memo.get(key) : undefined;
     if (!verdict) {
       const live = introspect(db);
-      const found = diff(request.declared, live, request.diff);
+      const found = withFtsJudgedFromRows(db, request.declared, live, diff(request.declared, live, request.diff));
       const plan = planRepair(found.drift, safety);
       verdict = { inSync: found.drift.length === 0, drift: reportDrift(found.drift, plan), extras: found.extras, repairable: plan.steps.length > 0, migrationTools: detectMigrationTools(live) };
-      request.memo.set(key, verdict);
+      if (shared) request.memo.set(key, verdict);
     }
   } catch (error) {
     throw sqliteError(error, request.dbPath, 'introspecting');
   } finally {
     db.close();
   }
-  const repairHeld = request.mode !== 'check' && verdict.repairable && verdict.migrationTools.length > 0 && request.repairUnderMigrationTool !== true ? heldBecause(verdict.migrationTools) : null;
+  const repairHeld = repairHoldOf({ dbPath: request.dbPath, mode: request.mode, repairable: verdict.repairable, migrationTools: verdict.migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
   if (request.mode === 'repair' && verdict.repairable && repairHeld === null) {
     return checkDatabase({
       repairUnderMigrationTool: request.repairUnderMigrationTool === true,
@@ -120,6 +125,7 @@ export async function checkFleetFile(request: FleetFileCheckRequest): Promise<Ch
       ...(request.root ? { root: request.root } : {}),
       ...(request.now ? { now: request.now } : {}),
       ...(request.audit ? { audit: request.audit } : {}),
+      ...(request.onRepairStart ? { onRepairStart: request.onRepairStart } : {}),
     });
   }
   const t1 = clock();

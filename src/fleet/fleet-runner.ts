@@ -16,12 +16,19 @@ import type { ConnectionPool } from './connection-pool.js';
 import { matchesFleetPattern, parseFleetPattern, type FleetPattern } from './fleet-pattern.js';
 import { listFleet } from './list-fleet.js';
 import { createYielder, type LoopYielder } from './yield-to-loop.js';
+import { replicaHold } from '../check/replica.js';
+import { RepairBackoff, type BackoffSettings, type CauseProbes, type RepairBackoffStatus } from '../pipeline/repair-backoff.js';
+import { judgeState, type TargetState } from '../pipeline/target-state.js';
 
-/** Where a file of a fleet stands after its last sweep. A file that vanished is dropped and counted, not kept. */
-export type FileState = 'in_sync' | 'drifted' | 'repaired' | 'error';
+/**
+ * Where a file of a fleet stands after its last sweep: a target state (pipeline/target-state.ts, the one
+ * table) or `repaired` (in sync after a repair of the sweep that checked it). A file that vanished is
+ * dropped and counted, not kept.
+ */
+export type FileState = TargetState | 'repaired';
 
 /** Every state, in report order (a closed set: adding one breaks `emptyTotals`). */
-export const FILE_STATES = ['in_sync', 'drifted', 'repaired', 'error'] as const satisfies readonly FileState[];
+export const FILE_STATES = ['in_sync', 'drifted', 'repaired', 'held', 'repair_failing', 'error'] as const satisfies readonly FileState[];
 
 export type FleetTotals = Readonly<Record<FileState, number>>;
 
@@ -55,7 +62,10 @@ export interface FleetFileResult {
   readonly extras: number;
   /** Safe drift left unrepaired because a migration tool manages the file (and why); null otherwise. */
   readonly repairHeld: string | null;
+  /** What is wrong: the check's error, or (state `repair_failing`) the failing repair's last error until one succeeds. */
   readonly error: ErrorSummary | null;
+  /** Set while this file's repairs fail (the same back-off as a single-file target's). */
+  readonly repairBackoff: RepairBackoffStatus | null;
   /** The reconcile rounds of the last sweep that ran them; null when none did. */
   readonly reconcile: readonly FileReconcileSummary[] | null;
 }
@@ -82,6 +92,8 @@ export interface FleetSweepReport {
   readonly totals: FleetTotals;
   /** Results of the files fully checked in this sweep: their repairs and drift are new. */
   readonly fresh: readonly FleetFileResult[];
+  /** Repairs attempted in this sweep and rolled back (counted in driftd_repair_failures_total). */
+  readonly repairFailures: number;
   /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
   readonly repairs: readonly { readonly table: string; readonly kind: AppliedStep['kind']; readonly count: number }[];
   /** The reconcile rounds of this sweep summed over the files, by table; empty when the step did not run. */
@@ -99,6 +111,8 @@ export interface FleetRunnerDeps {
   readonly now: () => Date;
   /** Work between two yields to the event loop (default 8 ms). */
   readonly sliceMs?: number;
+  /** The probes a file's back-off wakes on (default: statfs/stat and the write lock). */
+  readonly probes?: CauseProbes;
 }
 
 export interface FleetSweepSettings {
@@ -111,6 +125,8 @@ export interface FleetSweepSettings {
   readonly only?: readonly string[];
   /** The audit sink for one file's changes (audit trail); none when absent. */
   readonly audit?: (database: string) => AuditSink;
+  /** Back-off between a file's failed repairs (the config's `repairBackoff`). */
+  readonly repairBackoff: BackoffSettings;
 }
 
 interface FileRecord {
@@ -139,6 +155,8 @@ const NONE: readonly never[] = Object.freeze([]);
  */
 export class FleetRunner {
   private readonly records = new Map<string, FileRecord>();
+  /** The files whose repairs are failing: one back-off each, dropped when a repair succeeds or the file goes. */
+  private readonly backoffs = new Map<string, RepairBackoff>();
   private readonly memo = new VerdictMemo();
   private pattern: FleetPattern | null = null;
   private droppedTotal = 0;
@@ -171,6 +189,11 @@ export class FleetRunner {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /** Files whose backed-off repair should be retried now (the cause looks gone): the daemon's waker asks between cycles. */
+  wokenFiles(): string[] {
+    return [...this.backoffs].filter(([path, backoff]) => backoff.woken(path)).map(([path]) => path);
+  }
+
   /** Whether `path` (absolute) is a file this target's pattern names: for routing a watcher's events. */
   matches(target: TargetConfig, path: string): boolean {
     const pattern = this.patternOf(target);
@@ -183,7 +206,7 @@ export class FleetRunner {
     const t0 = this.deps.clock();
     const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool === true, settings.mode, settings.backup !== null]);
     this.memo.useScope(scope);
-    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile'>>): FleetSweepReport => {
+    const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile' | 'repairFailures'>>): FleetSweepReport => {
       this.last = {
         target: target.name,
         pattern: target.database,
@@ -193,6 +216,7 @@ export class FleetRunner {
         totals: this.totals(),
         repairs: NONE,
         reconcile: NONE,
+        repairFailures: 0,
         ...fields,
       };
       return this.last;
@@ -221,6 +245,7 @@ export class FleetRunner {
       for (const path of this.records.keys()) {
         if (!listed.has(path) && !hidden(path)) {
           this.records.delete(path);
+          this.backoffs.delete(path);
           dropped++;
         }
       }
@@ -239,7 +264,7 @@ export class FleetRunner {
       return finish({ error: errorSummary(cause instanceof DriftdError ? cause : new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${pattern.root}" cannot be opened: ${(cause as Error).message}`, { where: { directory: pattern.root }, cause })), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
     }
     const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, root, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
-    const counts = { checked: 0, unchanged: 0, appeared: 0, dropped };
+    const counts = { checked: 0, unchanged: 0, appeared: 0, dropped, repairFailures: 0 };
     const fresh: FleetFileResult[] = [];
     const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
     const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
@@ -254,7 +279,7 @@ export class FleetRunner {
         // The unchanged check is synchronous and needs no slot; only a file that needs a connection for
         // longer (a full check, a reconcile round) waits for one.
         const probe = this.probe(path, previous, context);
-        const outcome =
+        const outcome: 'gone' | VisitOutcome =
           probe === 'gone' || 'record' in probe
             ? probe
             : probe.unchanged && !this.wantsReconcile(context)
@@ -264,7 +289,9 @@ export class FleetRunner {
           // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
           // watcher reported that is gone and was never known (or already dropped) is not dropped again.
           if (this.records.delete(path) || !context.settings.only) counts.dropped++;
+          this.backoffs.delete(path);
         } else {
+          if (outcome.repairFailed) counts.repairFailures++;
           this.records.set(path, outcome.record);
           if (!previous) counts.appeared++;
           const result = outcome.record.result;
@@ -303,7 +330,7 @@ export class FleetRunner {
 
   /** One file: unchanged check, else a full check (and repair) and the reconcile rules. */
   /** The unchanged check: one header read (or, with a non-empty `-wal`, one schema_version read). */
-  private probe(path: string, previous: FileRecord | undefined, context: SweepContext): 'gone' | { readonly record: FileRecord } | { readonly key: string | null; readonly unchanged: boolean } {
+  private probe(path: string, previous: FileRecord | undefined, context: SweepContext): 'gone' | { readonly record: FileRecord } | FileProbe {
     let key: string | null;
     try {
       // One walk to the file's directory serves the header read and the -wal look.
@@ -335,22 +362,32 @@ export class FleetRunner {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
       return { record: { key: null, scope: context.scope, schemaState: 'error', result: this.failed(path, cause, context) } };
     }
-    return { key, unchanged: previous !== undefined && previous.key !== null && previous.key === key && previous.scope === context.scope };
+    // A file whose repairs are backed off is checked, not repaired, this sweep: recorded under its own scope, so
+    // the sweep after the back-off ends (or its cause goes) checks it again in repair mode rather than skip it.
+    const backoff = this.backoffs.get(path);
+    const backoffScope = `${key === null ? '' : keyVersion(key)}\u0000${context.declared.contentHash}`;
+    const mode = context.settings.mode === 'repair' && backoff !== undefined && !backoff.allows(path, backoffScope) ? 'check' : context.settings.mode;
+    const scope = mode === context.settings.mode ? context.scope : `${context.scope}\u0000backed-off`;
+    // A file held as a LiteFS replica is looked at again once the node may have become primary (one lstat, held files only).
+    const promoted = previous?.result.repairHeld?.startsWith('replica: ') === true && replicaHold(path) === null;
+    return { key, mode, scope, backoffScope, unchanged: !promoted && previous !== undefined && previous.key !== null && previous.key === key && previous.scope === scope };
   }
 
   private unchangedRecord(previous: FileRecord, reconcile: readonly FileReconcileSummary[] | null, context: SweepContext): FileRecord {
     const failed = reconcile?.find((rule) => rule.error !== null)?.error ?? null;
-    const result: FleetFileResult = { ...previous.result, sweptAt: context.sweptAt, unchanged: true, reconcile, state: failed ? 'error' : previous.schemaState, error: failed };
+    const held = previous.schemaState === 'repair_failing' ? (previous.result.repairBackoff?.error ?? null) : null;
+    const result: FleetFileResult = { ...previous.result, sweptAt: context.sweptAt, unchanged: true, reconcile, state: failed ? 'error' : previous.schemaState, error: failed ?? held };
     return { ...previous, result };
   }
 
   /** A file that needs a connection: the reconcile rounds of an unchanged file, or a full check (and repair). */
-  private async visit(path: string, previous: FileRecord | undefined, probe: { readonly key: string | null; readonly unchanged: boolean }, context: SweepContext): Promise<{ readonly record: FileRecord } | 'gone'> {
-    const { settings, scope } = context;
-    const key = probe.key;
+  private async visit(path: string, previous: FileRecord | undefined, probe: FileProbe, context: SweepContext): Promise<VisitOutcome | 'gone'> {
+    const { settings } = context;
+    const { key, scope, mode } = probe;
+    let repairStarted = false;
     if (previous && probe.unchanged) {
       // The schema step is skipped; the reconcile rules still run (directories appear without any schema change).
-      return { record: this.unchangedRecord(previous, await this.reconcileFile(path, context), context) };
+      return { record: this.unchangedRecord(previous, await this.reconcileFile(path, mode, context), context) };
     }
     try {
       assertInsideRoot(path, context);
@@ -359,7 +396,10 @@ export class FleetRunner {
           checkFleetFile({
             dbPath: path,
             declared: context.declared.schema,
-            mode: settings.mode,
+            mode,
+            onRepairStart: () => {
+              repairStarted = true;
+            },
             // better-sqlite3 takes whole milliseconds; a retry's remaining budget may be fractional.
             busyTimeoutMs: Math.floor(busyTimeoutMs),
             diff: { ignoreTables: context.target.ignoreTables },
@@ -379,11 +419,16 @@ export class FleetRunner {
       // The key read before the check describes what was checked only if the schema the check saw has the
       // same version: a schema change in between leaves the file unrecorded, to be checked again.
       const consistent = key !== null && keyVersion(key) === report.schemaVersion;
-      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, context) : null;
-      const state: FileState = !report.inSync ? 'drifted' : report.applied.length > 0 ? 'repaired' : 'in_sync';
+      // A repair that went through, or nothing left to repair, ends the file's back-off.
+      if (repairStarted || !report.remaining.some((item) => item.safe)) this.backoffs.delete(path);
+      const reconcile = this.wantsReconcile(context) ? await this.reconcileFile(path, mode, context) : null;
+      const backoff = this.backoffs.get(path)?.status ?? null;
+      const judged = judgeState({ cycleError: null, repairFailure: backoff?.error ?? null, repairHeld: report.repairHeld, inSync: report.inSync });
+      const state: FileState = judged.state === 'in_sync' && report.applied.length > 0 ? 'repaired' : judged.state;
       const result: FleetFileResult = {
         path,
         state: reconcile?.some((rule) => rule.error !== null) ? 'error' : state,
+        repairBackoff: backoff,
         sweptAt: context.sweptAt,
         checkedAt: context.sweptAt,
         unchanged: false,
@@ -391,7 +436,7 @@ export class FleetRunner {
         applied: report.applied.length === 0 ? NONE : report.applied,
         extras: report.extras.length,
         repairHeld: report.repairHeld,
-        error: reconcile?.find((rule) => rule.error !== null)?.error ?? null,
+        error: reconcile?.find((rule) => rule.error !== null)?.error ?? judged.error,
         reconcile,
       };
       // Recorded only when nothing moved while it was checked, and not right after our own repair
@@ -399,7 +444,14 @@ export class FleetRunner {
       return { record: { key: report.applied.length === 0 && consistent ? key : null, scope, schemaState: state, result } };
     } catch (cause) {
       if (cause instanceof DriftdError && cause.code === 'DB_NOT_FOUND') return 'gone';
-      return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
+      if (!repairStarted) return { record: { key: null, scope, schemaState: 'error', result: this.failed(path, cause, context) } };
+      // The same back-off as a single-file target: a fleet on a full disk must not storm.
+      let backoff = this.backoffs.get(path);
+      if (!backoff) this.backoffs.set(path, (backoff = new RepairBackoff(this.deps, this.deps.probes)));
+      const error = errorSummary(cause);
+      backoff.failed(path, probe.backoffScope, error, settings.repairBackoff);
+      const result: FleetFileResult = { ...this.failed(path, cause, context), state: 'repair_failing', repairBackoff: backoff.status, drift: previous?.result.drift ?? NONE, extras: previous?.result.extras ?? 0 };
+      return { record: { key: null, scope, schemaState: 'repair_failing', result }, repairFailed: true };
     }
   }
 
@@ -407,8 +459,9 @@ export class FleetRunner {
     return context.settings.reconcile !== 'none' && context.target.reconcile.length > 0;
   }
 
-  private async reconcileFile(path: string, context: SweepContext): Promise<FileReconcileSummary[]> {
-    const mode = context.settings.reconcile === 'apply' ? 'apply' : 'dry-run';
+  private async reconcileFile(path: string, schemaMode: FleetSweepSettings['mode'], context: SweepContext): Promise<FileReconcileSummary[]> {
+    // Rows are never written while the file's repairs are backed off, nor on a replica.
+    const mode = context.settings.reconcile === 'apply' && schemaMode === context.settings.mode && replicaHold(path) === null ? 'apply' : 'dry-run';
     try {
       // A bound root is walked from the fleet's root through the tenant's own directory, never following a link.
       const relative = relativeBelowRoot(path, context);
@@ -433,7 +486,7 @@ export class FleetRunner {
   }
 
   private failed(path: string, cause: unknown, context: SweepContext): FleetFileResult {
-    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: errorSummary(cause), reconcile: null };
+    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: errorSummary(cause), repairBackoff: null, reconcile: null };
   }
 
   private patternOf(target: TargetConfig): FleetPattern | null {
@@ -450,6 +503,22 @@ export class FleetRunner {
 /** The declaration a sweep checks against; `contentHash` ties recorded results to it. */
 export type FleetDeclaration = Pick<DeclaredSchema, 'schema' | 'contentHash'>;
 
+/** What the unchanged check found for one file, and how it is to be checked this sweep. */
+interface FileProbe {
+  readonly key: string | null;
+  readonly unchanged: boolean;
+  /** 'check' while the file's repairs are backed off. */
+  readonly mode: FleetSweepSettings['mode'];
+  readonly scope: string;
+  readonly backoffScope: string;
+}
+
+interface VisitOutcome {
+  readonly record: FileRecord;
+  /** A repair was attempted and rolled back. */
+  readonly repairFailed?: boolean;
+}
+
 interface SweepContext {
   readonly target: TargetConfig;
   readonly declared: FleetDeclaration;
@@ -464,8 +533,16 @@ interface SweepContext {
   readonly sweptAt: string;
 }
 
+/** States whose files still carry drift (held back on purpose, failing to repair, or simply drifted). */
+export const DRIFTED_STATES = ['drifted', 'held', 'repair_failing'] as const satisfies readonly FileState[];
+
+/** Files of these totals that still carry drift: not in sync. */
+export function driftedFiles(totals: FleetTotals): number {
+  return DRIFTED_STATES.reduce((sum, state) => sum + totals[state], 0);
+}
+
 export function emptyTotals(): Record<FileState, number> {
-  return { in_sync: 0, drifted: 0, repaired: 0, error: 0 } satisfies Record<FileState, number>;
+  return { in_sync: 0, drifted: 0, repaired: 0, held: 0, repair_failing: 0, error: 0 } satisfies Record<FileState, number>;
 }
 
 /**
@@ -495,7 +572,9 @@ function unchangedKey(path: string, parent: BeneathParent, read: DatabaseHeaderR
   } catch {
     walSize = -1;
   }
-  if (walSize === 0) return `h:${identity}:${read.header.schemaCookie}:${read.header.changeCounter}`;
+  // The modification time too: SQLite bumps the counter on every commit in rollback-journal mode, so a time
+  // that moved while the counter did not is a write SQLite did not make (a copy written over the file in place).
+  if (walSize === 0) return `h:${identity}:${read.header.schemaCookie}:${read.header.changeCounter}:${read.mtimeMs}`;
   if (walSize < 0) return null;
   try {
     const db = openReadOnly(path, { busyTimeoutMs: Math.min(context.settings.busyTimeoutMs, 50), root: context.root });

@@ -3,6 +3,8 @@
  * the `application/health+json` shape (draft-inadarei-api-health-check):
  * `status` pass | warn | fail and one entry per target under `checks`.
  */
+import { STATE_READINESS, type TargetState } from '../pipeline/target-state.js';
+
 export type HealthStatus = 'pass' | 'warn' | 'fail';
 
 export interface TargetHealthInput {
@@ -12,6 +14,10 @@ export interface TargetHealthInput {
   /** Milliseconds since the epoch; null before the first successful check. */
   readonly lastSuccessMs: number | null;
   readonly lastError: { readonly code: string; readonly message: string } | null;
+  /** The target's state (pipeline/target-state.ts); a failing repair warns. Absent: judged by up and staleness alone. */
+  readonly state?: TargetState;
+  /** The error that explains `state` (code, message, hint). */
+  readonly stateError?: { readonly code: string; readonly message: string; readonly hint?: string } | null;
 }
 
 export interface HealthInput {
@@ -57,14 +63,17 @@ export function assessHealth(input: HealthInput): HealthReport {
   for (const target of input.targets) {
     const ageMs = target.lastSuccessMs === null ? null : input.nowMs - target.lastSuccessMs;
     const fresh = ageMs !== null && ageMs <= staleMs;
-    const status: HealthStatus = target.up && fresh ? 'pass' : 'fail';
+    const warns = target.state !== undefined && STATE_READINESS[target.state] === 'warn';
+    const status: HealthStatus = target.up && fresh ? (warns ? 'warn' : 'pass') : 'fail';
     const output = !target.up
       ? `database does not open${target.lastError ? `: ${target.lastError.code}: ${target.lastError.message}` : ''}`
       : ageMs === null
         ? 'no successful check yet'
         : !fresh
           ? `last successful check ${Math.round(ageMs / 1000)} s ago (limit ${Math.round(staleMs / 1000)} s)${target.lastError ? `; last error ${target.lastError.code}` : ''}`
-          : undefined;
+          : warns
+            ? `${target.state!.replace('_', ' ')}${target.stateError ? `: ${target.stateError.code}: ${target.stateError.message}${target.stateError.hint ? ` (hint: ${target.stateError.hint})` : ''}` : ''}`
+            : undefined;
     checks[`target:${target.name}`] = [
       {
         componentId: target.name,

@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AuditRead } from '../audit/audit-journal.js';
 import type { AuditEntry, EntryFilter } from '../audit/audit-record.js';
@@ -36,7 +38,7 @@ const HEALTH_JSON = 'application/health+json';
 
 /** Connection limits (config `http.maxConnections`, `http.keepAliveTimeoutMs`). */
 export interface HttpLimits {
-  /** Open connections beyond this are closed at accept (node's `server.maxConnections`). */
+  /** At most this many connections stay open: a new one closes the longest-idle one, or is refused when none is idle. */
   readonly maxConnections: number;
   /** An idle keep-alive socket is closed after this long (node's default is 72 s through fastify). */
   readonly keepAliveTimeoutMs: number;
@@ -49,7 +51,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = { maxConnections: 256, keepAliveT
  * lines on stdout at `logLevel`. Request logging is off — a scrape every few
  * seconds would drown the lines that matter (drift, repairs, recoveries, reloads).
  * A request must arrive whole within 10 s (slowloris) and a socket may sit idle between
- * requests for `keepAliveTimeoutMs`; at most `maxConnections` are open at once.
+ * requests for `keepAliveTimeoutMs`; at most `maxConnections` are open at once (`admitConnections`).
  */
 export function createHttpServer(logLevel: LogLevel, limits: HttpLimits = DEFAULT_HTTP_LIMITS): FastifyInstance {
   const app = Fastify({
@@ -58,8 +60,55 @@ export function createHttpServer(logLevel: LogLevel, limits: HttpLimits = DEFAUL
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: 10_000,
   });
-  app.server.maxConnections = limits.maxConnections;
+  admitConnections(app.server, limits.maxConnections);
   return app;
+}
+
+/**
+ * The connection cap that protects the daemon without locking out its own health checks: at most
+ * `maxConnections` sockets stay open, and a new one beyond the cap closes the socket that has been idle
+ * longest — a keep-alive socket between requests, or one that has not finished sending a request (as nginx
+ * reuses idle keep-alive connections when it runs out). Only when every open socket has a request in
+ * flight is the new one refused. Partial requests are bounded by `requestTimeout` (10 s, headers included).
+ * node's own `server.maxConnections` refuses the newest instead, so 2,000 idle sockets held by one local
+ * client kept `/livez` from answering at all (issue 16).
+ */
+export function admitConnections(server: Server, maxConnections: number): void {
+  /** Sockets with no request in flight, longest idle first (a Set keeps insertion order). */
+  const idle = new Set<Socket>();
+  const inFlight = new WeakMap<Socket, number>();
+  /** Open sockets; one destroyed here leaves at once (its 'close' event comes a turn later). */
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.once('close', () => {
+      open.delete(socket);
+      idle.delete(socket);
+    });
+    if (open.size >= maxConnections) {
+      const victim = idle.values().next().value;
+      if (victim === undefined) {
+        // Every open socket is serving a request: refuse the newcomer.
+        socket.destroy();
+        return;
+      }
+      idle.delete(victim);
+      open.delete(victim);
+      victim.destroy();
+    }
+    open.add(socket);
+    idle.add(socket);
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    idle.delete(socket);
+    response.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      // Idle again, as the newest: re-inserted at the end.
+      if (left === 0 && !socket.destroyed) idle.add(socket);
+    });
+  });
 }
 
 /** Entries the status page shows from the audit trail (the newest). */

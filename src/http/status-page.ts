@@ -64,6 +64,8 @@ export interface TargetView {
   readonly up: boolean;
   readonly ok: boolean;
   readonly fastPath: boolean;
+  /** The state from the one table (pipeline/target-state.ts). */
+  readonly state?: string;
   readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
   readonly check: {
     readonly inSync: boolean;
@@ -299,7 +301,9 @@ function pendingTarget(target: PendingTargetView): SafeHtml {
 
 function targetVerdict(target: TargetView): SafeHtml {
   if (!target.up) return html`<span class="badge bad">database down</span>`;
+  if (target.state === 'repair_failing' && target.error) return html`<span class="badge bad">repair failing: ${target.error.code}</span>`;
   if (target.error) return html`<span class="badge bad">failed: ${target.error.code}</span>`;
+  if (target.state === 'held') return html`<span class="badge warn">drift, repair held</span>`;
   if (target.check === null) return html`<span class="badge warn">not checked yet</span>`;
   return target.check.inSync ? html`<span class="badge ok">in sync</span>` : html`<span class="badge bad">drift</span>`;
 }

@@ -12,7 +12,7 @@ export interface FleetFilesQuery {
 export const MAX_LIMIT = 1000;
 const DEFAULT_LIMIT = 100;
 /** Short forms people type: `state=drift`, `state=sync`. */
-const ALIASES: Readonly<Record<string, FileState | 'all'>> = { drift: 'drifted', sync: 'in_sync', insync: 'in_sync', errors: 'error', all: 'all' };
+const ALIASES: Readonly<Record<string, FileState | 'all'>> = { drift: 'drifted', sync: 'in_sync', insync: 'in_sync', errors: 'error', failing: 'repair_failing', all: 'all' };
 
 /**
  * Validates the fleet keys of `GET /status`'s query (target, state, limit,

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DriftKind, ExtraKind } from '../diff/drift.js';
+import { TARGET_STATES, type TargetState } from '../pipeline/target-state.js';
 
 /** How old the process_ and nodejs_ samples in a served /metrics text may be. */
 export const PROCESS_METRICS_MAX_AGE_MS = 1000;
@@ -42,6 +43,7 @@ export class DaemonMetrics {
   private readonly extraItems: Gauge<'target' | 'kind'>;
   private readonly repairs: Counter<'target' | 'table' | 'kind'>;
   private readonly repairFailures: Counter<'target'>;
+  private readonly targetStates: Gauge<'target' | 'state'>;
   private readonly databaseBusy: Counter<'target'>;
   private readonly orphanDirectories: Gauge<'target' | 'table'>;
   private readonly recoveredRows: Counter<'target' | 'table'>;
@@ -79,6 +81,7 @@ export class DaemonMetrics {
     this.extraItems = new Gauge({ name: 'driftd_extra_items', help: 'Objects the database has and the declaration does not.', labelNames: ['target', 'kind'], registers });
     this.repairs = new Counter({ name: 'driftd_repairs_total', help: 'Repair steps applied.', labelNames: ['target', 'table', 'kind'], registers });
     this.repairFailures = new Counter({ name: 'driftd_repair_failures_total', help: 'Repairs attempted and rolled back, whatever the cause (step, verify, backup, disk full, I/O, lock).', labelNames: ['target'], registers });
+    this.targetStates = new Gauge({ name: 'driftd_target_state', help: 'The target\'s state: 1 on one of in_sync, drifted, held, repair_failing, error (a fleet: its worst file).', labelNames: ['target', 'state'], registers });
     this.databaseBusy = new Counter({ name: 'driftd_database_busy_total', help: 'Checks that found the database locked for the whole busy timeout.', labelNames: ['target'], registers });
     this.orphanDirectories = new Gauge({ name: 'driftd_orphan_directories', help: 'Directories without a row left after the last reconcile round (not recovered: report mode, or a failed insert).', labelNames: ['target', 'table'], registers });
     this.recoveredRows = new Counter({ name: 'driftd_recovered_rows_total', help: 'Rows recovered from orphan directories.', labelNames: ['target', 'table'], registers });
@@ -127,9 +130,19 @@ export class DaemonMetrics {
    * A repair was attempted and rolled back, whatever the code (a full disk, an I/O error, a lock, a
    * failed step): the counter DriftdRepairFailing alerts on (deploy/prometheus/alerts.yml).
    */
-  repairFailed(target: string): void {
+  repairFailed(target: string, count = 1): void {
     this.invalidate();
-    this.repairFailures.inc(this.track(this.repairFailures, { target }));
+    this.repairFailures.inc(this.track(this.repairFailures, { target }), count);
+  }
+
+  /**
+   * The target's state from the one table (pipeline/target-state.ts): 1 on the current state's series,
+   * 0 on the others (five series per target). A fleet reports its worst file's state. DriftdRepairFailing
+   * reads `state="repair_failing"`, so it stays firing while repairs are backed off between attempts.
+   */
+  targetStateIs(target: string, state: TargetState): void {
+    this.invalidate();
+    for (const each of TARGET_STATES) this.targetStates.set(this.track(this.targetStates, { target, state: each }), each === state ? 1 : 0);
   }
 
   checkSucceeded(target: string, atSeconds: number): void {

@@ -5,7 +5,7 @@ import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 
 function roundSkipping(directories: readonly string[], reason = 'malformed-json'): TargetCycleReport {
   return {
-    target: 'app', database: '/x.db', startedAt: '', durationMs: 1, up: true, ok: true, fastPath: true, error: null, check: null, checkedAt: null, applied: [], lastRepair: null,
+    target: 'app', database: '/x.db', startedAt: '', durationMs: 1, up: true, state: 'in_sync', ok: true, fastPath: true, error: null, cycleError: null, check: null, checkedAt: null, applied: [], lastRepair: null,
     reconciled: true, repairFailed: false, repairBackoff: null,
     reconcile: [{ rule: 'models', table: 't', blockedBy: null, orphans: directories.length, recovered: [], raced: 0, dangling: 0, timings: { scanMs: 0, diffMs: 0, applyMs: 0 },
       skipped: directories.map((directory) => ({ directory, reason, detail: `${directory}: bad` })) }],

@@ -1,7 +1,7 @@
 // Issue 9, defect 5: a database overwritten in place (same inode) by a copy whose schema_version happens
 // to be equal was reported in sync forever: nothing ever forced a full check.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ describe('the fast path is never blind for long', () => {
     const dir = tempDir();
     const db = join(dir, 'app.db');
     createMatchingDatabase(db);
+    utimesSync(db, 1_700_000_000, 1_700_000_000); // a whole second, so it can be restored exactly below
     const runner = new TargetRunner('app', deps);
     const settings = { busyTimeoutMs: 1000, backup: null, fullCheck: { everyCycles: 3, everySeconds: 3600 } };
     expect((await runner.run(target(db), declared, settings)).check?.inSync).toBe(true);
@@ -51,6 +52,9 @@ describe('the fast path is never blind for long', () => {
     const copy = driftedCopy(dir, 'delete', counter - 2);
     expect(parseDatabaseHeader(copy)!.changeCounter).toBe(counter);
     writeFileSync(db, copy);
+    // ...and the same modification time (`cp -p`, or a write within the file system's timestamp granularity):
+    // the one case only the periodic full check can find.
+    utimesSync(db, 1_700_000_000, 1_700_000_000);
     expect(statSync(db).ino).toBe(inode);
     expect(schemaVersionOf(db)).toBe(2);
     const seen: Array<[boolean, boolean]> = [];
@@ -82,6 +86,32 @@ describe('the fast path is never blind for long', () => {
     const next = await runner.run(target(db), declared, settings);
     expect(next).toMatchObject({ fastPath: false });
     expect(next.check?.drift.map((item) => item.kind)).toEqual(['missing_index']);
+    runner.close();
+  });
+
+  // Issue 16, defect 4: the same copy (equal schema cookie AND equal change counter) written in place was reported
+  // in sync until the periodic full check, 120 cycles / 600 s later. In rollback-journal mode SQLite bumps the
+  // counter on every commit, so a modification time that moved while the counter did not is a write SQLite did
+  // not make: the next cycle checks fully.
+  it('in rollback-journal mode a moved modification time with an unmoved change counter forces a full check at once', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'app.db');
+    createMatchingDatabase(db);
+    const runner = new TargetRunner('app', deps);
+    const settings = { busyTimeoutMs: 1000, backup: null, fullCheck: { everyCycles: 1_000_000, everySeconds: 1_000_000 } };
+    expect((await runner.run(target(db), declared, settings)).check?.inSync).toBe(true);
+    expect((await runner.run(target(db), declared, settings)).fastPath).toBe(true);
+    const counter = parseDatabaseHeader(readFileSync(db))!.changeCounter;
+    const copy = driftedCopy(dir, 'delete', counter - 2);
+    expect(parseDatabaseHeader(copy)!.changeCounter).toBe(counter);
+    const before = statSync(db, { bigint: true }).mtimeNs;
+    writeFileSync(db, copy);
+    if (statSync(db, { bigint: true }).mtimeNs === before) utimesSync(db, new Date(), new Date(Date.now() + 1000));
+    const next = await runner.run(target(db), declared, settings);
+    expect(next).toMatchObject({ fastPath: false });
+    expect(next.check?.drift.map((item) => item.kind)).toEqual(['missing_index']);
+    // Our own read-only checks never move it: the cycle after is the fast path again.
+    expect((await runner.run(target(db), declared, settings)).fastPath).toBe(true);
     runner.close();
   });
 });

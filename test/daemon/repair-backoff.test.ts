@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfigFile } from '../../src/config/validate-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { repairBackoffSeconds } from '../../src/daemon/target-runner.js';
+import { repairBackoffSeconds } from '../../src/pipeline/repair-backoff.js';
 import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 import { SmallDisk, canMountTmpfs } from '../support/full-disk.js';
 import { tempDir } from '../support/temp-db.js';
@@ -72,11 +72,12 @@ describe.skipIf(!canMountTmpfs())('a repair failing on a full disk (a real tmpfs
     expect(first.repairBackoff).toMatchObject({ failures: 1, lastCode: 'DB_DISK_FULL', retryAt: new Date(clockMs + 30_000).toISOString() });
     expect(await failures()).toBe(1);
 
-    // Within the back-off: checked and reported, never repaired again (no write, no BEGIN IMMEDIATE).
+    // Within the back-off: checked and reported, never repaired again (no write, no BEGIN IMMEDIATE) — and
+    // honest about it (issue 16): not ok, state repair_failing, the repair's error until one succeeds.
     for (let i = 0; i < 5; i++) {
       clockMs += 5_000;
       const during = (await daemon.runCycle()).targets[0]!;
-      expect(during).toMatchObject({ ok: true, repairFailed: false, applied: [] });
+      expect(during).toMatchObject({ ok: false, state: 'repair_failing', error: { code: 'DB_DISK_FULL' }, cycleError: null, repairFailed: false, applied: [] });
       expect(during.check?.inSync).toBe(false);
     }
     expect(await failures()).toBe(1);

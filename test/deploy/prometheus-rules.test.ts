@@ -41,6 +41,7 @@ const CONTRACT_METRICS = new Set([
   'driftd_config_last_reload_success_timestamp_seconds',
   'driftd_fleet_files',
   'driftd_fleet_files_dropped_total',
+  'driftd_target_state',
   'process_resident_memory_bytes',
   'process_open_fds',
   'nodejs_eventloop_lag_p99_seconds',

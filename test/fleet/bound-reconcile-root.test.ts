@@ -63,7 +63,7 @@ describe('a {databaseDir} reconcile root', () => {
     const retry: BusyRetry = (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: () => performance.now() });
     const fleet = new FleetRunner('tenants', { pool: new ConnectionPool(2), retry, clock: () => performance.now(), now: () => new Date() });
     const declared = { schema: declaredSchemaFromSql(FLEET_SCHEMA_SQL, 'fleet.sql'), path: 'fleet.sql', contentHash: 'v1' };
-    await fleet.sweep(target, declared, { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply' });
+    await fleet.sweep(target, declared, { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply', repairBackoff: { initialSeconds: 30, maxSeconds: 3600 } });
     expect(uploadNames(attacker)).toEqual(['a-own']);
     expect(uploadNames(victim)).toEqual(['b-secret-1', 'b-secret-2']);
     const a = fleet.results().find((result) => result.path === attacker)!;
@@ -74,7 +74,7 @@ describe('a {databaseDir} reconcile root', () => {
     symlinkSync(join(second.root, 'b', 'uploads'), join(second.root, 'a', 'uploads'));
     const secondPattern = `${second.root}/*/app.sqlite`;
     const secondFleet = new FleetRunner('tenants', { pool: new ConnectionPool(2), retry, clock: () => performance.now(), now: () => new Date() });
-    await secondFleet.sweep({ ...target, database: secondPattern, fleet: { pattern: secondPattern, root: second.root } }, declared, { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply' });
+    await secondFleet.sweep({ ...target, database: secondPattern, fleet: { pattern: secondPattern, root: second.root } }, declared, { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply', repairBackoff: { initialSeconds: 30, maxSeconds: 3600 } });
     expect(uploadNames(second.attacker)).toEqual([]);
     expect(secondFleet.results().find((result) => result.path === second.attacker)!.error?.code).toBe('RECONCILE_ROOT_UNREADABLE');
   });

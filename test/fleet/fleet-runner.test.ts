@@ -14,7 +14,7 @@ import { introspectFile, tempDir } from '../support/temp-db.js';
 
 const declared: DeclaredSchema = { schema: declaredSchemaFromSql(FLEET_SCHEMA_SQL, 'fleet.sql'), path: 'fleet.sql', contentHash: 'fleet-v1' };
 const retry: BusyRetry = (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: () => performance.now() });
-const check: FleetSweepSettings = { mode: 'check', busyTimeoutMs: 300, backup: null, reconcile: 'none' };
+const check: FleetSweepSettings = { mode: 'check', busyTimeoutMs: 300, backup: null, reconcile: 'none', repairBackoff: { initialSeconds: 30, maxSeconds: 3600 } };
 const repair: FleetSweepSettings = { ...check, mode: 'repair' };
 
 function fleetTarget(root: string): TargetConfig {
@@ -65,7 +65,7 @@ describe('a fleet of a few hundred files in mixed states', () => {
     const report = await fleet.sweep(fleetTarget(root), declared, check);
     expect(report.error).toBeNull();
     expect(report.files).toBe(220 + 25 + 12 + 5);
-    expect(report.totals).toEqual({ in_sync: 220, drifted: 37, repaired: 0, error: 5 });
+    expect(report.totals).toEqual({ in_sync: 220, drifted: 37, repaired: 0, held: 0, repair_failing: 0, error: 5 });
     expect(report.appeared).toBe(report.files);
     const paths = fleet.results().map((result) => result.path);
     expect(paths.some((path) => path.includes('y-') || path.includes('.hidden'))).toBe(false);
@@ -92,7 +92,7 @@ describe('a fleet of a few hundred files in mixed states', () => {
     const fleet = runner();
     const target = fleetTarget(root);
     const first = await fleet.sweep(target, declared, repair);
-    expect(first.totals).toEqual({ in_sync: 220, drifted: 12, repaired: 25, error: 5 });
+    expect(first.totals).toEqual({ in_sync: 220, drifted: 12, repaired: 25, held: 0, repair_failing: 0, error: 5 });
     expect(first.fresh.filter((result) => result.state === 'repaired').every((result) => result.applied.length === 1)).toBe(true);
     const repaired = fleet.results('repaired')[0]!;
     expect(columnsOf(repaired.path, 'accounts')).toContain('plan');
@@ -101,7 +101,7 @@ describe('a fleet of a few hundred files in mixed states', () => {
     expect(columnsOf(join(dir, 'outside', 'victim', 'app.sqlite'), 'accounts')).not.toContain('plan');
 
     const second = await fleet.sweep(target, declared, repair);
-    expect(second.totals).toEqual({ in_sync: 245, drifted: 12, repaired: 0, error: 5 });
+    expect(second.totals).toEqual({ in_sync: 245, drifted: 12, repaired: 0, held: 0, repair_failing: 0, error: 5 });
     // Repaired files are checked once more (our ALTER moved their cookie); errors always are.
     expect(second.checked).toBe(25 + 5);
 

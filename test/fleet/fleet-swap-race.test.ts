@@ -26,7 +26,7 @@ const MIN_ROUNDS = Number(process.env.FLEET_SWAP_RACE_ROUNDS ?? 40);
 
 const retry: BusyRetry = (attempt, budgetMs) => retryWhileBusy(attempt, { budgetMs, clock: () => performance.now() });
 // Reconcile rounds too: the bound root `{databaseDir}/uploads` is listed and read while the tenant is swapped.
-const repair: FleetSweepSettings = { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply' };
+const repair: FleetSweepSettings = { mode: 'repair', busyTimeoutMs: 300, backup: null, reconcile: 'apply', repairBackoff: { initialSeconds: 30, maxSeconds: 3600 } };
 const UPLOADS = 'CREATE TABLE uploads (id INTEGER PRIMARY KEY, path TEXT UNIQUE, name TEXT);';
 const START_SQL = `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items (name) VALUES ('a'); ${UPLOADS}`;
 

@@ -14,6 +14,7 @@ function populated(): DaemonMetrics {
   metrics.checkSucceeded('app', 1_700_000_000);
   metrics.targetState({ target: 'app', up: true, inSync: false, drift: [{ table: 'fine_tuned_models', kind: 'column_type', safe: false }], extras: [{ kind: 'extra_table' }] });
   metrics.repairApplied('app', 'fine_tuned_models', 'missing_column');
+  metrics.targetStateIs('app', 'drifted');
   metrics.reconcileRound('app', [{ table: 'fine_tuned_models', orphans: 2, recovered: 2, dangling: 1, skipped: 0 }]);
   metrics.cycleSkipped();
   metrics.configLoaded(true, 1_700_000_000);
@@ -33,6 +34,8 @@ describe('DaemonMetrics', () => {
         'driftd_cycles_skipped_total', 'driftd_config_last_reload_successful', 'driftd_config_last_reload_success_timestamp_seconds',
         // fleets (issue 10): files per target and state, files dropped
         'driftd_fleet_files', 'driftd_fleet_files_dropped_total',
+        // issue 16: the one state table, one series per state
+        'driftd_target_state',
       ].sort(),
     );
     expect(text).toMatch(/^process_cpu_seconds_total /m);

@@ -126,10 +126,11 @@ describe.each(FIXTURES)('$file', (fixture) => {
       const repaired = await check(copy, declared, 'repair');
       // A re-created FTS sync trigger leaves what it missed out of the index: the one item left, with
       // the rebuild statement as hint; the operator's step, run here by the shell.
+      // Judged from the rows (issue 16): these fixtures hold no rows, so no index misses any, whichever trigger
+      // or table was re-created — the structure-only guess reported them stale and the repair exited 1 for nothing.
       const stale = repaired.remaining.filter((item) => item.kind === 'stale_fts_index');
-      const expectedStale = found.drift.filter((item) => item.kind === 'stale_fts_index').map((item) => item.table);
-      const writesFts = expectedStale.length > 0;
-      expect(stale.map((item) => item.table), `${label}: stale FTS indexes carried into the repair's report`).toEqual(expectedStale);
+      const writesFts = found.drift.some((item) => item.kind === 'stale_fts_index');
+      expect(stale.map((item) => item.table), `${label}: no stale FTS index over empty tables`).toEqual([]);
       for (const item of stale) runShell(copy, `${item.hint}\nINSERT INTO ${item.table}(${item.table}) VALUES ('integrity-check');`);
       const rest = repaired.remaining.filter((item) => item.kind !== 'stale_fts_index');
       expect(rest.length === 0 && (repaired.inSync || writesFts), `${label}: repaired (${summary(repaired).join('; ')}; left ${repaired.remaining.map((item) => item.reason).join('; ')})`).toBe(true);
