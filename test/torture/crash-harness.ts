@@ -74,6 +74,8 @@ export function makeFixture(parent: string, name: string, journalMode: JournalMo
     configPath,
     JSON.stringify(
       {
+        // The trial's own journal, beside its database (the default is the user's state directory, shared by every trial).
+        audit: { dir: 'audit' },
         targets: [
           {
             name: 'modelforge',
