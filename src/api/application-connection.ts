@@ -43,13 +43,5 @@ export function assertUsable(connection: ApplicationConnection, label: string): 
   }
 }
 
-/** SQLite's message when SQLITE_DQS=0 reads a double-quoted word as an identifier (quirks.html#dblquote). */
-const DQS_REFUSAL = /should this be a string literal in single-quotes\?/;
-
-/** True when SQLite refused a statement because the connection does not accept "…" as a string. */
-export function isDqsRefusal(error: unknown): boolean {
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if (DQS_REFUSAL.test(current.message)) return true;
-  }
-  return false;
-}
+/** True when SQLite refused a statement because the connection does not accept "…" as a string (src/errors/result-codes.ts). */
+export { isDqsRefusal } from '../errors/result-codes.js';

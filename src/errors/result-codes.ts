@@ -67,3 +67,18 @@ export function resultCodeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
 }
+
+/** SQLite's message when SQLITE_DQS=0 reads a double-quoted word as an identifier (quirks.html#dblquote). */
+const DQS_REFUSAL = /should this be a string literal in single-quotes\?/;
+
+/**
+ * True when SQLite refused a statement because the connection does not accept "…" as a string: a
+ * condition of the connection (an application's own, in the library; driftd's connections load the
+ * compatibility extension), not of one statement.
+ */
+export function isDqsRefusal(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (DQS_REFUSAL.test(current.message)) return true;
+  }
+  return false;
+}

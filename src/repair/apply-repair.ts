@@ -4,7 +4,7 @@ import type { SqlConnection } from '../db/sql-connection.js';
 import { diff, type DiffOptions, type DiffResult } from '../diff/diff.js';
 import { driftKey, type Drift } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
-import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
+import { isDatabaseCondition, isDqsRefusal, resultCodeOf } from '../errors/result-codes.js';
 import { introspect } from '../introspect/introspect.js';
 import type { Schema } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
@@ -136,7 +136,8 @@ function runStep(db: SqlConnection, step: RepairStep, index: number, total: numb
     return null;
   } catch (error) {
     // SQLite may have rolled the whole transaction back itself (e.g. SQLITE_FULL): then the savepoint is gone too.
-    if (!db.inTransaction || isDatabaseCondition(resultCodeOf(error))) throw error;
+    // A condition of the connection (a DQS=0 connection reading "x" as a name) is no single step's: everything rolls back.
+    if (!db.inTransaction || isDatabaseCondition(resultCodeOf(error)) || isDqsRefusal(error)) throw error;
     db.exec('ROLLBACK TO driftd_step');
     db.exec('RELEASE driftd_step');
     return refusal(step, error as Error, index, total);
