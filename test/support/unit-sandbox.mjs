@@ -11,8 +11,9 @@
 //    the view with write probes, then runs the one command.
 // Prints one JSON line: { probes, commands: [{ argv, status, stdout, stderr }] }.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const [phase, specPath] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));
@@ -24,6 +25,12 @@ function mountPoints() {
     .filter(Boolean)
     .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_m, octal) => String.fromCharCode(parseInt(octal, 8))));
 }
+/**
+ * The driftd package these tests run (this checkout). Installed, driftd lives under /usr or ~/.local, which the units
+ * leave readable; a checkout under /tmp (PrivateTmp=) or a home directory (ProtectHome=yes) would vanish from the
+ * sandbox with its tmpfs, so it is bound back at its own path, read-only under ProtectSystem=strict as an install is.
+ */
+const PACKAGE = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const under = (path, prefix) => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
 
 function run(command) {
@@ -74,14 +81,28 @@ if (phase === 'stage') {
   if (s.protectSystem === 'strict') readOnly.push('/');
   else if (s.protectSystem !== 'no') readOnly.push('/usr', '/boot', '/efi', ...(s.protectSystem === 'full' ? ['/etc'] : []));
   const homes = ['/home', '/root', '/run/user'].filter((dir) => existsSync(dir));
-  if (s.protectHome === 'yes' || s.protectHome === 'tmpfs') for (const dir of homes) mount('-t', 'tmpfs', '-o', s.protectHome === 'yes' ? 'ro,mode=000' : 'ro,mode=755', 'tmpfs', dir);
+  const homeTmpfs = s.protectHome === 'yes' || s.protectHome === 'tmpfs' ? homes : [];
+  const privateTmp = s.privateTmp ? ['/tmp', '/var/tmp'] : [];
+  let hold = null;
+  if ([...homeTmpfs, ...privateTmp].some((dir) => under(PACKAGE, dir))) {
+    hold = mkdtempSync('/dev/shm/driftd-sandbox-package-');
+    mount('--rbind', PACKAGE, hold);
+  }
+  // Mounted writable first (the package may need a mount point inside), made read-only once it is bound.
+  for (const dir of homeTmpfs) mount('-t', 'tmpfs', '-o', s.protectHome === 'yes' ? 'mode=000' : 'mode=755', 'tmpfs', dir);
   if (s.protectHome === 'read-only') readOnly.push(...homes);
   // Each protected directory becomes a mount of its own (with what is mounted below it), so it can be made read-only alone.
   for (const dir of readOnly) if (dir !== '/' && existsSync(dir)) mount('--rbind', dir, dir);
   const writable = [...s.readWritePaths, ...s.stateDirectories];
   for (const dir of writable) mount('--bind', dir, dir);
-  const privateTmp = s.privateTmp ? ['/tmp', '/var/tmp'] : [];
   for (const dir of privateTmp) mount('-t', 'tmpfs', '-o', 'mode=1777', 'tmpfs', dir);
+  if (hold !== null) {
+    mkdirSync(PACKAGE, { recursive: true });
+    mount('--rbind', hold, PACKAGE);
+    execFileSync('umount', ['-l', hold]);
+    rmSync(hold, { recursive: true, force: true });
+  }
+  for (const dir of homeTmpfs) mount('-o', 'remount,ro', dir);
   const keep = [...writable, ...privateTmp, ...(s.protectSystem === 'strict' ? ['/dev', '/proc', '/sys'] : [])];
   for (const point of mountPoints()) {
     if (!readOnly.some((dir) => under(point, dir)) || keep.some((dir) => under(point, dir))) continue;
