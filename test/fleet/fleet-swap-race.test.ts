@@ -73,7 +73,9 @@ describe('a fleet under a tenant directory/symlink swap race', () => {
     let rounds = 0;
     let repairedInside = 0;
     const errors = new Map<string, number>();
-    while (rounds < MIN_ROUNDS || swapper.count < MIN_SWAPS) {
+    // Until enough swaps and sweeps, and some repair has gone through while they ran (bounded: the test's timeout
+    // fires, since each round yields a turn).
+    while (rounds < MIN_ROUNDS || swapper.count < MIN_SWAPS || repairedInside < 1) {
       // A new column every round: every sweep that reaches a file repairs it (a journal or WAL write each time).
       const declared = { schema: declaredSchemaFromSql(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, c${rounds} TEXT); ${UPLOADS}`, 'race.sql'), path: 'race.sql', contentHash: `race-${rounds}` };
       const report = await fleet.sweep(target, declared, repair);
