@@ -192,7 +192,7 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const join = key.kind === 'rowid' ? 'n.rowid = o.rowid' : key.columns.map((c) => `n.${quoteIdentifier(c)} = o.${quoteIdentifier(c)}`).join(' AND ');
   const rowKey = key.kind === 'rowid' ? 'o.rowid' : `json_array(${key.columns.map((c) => `o.${quoteIdentifier(c)}`).join(', ')})`;
   const missing = key.kind === 'rowid' ? 'n.rowid IS NULL' : `n.${quoteIdentifier(key.columns[0]!)} IS NULL`;
-  const equal = carried.map((c) => carriedEqual(`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`));
+  const equal = carried.map((c) => (keepsStorage(declared, live, c) ? identical : carriedEqual)(`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`));
   const toInteger = carried.filter((c) => affinityOf(c.to) === 'INTEGER' && (affinityOf(c.from) !== 'INTEGER' || (declared.strict && !live.strict)));
   const newKey = key.kind === 'rowid' ? 'n.rowid' : `json_array(${key.columns.map((c) => `n.${quoteIdentifier(c)}`).join(', ')})`;
   return {
@@ -227,6 +227,23 @@ export function carriedEqual(old: string, now: string): string {
     `WHEN 'integer' THEN typeof(CAST(${now} AS INTEGER)) = 'integer' AND CAST(${now} AS INTEGER) = ${old} AND CAST(${now} AS REAL) = CAST(${old} AS REAL) ` +
     `ELSE CAST(${now} AS REAL) = ${old} END)`;
   return `(${same} OR ${converted})`;
+}
+
+/**
+ * A carried column whose values SQLite stores exactly as they were: the same affinity (outside
+ * STRICT tables) or the same STRICT type, in a table as strict as before. Its values are compared
+ * with {@link identical}, the first half of {@link carriedEqual}, which is cheaper to evaluate a
+ * million times; a value that changed storage class there would be a surprise, and fails the check.
+ */
+export function keepsStorage(declared: Table, live: Table, carried: CarriedColumn): boolean {
+  if (declared.strict !== live.strict || affinityOf(carried.to) !== affinityOf(carried.from)) return false;
+  const strictType = (type: string): string => (type.trim().toUpperCase() === 'INT' ? 'INTEGER' : type.trim().toUpperCase());
+  return !declared.strict || strictType(carried.to) === strictType(carried.from);
+}
+
+/** Equal without conversion: the same storage class and value — text and blobs byte for byte (BINARY, whatever the column's collation), integers exactly, reals numerically. */
+export function identical(old: string, now: string): string {
+  return `(typeof(${now}) = typeof(${old}) AND ${now} IS ${old} COLLATE BINARY)`;
 }
 
 function isGenerated(column: Column): boolean {
