@@ -191,8 +191,11 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const children = liveSchema.tables.filter((other) => other.foreignKeys.some((fk) => nameKey(fk.referencedTable) === nameKey(table)) && nameKey(other.name) !== nameKey(table)).map((other) => other.name);
   const join = key.kind === 'rowid' ? 'n.rowid = o.rowid' : key.columns.map((c) => `n.${quoteIdentifier(c)} = o.${quoteIdentifier(c)}`).join(' AND ');
   const rowKey = key.kind === 'rowid' ? 'o.rowid' : `json_array(${key.columns.map((c) => `o.${quoteIdentifier(c)}`).join(', ')})`;
+  const keyOrder = key.kind === 'rowid' ? 'o.rowid' : key.columns.map((c) => `o.${quoteIdentifier(c)}`).join(', ');
   const missing = key.kind === 'rowid' ? 'n.rowid IS NULL' : `n.${quoteIdentifier(key.columns[0]!)} IS NULL`;
-  const equal = carried.map((c) => (keepsStorage(declared, live, c) ? identical : carriedEqual)(`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`));
+  // An INTEGER PRIMARY KEY on both sides is the rowid the rows are joined on: equal by the join.
+  const compared = key.kind === 'rowid' ? carried.filter((c) => !(isRowidAlias(declared, c.column) && isRowidAlias(live, c.column))) : carried;
+  const equal = compared.map((c) => (keepsStorage(declared, live, c) ? identical : carriedEqual)(`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`));
   const toInteger = carried.filter((c) => affinityOf(c.to) === 'INTEGER' && (affinityOf(c.from) !== 'INTEGER' || (declared.strict && !live.strict)));
   const newKey = key.kind === 'rowid' ? 'n.rowid' : `json_array(${key.columns.map((c) => `n.${quoteIdentifier(c)}`).join(', ')})`;
   return {
@@ -205,7 +208,9 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
     key,
     steps,
     countSql: `SELECT (SELECT count(*) FROM ${quoted}) AS old, (SELECT count(*) FROM ${quotedScratch}) AS new;`,
-    valueCheckSql: `SELECT ${rowKey} AS row FROM ${quoted} AS o LEFT JOIN ${quotedScratch} AS n ON ${join} WHERE ${missing}${equal.length > 0 ? ` OR NOT (${equal.join(' AND ')})` : ''} LIMIT 5;`,
+    // In key order: every lookup in the new table lands next to the last one. (Unordered, SQLite may
+    // read the old table through a covering index, and 1,000,000 lookups in index order take 4× as long.)
+    valueCheckSql: `SELECT ${rowKey} AS row FROM ${quoted} AS o LEFT JOIN ${quotedScratch} AS n ON ${join} WHERE ${missing}${equal.length > 0 ? ` OR NOT (${equal.join(' AND ')})` : ''} ORDER BY ${keyOrder} LIMIT 5;`,
     fractionCheckSql: toInteger.length === 0 ? null : `SELECT ${newKey} AS row FROM ${quotedScratch} AS n WHERE ${toInteger.map((c) => `typeof(n.${quoteIdentifier(c.column)}) = 'real'`).join(' OR ')} LIMIT 5;`,
     children,
     keepsSequence,
@@ -220,13 +225,18 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
  * stored as integer 3 equals 3.0. '012' → 12 or a real that loses digits as text is not equal.
  */
 export function carriedEqual(old: string, now: string): string {
-  const same = `(typeof(${now}) = typeof(${old}) AND (typeof(${old}) = 'null' OR CASE typeof(${old}) WHEN 'real' THEN ${now} = ${old} ELSE CAST(${now} AS BLOB) = CAST(${old} AS BLOB) END))`;
-  const converted =
-    `(typeof(${old}) IN ('integer', 'real', 'text') AND typeof(${now}) IN ('integer', 'real', 'text') AND CASE typeof(${old}) ` +
-    `WHEN 'text' THEN CAST(${now} AS TEXT) = ${old} COLLATE BINARY ` +
-    `WHEN 'integer' THEN typeof(CAST(${now} AS INTEGER)) = 'integer' AND CAST(${now} AS INTEGER) = ${old} AND CAST(${now} AS REAL) = CAST(${old} AS REAL) ` +
-    `ELSE CAST(${now} AS REAL) = ${old} END)`;
-  return `(${same} OR ${converted})`;
+  // One CASE on the old value's class (evaluated once per row of the table): for text, integers and
+  // reals the conversion test also holds for a value carried unchanged, so it is the whole test.
+  // Never NULL (a NULL under NOT (…) would hide the row): every CAST below has a non-NULL operand.
+  const number = `typeof(${now}) IN ('integer', 'real', 'text')`;
+  return (
+    `(CASE typeof(${old}) ` +
+    `WHEN 'null' THEN typeof(${now}) = 'null' ` +
+    `WHEN 'blob' THEN typeof(${now}) = 'blob' AND CAST(${now} AS BLOB) = CAST(${old} AS BLOB) ` +
+    `WHEN 'text' THEN ${number} AND CAST(${now} AS TEXT) = ${old} COLLATE BINARY ` +
+    `WHEN 'integer' THEN ${number} AND typeof(CAST(${now} AS INTEGER)) = 'integer' AND CAST(${now} AS INTEGER) = ${old} AND CAST(${now} AS REAL) = CAST(${old} AS REAL) ` +
+    `ELSE ${number} AND CAST(${now} AS REAL) = ${old} END)`
+  );
 }
 
 /**
