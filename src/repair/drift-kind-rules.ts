@@ -211,6 +211,11 @@ export const DRIFT_KIND_RULES = {
   column_primary_key: { label: 'primary key differs', repair: 'never', reason: `changing a primary key: ${REBUILD}; row identities would change` },
   column_collation: { label: 'collation differs', repair: 'never', reason: `changing a collation: ${REBUILD}; ordering and uniqueness could change` },
   column_generated: { label: 'generated column differs', repair: 'never', reason: `changing a generated column: ${REBUILD}` },
+  column_order: {
+    label: 'column order differs',
+    repair: 'never',
+    reason: `an INSERT without a column list (or a reader of SELECT * by position) would put values in the wrong columns; ADD COLUMN only appends, and reordering columns: ${REBUILD}. If the application names its columns everywhere, declare them in the table's order instead`,
+  },
   unique_constraint: { label: 'UNIQUE constraint differs', repair: 'never', reason: `changing a UNIQUE constraint: ${REBUILD}; existing rows may hold duplicates` },
   index_definition: {
     label: 'index definition differs',

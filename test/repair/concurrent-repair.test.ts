@@ -88,7 +88,8 @@ describe('repair while another process holds a write transaction', () => {
 
   it('the other process adds one of the columns itself meanwhile: the plan is recomputed inside the transaction', async () => {
     const db = createDatabase(dir, LIVE);
-    holder = await holdLock(db, 'BEGIN IMMEDIATE', "ALTER TABLE fine_tuned_models ADD COLUMN status TEXT NOT NULL DEFAULT 'ready'");
+    // The first of the two declared columns: driftd's ADD COLUMN of the second then appends it in the declared order.
+    holder = await holdLock(db, 'BEGIN IMMEDIATE', 'ALTER TABLE fine_tuned_models ADD COLUMN is_custom_base_model BOOLEAN DEFAULT 0');
     const repair = runCliAsync(['repair', '--db', db, '--schema', schemaPath, '--busy-timeout', '30000', '--json']);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await holder.release();
@@ -97,8 +98,22 @@ describe('repair while another process holds a write transaction', () => {
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as { applied: Array<{ kind: string; column?: string }> };
     // Either the repair read the schema before the release (and re-planned under the lock) or after.
-    expect(report.applied.map((step) => step.column ?? step.kind).sort()).toEqual(['is_custom_base_model', 'missing_index', 'missing_table']);
+    expect(report.applied.map((step) => step.column ?? step.kind).sort()).toEqual(['missing_index', 'missing_table', 'status']);
     expect(repairState(db)).toBe('all');
+  });
+
+  it('the other process adds the last declared column itself meanwhile: driftd appends the other after it, and reports the order', async () => {
+    const db = createDatabase(dir, LIVE);
+    holder = await holdLock(db, 'BEGIN IMMEDIATE', "ALTER TABLE fine_tuned_models ADD COLUMN status TEXT NOT NULL DEFAULT 'ready'");
+    const repair = runCliAsync(['repair', '--db', db, '--schema', schemaPath, '--busy-timeout', '30000', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holder.release();
+    const result = await repair;
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as { applied: Array<{ kind: string; column?: string }> };
+    expect(report.applied.map((step) => step.column ?? step.kind).sort()).toEqual(['is_custom_base_model', 'missing_index', 'missing_table']);
+    // ADD COLUMN only appends: (…, status, is_custom_base_model) is not the declared order, which a positional INSERT relies on.
+    expect(repairState(db)).toBe('half-applied: column_order');
   });
 
   it.each([0, 40, 80, 120, 160])('a repair killed after %i ms leaves none or all of the plan', async (delayMs) => {
