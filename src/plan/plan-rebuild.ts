@@ -105,8 +105,8 @@ export function planRebuilds(declared: Schema, live: Schema, drift: readonly Dri
   const left: LeftDrift[] = [];
   for (const item of drift) {
     const key = nameKey(item.table);
-    // A rebuilt table is created with every declared column: its missing columns come with it.
-    if (covered.has(key) && (PLAN_ROLE[item.kind] === 'rebuild' || item.kind === 'missing_column')) continue;
+    // A rebuilt table is created as declared: its missing columns and CHECKs come with it.
+    if (covered.has(key) && comesWithRebuild(item.kind)) continue;
     if (refused.has(key) && PLAN_ROLE[item.kind] === 'rebuild') continue;
     const role = PLAN_ROLE[item.kind];
     left.push({
@@ -117,6 +117,11 @@ export function planRebuilds(declared: Schema, live: Schema, drift: readonly Dri
     });
   }
   return { rebuilds, refusals, left };
+}
+
+/** Drift a rebuild of its table removes: what needs one, and the columns and CHECKs the declared CREATE TABLE has. */
+export function comesWithRebuild(kind: DriftKind): boolean {
+  return PLAN_ROLE[kind] === 'rebuild' || kind === 'missing_column' || kind === 'missing_check';
 }
 
 function planTable(declared: Table, live: Table, liveSchema: Schema, items: readonly Drift[], taken: Set<string>): TableRebuild | RebuildRefusal {
