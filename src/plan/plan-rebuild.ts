@@ -1,7 +1,7 @@
 import type { Drift, DriftKind } from '../diff/drift.js';
 import { affinityOf, byNameKey, findColumn, nameKey, type Column, type Schema, type Table } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
-import { isWord, tokenize } from '../sql/tokenize.js';
+import { identifierText, isWord, tokenize } from '../sql/tokenize.js';
 import { PLAN_ROLE } from './rebuild-kinds.js';
 
 /** One statement of a rebuild, as it runs, with why. `role` tells apply where the checks go. */
@@ -159,6 +159,18 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
     }
     added.push(column.name);
   }
+  // A reordering rebuild moves values under a positional INSERT in a trigger (the application's own
+  // statements are why the order was declared; a trigger's are the schema's, and would silently change).
+  const liveOrder = live.columns.filter((column) => carried.some((c) => nameKey(c.column) === nameKey(column.name))).map((column) => nameKey(column.name));
+  if (carried.some((c, i) => nameKey(c.column) !== liveOrder[i])) {
+    const positional = liveSchema.triggers.filter((trigger) => insertsWithoutColumnList(trigger.sql, table)).map((trigger) => `"${trigger.name}"`);
+    if (positional.length > 0) {
+      return {
+        table,
+        reason: `the rebuild puts the columns of "${table}" in another order, and trigger${positional.length === 1 ? '' : 's'} ${positional.join(', ')} insert${positional.length === 1 ? 's' : ''} into it without a column list: ${positional.length === 1 ? 'its' : 'their'} values would go to other columns; give the INSERT a column list (in the declaration and the database) and plan again`,
+      };
+    }
+  }
   const scratch = scratchName(table, taken);
   const quoted = quoteIdentifier(table);
   const quotedScratch = quoteIdentifier(scratch);
@@ -259,6 +271,23 @@ export function keepsStorage(declared: Table, live: Table, carried: CarriedColum
 /** Equal without conversion: the same storage class and value — text and blobs byte for byte (BINARY, whatever the column's collation), integers exactly, reals numerically. */
 export function identical(old: string, now: string): string {
   return `(typeof(${now}) = typeof(${old}) AND ${now} IS ${old} COLLATE BINARY)`;
+}
+
+/** True when `sql` has an `INSERT [OR …] INTO table` (or REPLACE INTO) followed by VALUES or SELECT, not a column list. */
+export function insertsWithoutColumnList(sql: string, table: string): boolean {
+  const tokens = tokenize(sql);
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWord(tokens[i], 'INTO') || !(tokens[i - 1] !== undefined && (isWord(tokens[i - 1], 'INSERT', 'REPLACE', 'ROLLBACK', 'ABORT', 'FAIL', 'IGNORE')))) continue;
+    let at = i + 1;
+    // `main.t`, `"t"`; a trigger body names tables without a schema, but SQLite accepts one.
+    if (tokens[at + 1]?.text === '.') at += 2;
+    const name = tokens[at];
+    if (name === undefined || (name.kind !== 'word' && name.kind !== 'quoted') || nameKey(identifierText(name)) !== nameKey(table)) continue;
+    let next = at + 1;
+    if (isWord(tokens[next], 'AS')) next += 2;
+    if (isWord(tokens[next], 'VALUES', 'SELECT', 'WITH')) return true;
+  }
+  return false;
 }
 
 function isGenerated(column: Column): boolean {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/open-sqlite.js';
 import { declaredSchemaFromSql } from '../../src/declared/declared-schema-from-sql.js';
 import { diff } from '../../src/diff/diff.js';
-import { carriedEqual, identical, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
+import { carriedEqual, identical, insertsWithoutColumnList, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
 import { PLAN_ROLE } from '../../src/plan/rebuild-kinds.js';
 
 /** Plans from two declarations (both read by the same introspection): plain data in, plain data out. */
@@ -21,6 +21,20 @@ describe('renameInCreate: only the table name changes, the rest stays verbatim',
     ['CREATE TABLE `t`(a REFERENCES t(a))', 'CREATE TABLE "driftd_new_t"(a REFERENCES t(a))'],
   ])('%s', (sql, expected) => {
     expect(renameInCreate(sql, 'driftd_new_t')).toBe(expected);
+  });
+});
+
+describe('insertsWithoutColumnList: an INSERT into the table that fills its columns by position', () => {
+  it.each([
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO t VALUES (1, 2); END', true],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT OR REPLACE INTO "T" SELECT * FROM log; END', true],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN REPLACE INTO main.t VALUES (1, 2); END', true],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO t (a, b) VALUES (1, 2); END', false],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO t DEFAULT VALUES; END', false],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO tt VALUES (1, 2); END', false],
+    ["CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO log2 VALUES ('INSERT INTO t VALUES (1)'); END", false],
+  ])('%s', (sql, expected) => {
+    expect(insertsWithoutColumnList(sql, 't')).toBe(expected);
   });
 });
 

@@ -158,4 +158,48 @@ describe('column order: reported where INSERT without a column list and SELECT *
     runShell(path, "INSERT INTO t VALUES (3, 'z', 30);");
     expect(runShell(path, 'SELECT id, a, b FROM t ORDER BY id;')).toBe('1|x|10\n2|20|y\n3|z|30\n');
   });
+
+  describe('views and triggers over a table the plan reorders', () => {
+    const LIVE = "CREATE TABLE t (id INTEGER PRIMARY KEY, b INTEGER, a TEXT); INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y'); CREATE TABLE log (id INTEGER, a TEXT, b INTEGER);";
+    const DECLARED = 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER); CREATE TABLE log (id INTEGER, a TEXT, b INTEGER);';
+    let k = 0;
+    async function plan(extra: string): Promise<{ path: string; home: string; planPath: string; code: number; stderr: string }> {
+      const id = ++k;
+      const path = createDatabase(dir, `${LIVE} ${extra}`, { name: `objects-${id}.db` });
+      const home = join(dir, `home-objects-${id}`);
+      const schemaPath = join(dir, `objects-${id}.sql`);
+      writeFileSync(schemaPath, `${DECLARED} ${extra}`);
+      const planPath = join(dir, `objects-${id}.plan.json`);
+      const run = await driftd(home, ['plan', '--db', path, '--schema', schemaPath, '--out', planPath]);
+      return { path, home, planPath, code: run.code, stderr: run.stderr };
+    }
+
+    it('a view of SELECT * follows the table, every column still read from its own: planned, applied, in sync', async () => {
+      const planned = await plan('CREATE VIEW every AS SELECT * FROM t;');
+      expect(planned.stderr).toBe('');
+      const before = runShell(planned.path, '.mode json\nSELECT * FROM every ORDER BY id;');
+      expect((await driftd(planned.home, ['apply', planned.planPath])).code).toBe(0);
+      expect(columns(planned.path, 'every')).toEqual(['id', 'a', 'b']);
+      expect(JSON.parse(runShell(planned.path, '.mode json\nSELECT * FROM every ORDER BY id;'))).toEqual(JSON.parse(before));
+      expect((await check(planned.path, `${DECLARED} CREATE VIEW every AS SELECT * FROM t;`, 'check')).drift).toEqual([]);
+    });
+
+    it('a view naming its columns by position over SELECT *: refused at plan time, naming what would move', async () => {
+      const planned = await plan('CREATE VIEW renamed (k, first, second) AS SELECT * FROM t;');
+      expect(planned.code).toBe(2);
+      expect(planned.stderr).toContain('PLAN_REFUSED');
+      expect(planned.stderr).toContain('view "renamed" would read other columns: first (was t.b, now t.a), second (was t.a, now t.b)');
+    });
+
+    it('a trigger inserting into the table without a column list: refused; with one: applied, and it still writes the right columns', async () => {
+      const positional = await plan("CREATE TRIGGER copy_in AFTER INSERT ON log BEGIN INSERT INTO t VALUES (new.id + 100, new.b, new.a); END;");
+      expect(positional.code).toBe(2);
+      expect(positional.stderr).toContain('trigger "copy_in" inserts into it without a column list');
+      const named = await plan('CREATE TRIGGER copy_in AFTER INSERT ON log BEGIN INSERT INTO t (id, b, a) VALUES (new.id + 100, new.b, new.a); END;');
+      expect(named.stderr).toBe('');
+      expect((await driftd(named.home, ['apply', named.planPath])).code).toBe(0);
+      runShell(named.path, "INSERT INTO log VALUES (3, 'z', 30);");
+      expect(runShell(named.path, 'SELECT id, a, b FROM t ORDER BY id;')).toBe('1|x|10\n2|y|20\n103|z|30\n');
+    });
+  });
 });
