@@ -212,7 +212,10 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const missing = key.kind === 'rowid' ? 'n.rowid IS NULL' : `n.${quoteIdentifier(key.columns[0]!)} IS NULL`;
   // An INTEGER PRIMARY KEY on both sides is the rowid the rows are joined on: equal by the join.
   const compared = key.kind === 'rowid' ? carried.filter((c) => !(isRowidAlias(declared, c.column) && isRowidAlias(live, c.column))) : carried;
-  const equal = compared.map((c) => (keepsStorage(declared, live, c) ? identical : carriedEqual)(`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`));
+  const equal = compared.map((c) => {
+    const [old, now] = [`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`];
+    return keepsStorage(declared, live, c) ? identical(old, now, affinityOf(c.to)) : carriedEqual(old, now);
+  });
   const toInteger = carried.filter((c) => affinityOf(c.to) === 'INTEGER' && (affinityOf(c.from) !== 'INTEGER' || (declared.strict && !live.strict)));
   const newKey = key.kind === 'rowid' ? 'n.rowid' : `json_array(${key.columns.map((c) => `n.${quoteIdentifier(c)}`).join(', ')})`;
   return {
@@ -268,9 +271,16 @@ export function keepsStorage(declared: Table, live: Table, carried: CarriedColum
   return !declared.strict || strictType(carried.to) === strictType(carried.from);
 }
 
-/** Equal without conversion: the same storage class and value — text and blobs byte for byte (BINARY, whatever the column's collation), integers exactly, reals numerically. */
-export function identical(old: string, now: string): string {
-  return `(typeof(${now}) = typeof(${old}) AND ${now} IS ${old} COLLATE BINARY)`;
+/**
+ * Equal without conversion: the same storage class and value — text and blobs byte for byte
+ * (BINARY, whatever the column's collation), integers exactly, reals numerically. `IS` alone tells
+ * every two values of different classes apart but an integer and a real of the same value; under
+ * the column's `affinity` TEXT (numbers are stored as text) or REAL (integers as reals) no such
+ * pair can be stored (datatype3.html#type_affinity), so the class is compared only under the others.
+ */
+export function identical(old: string, now: string, affinity?: string): string {
+  const same = `${now} IS ${old} COLLATE BINARY`;
+  return affinity === 'TEXT' || affinity === 'REAL' ? `(${same})` : `(typeof(${now}) = typeof(${old}) AND ${same})`;
 }
 
 /** True when `sql` has an `INSERT [OR …] INTO table` (or REPLACE INTO) followed by VALUES or SELECT, not a column list. */

@@ -127,5 +127,15 @@ describe('carriedEqual and identical: when a carried value counts as equal (eval
   ])('%s', (_name, old, now, converted, same) => {
     expect(test(carriedEqual('o', 'n'), old, now)).toBe(converted);
     expect(test(identical('o', 'n'), old, now)).toBe(same);
+    // In columns of TEXT or REAL affinity (both sides: identical is for columns whose affinity
+    // stays), the values as SQLite stores them there: IS alone answers as the class-checking form.
+    for (const affinity of ['TEXT', 'REAL'] as const) {
+      const typed = openSqlite(':memory:');
+      typed.exec(`CREATE TABLE pair (o ${affinity} COLLATE NOCASE, n ${affinity})`);
+      typed.prepare('INSERT INTO pair VALUES (?, ?)').run(old, now);
+      const { full, short } = typed.prepare(`SELECT ${identical('o', 'n')} AS full, ${identical('o', 'n', affinity)} AS short FROM pair`).get() as { full: number; short: number };
+      expect(short, affinity).toBe(full);
+      typed.close();
+    }
   });
 });
