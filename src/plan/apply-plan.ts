@@ -83,7 +83,9 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const children = [...new Set(plan.tables.flatMap((t) => t.children))].filter((name) => !counts.has(name));
     const childCounts = new Map(children.map((name) => [name, rowCount(db, name)]));
     const t0 = clock();
-    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { counts, depth }, request.busyTimeoutMs, request.audit);
+    // What the copy must match, read on this connection under the lock: the reader below opens the file by path.
+    const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
+    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { pages, counts, fingerprint: locked, depth }, request.busyTimeoutMs, request.audit);
     ticket =
       request.audit?.intend({
         kind: 'rebuild',
@@ -213,11 +215,11 @@ function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Sc
  * write lock, from a second, read-only connection — SQLite's backup refuses a source connection
  * that holds a write transaction (backup.c returns SQLITE_BUSY), and the lock keeps every other
  * writer out, so the copy is exactly the state the plan starts from. It goes to a temporary name;
- * its verification (its page count, PRAGMA quick_check or integrity_check, every rebuilt table's row count: verify-copy.ts) starts
+ * its verification (page count, schema fingerprint, PRAGMA quick_check or integrity_check, every rebuilt table's row count: verify-copy.ts) starts
  * on a worker thread and is awaited before COMMIT by `finish`, which renames the copy to its final
  * name — a backup under its final name is always a verified one. Recorded in the audit trail.
  */
-async function startBackup(dbPath: string, dir: string, now: Date, expected: Omit<CopyExpectation, 'pages'>, busyTimeoutMs: number, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
+async function startBackup(dbPath: string, dir: string, now: Date, expected: CopyExpectation, busyTimeoutMs: number, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const destination = join(dir, `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.${stamp}.pre-apply.bak`);
   const partial = `${destination}.partial`;
@@ -239,16 +241,15 @@ async function startBackup(dbPath: string, dir: string, now: Date, expected: Omi
     // Through the plain unix VFS, not openReadOnly's beneath-descriptor open: closing a second
     // connection opened that way releases the POSIX locks of apply's own connection (found by the
     // concurrent-writer test after merging main: another process then wrote inside the rebuild's
-    // transaction). The path was checked when apply's connection opened it.
+    // transaction). The path was checked when apply's connection opened it, and the copy must
+    // match what that connection reads under the lock: its page count, schema fingerprint and row counts.
     const reader = openSqlite(dbPath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    let pages: number;
     try {
       await reader.backup(partial);
-      pages = Number((reader.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
     } finally {
       reader.close();
     }
-    verification = verifyCopyInBackground(partial, { ...expected, pages });
+    verification = verifyCopyInBackground(partial, expected);
   } catch (error) {
     throw fail(error);
   }

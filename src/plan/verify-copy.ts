@@ -4,19 +4,21 @@ import { existsSync } from 'node:fs';
 import { openSqlite } from '../db/open-sqlite.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { structureProblems, type CheckDepth } from './check-structure.js';
+import { schemaFingerprint } from './schema-fingerprint.js';
 
 /** Fixed relative to this module, like the compatibility extension: `src/plan/` and `dist/plan/` both reach `dist/plan/`. */
 const WORKER_PATH = fileURLToPath(new URL('../../dist/plan/verify-copy-worker.js', import.meta.url));
 
-/** What the copy must match: the source's page count and rebuilt tables' row counts when it was taken, and how deep to check it. */
+/** What the copy must match — the database's page count, schema fingerprint and rebuilt tables' row counts, read by apply under its lock — and how deep to check it. */
 export interface CopyExpectation {
   readonly pages: number;
+  readonly fingerprint: string;
   readonly counts: ReadonlyMap<string, number>;
   readonly depth: CheckDepth;
 }
 
 /**
- * Checks a backup copy: as many pages as the database had, PRAGMA quick_check (or with `full`
+ * Checks a backup copy: as many pages as the database had, the same schema fingerprint, PRAGMA quick_check (or with `full`
  * integrity_check) `ok` over the whole copy, and every table to be rebuilt holding the row count
  * the database held when the copy was taken. Returns the problem, or null.
  */
@@ -26,6 +28,8 @@ export function verifyCopy(path: string, expected: CopyExpectation): string | nu
   try {
     const pages = Number((copy.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
     if (pages !== expected.pages) return `the copy has ${pages} pages, the database ${expected.pages}`;
+    const fingerprint = schemaFingerprint(copy);
+    if (fingerprint !== expected.fingerprint) return `the copy's schema is ${fingerprint}, the database's ${expected.fingerprint}`;
     const problems = structureProblems(copy, expected.depth);
     if (problems.length > 0) return `the copy fails ${problems.join('; ')}`;
     for (const [table, rows] of counts) {
@@ -52,7 +56,7 @@ export function verifyCopyInBackground(path: string, expected: CopyExpectation):
       settled = true;
       resolve(problem);
     };
-    worker = new Worker(WORKER_PATH, { workerData: { path, pages: expected.pages, counts: [...expected.counts], depth: expected.depth } });
+    worker = new Worker(WORKER_PATH, { workerData: { path, pages: expected.pages, fingerprint: expected.fingerprint, counts: [...expected.counts], depth: expected.depth } });
     worker.once('message', (problem: string | null) => done(problem));
     worker.once('error', (error) => done(`verifying the copy failed: ${error.message}`));
     worker.once('exit', (code) => done(code === 0 ? 'the verification of the copy ended without an answer' : `the verification of the copy exited with code ${code}`));

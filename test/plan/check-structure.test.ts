@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { indexEntryProblems, partialWhere, structureProblems } from '../../src/plan/check-structure.js';
+import { schemaFingerprint } from '../../src/plan/schema-fingerprint.js';
 import { verifyCopy } from '../../src/plan/verify-copy.js';
 import { createDatabase, tempDir } from '../support/temp-db.js';
 import { contents, driftd } from './plan-support.js';
@@ -65,18 +66,23 @@ describe('the structure checks of apply: quick_check and the index entry counts 
     db.close();
   });
 
-  it('the backup copy: page count, rows of each rebuilt table, quick_check', () => {
+  it('the backup copy: page count, schema fingerprint, rows of each rebuilt table, quick_check', () => {
     const path = createDatabase(dir, TABLE, { name: 'copy.db' });
     const pages = statSync(path).size / 4096;
-    expect(verifyCopy(path, { pages, counts: new Map([['t', 100]]), depth: 'quick' })).toBeNull();
-    expect(verifyCopy(path, { pages, counts: new Map([['t', 100]]), depth: 'full' })).toBeNull();
-    expect(verifyCopy(path, { pages: pages + 1, counts: new Map([['t', 100]]), depth: 'quick' })).toBe(`the copy has ${pages} pages, the database ${pages + 1}`);
-    expect(verifyCopy(path, { pages, counts: new Map([['t', 99]]), depth: 'quick' })).toBe('the copy holds 100 rows of "t", the database 99');
+    const db = new Database(path, { readonly: true });
+    const fingerprint = schemaFingerprint(db);
+    db.close();
+    const expected = { pages, fingerprint, counts: new Map([['t', 100]]), depth: 'quick' as const };
+    expect(verifyCopy(path, expected)).toBeNull();
+    expect(verifyCopy(path, { ...expected, depth: 'full' })).toBeNull();
+    expect(verifyCopy(path, { ...expected, pages: pages + 1 })).toBe(`the copy has ${pages} pages, the database ${pages + 1}`);
+    expect(verifyCopy(path, { ...expected, fingerprint: `sha256:${'0'.repeat(64)}` })).toBe(`the copy's schema is ${fingerprint}, the database's sha256:${'0'.repeat(64)}`);
+    expect(verifyCopy(path, { ...expected, counts: new Map([['t', 99]]) })).toBe('the copy holds 100 rows of "t", the database 99');
     const bytes = readFileSync(path);
     bytes.fill(0xee, 4096 + 8, 4096 + 72);
     const damaged = join(dir, 'copy-damaged.db');
     writeFileSync(damaged, bytes);
-    expect(verifyCopy(damaged, { pages, counts: new Map([['t', 100]]), depth: 'quick' })).toMatch(/^the copy fails PRAGMA quick_check: /);
+    expect(verifyCopy(damaged, expected)).toMatch(/^the copy fails PRAGMA quick_check: /);
   });
 
   it.each([
