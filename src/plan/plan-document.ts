@@ -50,6 +50,7 @@ const tableRebuild = z
     carried: z.array(z.object({ column: z.string(), from: z.string(), to: z.string() }).strict()),
     added: z.array(z.string()),
     key: z.union([z.object({ kind: z.literal('rowid') }).strict(), z.object({ kind: z.literal('primary-key'), columns: z.array(z.string()).min(1) }).strict()]),
+    rowids: z.object({ kept: z.boolean(), why: z.string() }).strict(),
     steps: z.array(statement).min(4),
     countSql: z.string().min(1),
     valueCheckSql: z.string().min(1),

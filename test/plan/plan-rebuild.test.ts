@@ -56,6 +56,17 @@ describe('planRebuilds', () => {
     expect(implicit!.key).toEqual({ kind: 'rowid' });
     const [alias] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)').rebuilds;
     expect(alias!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" ("id", "a") SELECT "id", "a" FROM "t";');
+    // An INTEGER PRIMARY KEY the declaration drops: the rowid is still copied, so each row's stays its id.
+    const [lost] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL)', 'CREATE TABLE t (id INTEGER, a INTEGER)').rebuilds;
+    expect(lost!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" (rowid, "id", "a") SELECT rowid, "id", "a" FROM "t";');
+    expect(lost!.rowids.kept).toBe(true);
+    // One the declaration moves to another column: its values become the rowids, and rows are matched by them.
+    const [moved] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER)', 'CREATE TABLE t (id INTEGER, n INTEGER PRIMARY KEY AUTOINCREMENT)').rebuilds;
+    expect(moved!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" ("id", "n") SELECT "id", "n" FROM "t";');
+    expect(moved!.key).toEqual({ kind: 'primary-key', columns: ['n'] });
+    expect(moved!.valueCheckSql).toContain('LEFT JOIN "driftd_new_t" AS n ON n."n" = o."n"');
+    expect(moved!.rowids).toEqual({ kept: false, why: expect.stringMatching(/^row identity changes: the rowid was "id", it becomes "n"/) });
+    expect(moved!.keepsSequence).toBe(false);
     const [withoutRowid] = planFor('CREATE TABLE t (k TEXT PRIMARY KEY, v)', 'CREATE TABLE t (k TEXT PRIMARY KEY, v) WITHOUT ROWID').rebuilds;
     expect(withoutRowid!.key).toEqual({ kind: 'primary-key', columns: ['k'] });
     expect(withoutRowid!.steps.map((s) => s.role)).toEqual(['create', 'copy', 'drop', 'rename']);
