@@ -218,7 +218,8 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const compared = key.kind === 'rowid' ? carried.filter((c) => !(isRowidAlias(declared, c.column) && isRowidAlias(live, c.column))) : carried;
   const equal = compared.map((c) => {
     const [old, now] = [`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`];
-    return keepsStorage(declared, live, c) ? identical(old, now, affinityOf(c.to)) : carriedEqual(old, now);
+    if (keepsStorage(declared, live, c)) return identical(old, now, affinityOf(c.to));
+    return convertsBetweenNumbers(declared, live, c) ? numericallyEqual(old, now) : carriedEqual(old, now);
   });
   const toInteger = carried.filter((c) => affinityOf(c.to) === 'INTEGER' && (affinityOf(c.from) !== 'INTEGER' || (declared.strict && !live.strict)));
   const newKey = key.kind === 'rowid' ? 'n.rowid' : `json_array(${key.columns.map((c) => `n.${quoteIdentifier(c)}`).join(', ')})`;
@@ -286,6 +287,32 @@ export function keepsStorage(declared: Table, live: Table, carried: CarriedColum
 export function identical(old: string, now: string, affinity?: string): string {
   const same = `${now} IS ${old} COLLATE BINARY`;
   return affinity === 'TEXT' || affinity === 'REAL' ? `(${same})` : `(typeof(${now}) = typeof(${old}) AND ${same})`;
+}
+
+const NUMERIC_AFFINITIES: ReadonlySet<string> = new Set(['INTEGER', 'REAL', 'NUMERIC']);
+
+/**
+ * A carried column converted between numeric affinities (INTEGER, REAL, NUMERIC; a STRICT ANY
+ * column, which keeps text as text, aside): REAL 3.0 → INTEGER 3, INTEGER 7 → REAL 7.0. Text is
+ * converted to a number alike under all three (datatype3.html#type_affinity: INTEGER and REAL behave
+ * as NUMERIC), so a text value stored in the old column stays text in the new one; only integers
+ * and reals change class. Compared with {@link numericallyEqual}, a third of {@link carriedEqual}'s cost.
+ */
+export function convertsBetweenNumbers(declared: Table, live: Table, carried: CarriedColumn): boolean {
+  const isAny = (table: Table, type: string): boolean => table.strict && type.trim().toUpperCase() === 'ANY';
+  return NUMERIC_AFFINITIES.has(affinityOf(carried.from)) && NUMERIC_AFFINITIES.has(affinityOf(carried.to)) && !isAny(live, carried.from) && !isAny(declared, carried.to);
+}
+
+/**
+ * Equal across a conversion between numeric affinities: `IS` compares an integer and a real by exact
+ * numeric value (3 IS 3.0; 2^53 + 1 IS NOT 2^53 as a real), text byte for byte under BINARY, blobs
+ * by their bytes, NULL only with NULL, and never calls a value of one of those classes equal to one
+ * of another. For the values such columns store it answers as {@link carriedEqual} does (tested on
+ * every pair of numeric affinities); a value it answers otherwise for (a text number written into a
+ * numeric column through a changed schema) is refused, never let through.
+ */
+export function numericallyEqual(old: string, now: string): string {
+  return `(${now} IS ${old} COLLATE BINARY)`;
 }
 
 /** True when `sql` has an `INSERT [OR …] INTO table` (or REPLACE INTO) followed by VALUES or SELECT, not a column list. */
