@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 // Bundles the CLI (`npm run build`, after tsc): dist/cli/main.js and everything it imports become a
-// few ES modules in dist/bundle/, which is what the `driftd` command runs (package.json "bin", ./driftd).
-// Why: Node 20 resolves, reads and compiles every ES module one by one, and a `driftd check` loaded
-// ~48 of driftd's plus better-sqlite3's 13 CommonJS files — a third of its start-up above `node -e 0`
-// (BENCHMARKS.md, "CLI start-up"). Node 22's compile cache would help; driftd runs on Node 20.
+// few CommonJS chunks in dist/bundle/, which is what the `driftd` command runs (package.json "bin",
+// ./driftd). Why: Node 20 resolves, reads and compiles every ES module one by one through its
+// asynchronous ES loader, and a `driftd check` loaded ~48 of driftd's plus better-sqlite3's 13
+// CommonJS files — a third of its start-up above `node -e 0` (BENCHMARKS.md, "CLI start-up").
+// CommonJS chunks load synchronously and keep the ES loader out of the process altogether (another
+// ~7 ms of Node's own modules). Node 22's compile cache would help too; driftd runs on Node 20.
 //
 // The chunks follow the commands, as main.ts's lazy imports do, so no command loads another's code:
-//   driftd.js       the entry: main.ts (`help` and `--version` stop here, plus cli-base and help)
-//   cli-base.js     what main.ts imports statically (the exit codes, DriftdError, the version)
-//   check.js        everything `check`/`repair` import statically, better-sqlite3's JS with it
+//   driftd.cjs      the entry: main.ts (`help` and `--version` stop here, plus cli-base and help)
+//   cli-base.cjs    what main.ts imports statically (the exit codes, DriftdError, the version)
+//   check.cjs       everything `check`/`repair` import statically, better-sqlite3's JS with it
 //   the rest        rolldown's own split of what other commands and lazy paths load (fleets,
 //                   the repair planner, the audit journal, zod, the daemon's packages)
 // Every module is in exactly one chunk (one DriftdError class, one connection state per process).
-// The library (package.json "exports") is not bundled: it stays tsc's dist/api/.
+// The library (package.json "exports") is not bundled: it stays tsc's ES modules in dist/.
 //
 // The input is tsc's output (dist/), so the bundle runs exactly the JavaScript the tests run.
-// Packages stay external (loaded from node_modules when a chunk that imports them loads), except
-// better-sqlite3's JavaScript (pinned exactly; its addon is still loaded from node_modules).
+// Packages stay external (required from node_modules when a chunk that uses them loads; chokidar,
+// ES-only, through require(esm), silent since Node 20.19 — "engines"), except better-sqlite3's
+// JavaScript (pinned exactly; its addon is still loaded from node_modules).
 import { readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -66,9 +69,9 @@ const bundle = await rolldown({
 });
 const { output } = await bundle.write({
   dir: outDir,
-  format: 'esm',
-  entryFileNames: '[name].js',
-  chunkFileNames: '[name].js',
+  format: 'cjs',
+  entryFileNames: '[name].cjs',
+  chunkFileNames: '[name].cjs',
   sourcemap: false,
   codeSplitting: {
     includeDependenciesRecursively: true,
@@ -81,11 +84,11 @@ const { output } = await bundle.write({
 await bundle.close();
 
 // The layout is a contract of start-up (test/cli/main.test.ts checks what a real process loads):
-// fail the build, not the first user, when a rename leaves a group empty or the entry pulls in check.js.
+// fail the build, not the first user, when a rename leaves a group empty or the entry pulls in check.cjs.
 if (captured['cli-base'] === 0 || captured.check === 0) throw new Error(`bundle-cli: a chunk group matched no module (${JSON.stringify(captured)}); main.ts or check-command.ts moved?`);
-const entry = output.find((chunk) => chunk.fileName === 'driftd.js');
-if (!entry || entry.imports.includes('check.js')) throw new Error('bundle-cli: the entry must not import check.js statically (help would load the check path)');
-const check = output.find((chunk) => chunk.fileName === 'check.js');
-const checkPackages = check.imports.filter((name) => !name.endsWith('.js') && !name.startsWith('node:'));
-if (checkPackages.length > 0) throw new Error(`bundle-cli: check.js imports packages statically (${checkPackages.join(', ')}); an in-sync check must load none`);
-console.log(`bundle-cli: ${output.length} chunks in dist/bundle (check.js ${(check.code.length / 1024).toFixed(0)} KiB)`);
+const entry = output.find((chunk) => chunk.fileName === 'driftd.cjs');
+if (!entry || entry.imports.includes('check.cjs')) throw new Error('bundle-cli: the entry must not require check.cjs up front (help would load the check path)');
+const check = output.find((chunk) => chunk.fileName === 'check.cjs');
+const checkPackages = check.imports.filter((name) => !name.endsWith('.cjs') && !name.startsWith('node:'));
+if (checkPackages.length > 0) throw new Error(`bundle-cli: check.cjs requires packages up front (${checkPackages.join(', ')}); an in-sync check must load none`);
+console.log(`bundle-cli: ${output.length} chunks in dist/bundle (check.cjs ${(check.code.length / 1024).toFixed(0)} KiB)`);

@@ -79,7 +79,7 @@ describe('only what a command needs is loaded', () => {
     });
     const urls = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))];
     const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
-    const modules = new Set(urls.flatMap((url) => (url.includes('/node_modules/') ? [] : (/\/dist\/(.+)\.js$/.exec(url)?.[1] ?? []))));
+    const modules = new Set(urls.flatMap((url) => (url.includes('/node_modules/') ? [] : (/\/dist\/(.+)\.c?js$/.exec(url)?.[1] ?? []))));
     const packageFiles = urls.flatMap((url) => /\/node_modules\/(.+)$/.exec(url)?.[1] ?? []).sort();
     return { status: child.status, packages, modules, packageFiles };
   }
@@ -106,7 +106,7 @@ describe('only what a command needs is loaded', () => {
   });
 
   // The installed command is the bundle (scripts/bundle-cli.mjs): an in-sync `check` reads four of
-  // its files and better-sqlite3's addon — no package's JavaScript (better-sqlite3's is in check.js),
+  // its files and better-sqlite3's addon — no package's JavaScript (better-sqlite3's is in check.cjs),
   // not the chunks of the planner, the journal, fleets or other commands (BENCHMARKS.md, "CLI start-up").
   it('the bundle: an in-sync check --db --schema x.sql loads the entry, cli-base, check and the runtime helpers, and the addon', () => {
     const schema = join(dir, 'bundle.sql');

@@ -46,7 +46,7 @@ describe('npm run demo builds only when dist/ is stale', () => {
     for (const input of ['src/cli/main.ts', 'native/driftd-sqlite-compat.c', 'tsconfig.json', 'package.json', 'scripts/bundle-cli.mjs']) write(input, then);
     expect(isBuildStale(repo), 'nothing built yet').toBe(true);
     const build = (at: number): void => {
-      for (const output of ['dist/cli/main.js', 'dist/native/driftd-sqlite-compat.so', 'dist/bundle/driftd.js']) write(output, at);
+      for (const output of ['dist/cli/main.js', 'dist/native/driftd-sqlite-compat.so', 'dist/bundle/driftd.cjs']) write(output, at);
     };
     build(then + 10);
     expect(isBuildStale(repo), 'just built (npm ci)').toBe(false);
@@ -57,7 +57,7 @@ describe('npm run demo builds only when dist/ is stale', () => {
     write('scripts/bundle-cli.mjs', then + 40);
     expect(isBuildStale(repo), 'the bundler settings edited after the build').toBe(true);
     build(then + 50);
-    rmSync(join(repo, 'dist/bundle/driftd.js'));
+    rmSync(join(repo, 'dist/bundle/driftd.cjs'));
     expect(isBuildStale(repo), 'the bundle missing').toBe(true);
     build(then + 60);
     rmSync(join(repo, 'dist/native/driftd-sqlite-compat.so'));
