@@ -55,6 +55,16 @@ describe('main, in-process', () => {
     expect({ status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({ status: 0, stdout: 'function\n', stderr: '' });
   });
 
+  it('a report larger than a pipe’s buffer reaches the reader whole (stdout is written to descriptor 1 directly)', () => {
+    const tables = Array.from({ length: 400 }, (_, t) => `CREATE TABLE wide_${t} (id INTEGER PRIMARY KEY, ${Array.from({ length: 12 }, (_, c) => `c${c} TEXT`).join(', ')});`);
+    const schema = join(dir, 'wide.sql');
+    writeFileSync(schema, tables.join('\n'));
+    const child = spawnSync(process.execPath, [CLI, 'check', '--json', '--db', createDatabase(dir, tables[0]!), '--schema', schema], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(child.status, child.stderr).toBe(1);
+    expect(child.stdout.length).toBeGreaterThan(128 * 1024);
+    expect((JSON.parse(child.stdout) as { drift: unknown[] }).drift).toHaveLength(399);
+  });
+
   it('through npm’s bin symlink the entry point still runs', () => {
     const link = join(dir, 'driftd');
     spawnSync('ln', ['-s', CLI, link]);
