@@ -80,18 +80,26 @@ describe('only what a command needs is loaded', () => {
    * The package names and dist/ modules a real `node <entry> …` process resolved: tsc's unbundled
    * dist/cli/main.js by default (module by module), or the bundle (`CLI`, whose modules are its chunks).
    */
-  function loaded(args: readonly string[], entry = UNBUNDLED_CLI): { status: number | null; packages: Set<string>; modules: Set<string>; packageFiles: string[] } {
+  function loaded(
+    args: readonly string[],
+    entry = UNBUNDLED_CLI,
+    tracing: 'modules' | 'builtins' = 'modules',
+  ): { status: number | null; packages: Set<string>; modules: Set<string>; packageFiles: string[]; builtins: Set<string> } {
     const trace = join(dir, `trace-${++traces}.txt`);
     writeFileSync(trace, '');
-    const child = spawnSync(process.execPath, ['--import', join(ROOT, 'test/support/module-trace/register.mjs'), entry, ...args], {
+    // The module hooks run the entry through Node's ES loader, so Node's own modules are traced alone.
+    const tracers = tracing === 'modules' ? ['--import', join(ROOT, 'test/support/module-trace/register.mjs')] : ['--require', join(ROOT, 'test/support/module-trace/builtins.cjs')];
+    const child = spawnSync(process.execPath, [...tracers, ...(entry === '-e' ? ['-e', '0'] : [entry]), ...args], {
       encoding: 'utf8',
       env: { ...process.env, DRIFTD_MODULE_TRACE: trace },
     });
-    const urls = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))];
+    const lines = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))];
+    const builtins = new Set(lines.flatMap((line) => (line.startsWith('builtin:') ? [line.slice('builtin:'.length)] : [])));
+    const urls = lines.filter((line) => !line.startsWith('builtin:'));
     const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
     const modules = new Set(urls.flatMap((url) => (url.includes('/node_modules/') ? [] : (/\/dist\/(.+)\.c?js$/.exec(url)?.[1] ?? []))));
     const packageFiles = urls.flatMap((url) => /\/node_modules\/(.+)$/.exec(url)?.[1] ?? []).sort();
-    return { status: child.status, packages, modules, packageFiles };
+    return { status: child.status, packages, modules, packageFiles, builtins };
   }
 
   const DAEMON_PACKAGES = ['fastify', 'prom-client', 'chokidar', 'node-cron'];
@@ -125,6 +133,13 @@ describe('only what a command needs is loaded', () => {
     expect(result.status).toBe(0);
     expect([...result.modules].sort()).toEqual(['bundle/check', 'bundle/cli-base', 'bundle/driftd', 'bundle/rolldown-runtime']);
     expect(result.packageFiles).toEqual(['better-sqlite3/build/Release/better_sqlite3.node']);
+    // Of Node's own modules, only parseArgs beyond what `node -e 0` loads under the same tracers: not
+    // the ES loader, not streams (stdout is written to its descriptor), not perf_hooks (`performance`).
+    const node = loaded([], '-e', 'builtins');
+    const check = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', schema], CLI, 'builtins');
+    expect(check.status).toBe(0);
+    expect(node.builtins.size).toBeGreaterThan(0);
+    expect([...check.builtins].filter((name) => !node.builtins.has(name)).sort()).toEqual(['internal/util/parse_args/parse_args', 'internal/util/parse_args/utils']);
   });
 
   it('the bundle: repair of drift loads the planner’s and the journal’s chunks, none of the daemon’s packages', () => {
