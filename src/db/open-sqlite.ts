@@ -35,22 +35,24 @@ type NativeBinding = string | object;
 
 /**
  * The addon, handed to better-sqlite3 (its `nativeBinding` option) so it does not load the
- * `bindings` package to search a dozen candidate paths for it on every start. Where an install put
- * it elsewhere, `bindings` searches as better-sqlite3 itself would — told better-sqlite3's
- * directory, since `bindings` otherwise starts from its caller's file, which in the bundle is driftd's.
+ * `bindings` package to search a dozen candidate paths for it on every start. Resolved as a module
+ * path, so an installed driftd whose bundled better-sqlite3 has no build of its own finds the
+ * application's (the same pinned version) further up node_modules. Where an install put it
+ * elsewhere, `bindings` searches as better-sqlite3 itself would — told better-sqlite3's directory,
+ * since `bindings` otherwise starts from its caller's file, which in the bundle is driftd's.
  */
 let nativeBinding: NativeBinding | null = null;
 function addon(): NativeBinding {
   if (nativeBinding === null) {
-    const packageRoot = dirname(require.resolve('better-sqlite3/package.json'));
-    const path = `${packageRoot}/build/Release/better_sqlite3.node`;
-    let isFile = false;
+    let path: string | null = null;
     try {
-      isFile = statSync(path).isFile();
+      path = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      if (!statSync(path).isFile()) path = null;
     } catch {
       // Not there: searched for below.
     }
-    nativeBinding = isFile ? path : (createRequire(`${packageRoot}/package.json`)('bindings') as (options: object) => object)({ bindings: 'better_sqlite3.node', module_root: packageRoot });
+    const packageRoot = dirname(require.resolve('better-sqlite3/package.json'));
+    nativeBinding = path ?? (createRequire(`${packageRoot}/package.json`)('bindings') as (options: object) => object)({ bindings: 'better_sqlite3.node', module_root: packageRoot });
   }
   return nativeBinding;
 }
