@@ -51,10 +51,15 @@ function addon(): NativeBinding {
     } catch {
       // Not there: searched for below.
     }
-    const packageRoot = dirname(require.resolve('better-sqlite3/package.json'));
-    nativeBinding = path ?? (createRequire(`${packageRoot}/package.json`)('bindings') as (options: object) => object)({ bindings: 'better_sqlite3.node', module_root: packageRoot });
+    nativeBinding = path ?? searchedAddon();
   }
   return nativeBinding;
+}
+
+function searchedAddon(): object {
+  const packageRoot = dirname(require.resolve('better-sqlite3/package.json'));
+  const bindings = createRequire(`${packageRoot}/package.json`)('bindings') as (options: { bindings: string; module_root: string }) => object;
+  return bindings({ bindings: 'better_sqlite3.node', module_root: packageRoot });
 }
 
 /**
