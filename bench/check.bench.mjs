@@ -19,7 +19,7 @@ import Database from 'better-sqlite3';
 import { declaredSchemaFromSql } from '../dist/declared/load-declared-schema.js';
 import { diff } from '../dist/diff/diff.js';
 import { introspect, schemaVersion } from '../dist/introspect/introspect.js';
-import { largeSchemaSql, startupComparison } from './startup-comparison.mjs';
+import { DRIFTD_BIN, largeSchemaSql, startupComparison } from './startup-comparison.mjs';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 const RUNS = SMOKE ? 3 : Number(process.env.BENCH_RUNS ?? 21);
@@ -202,7 +202,7 @@ try {
   // The CLI as a whole process, side by side with bench:cli (bench/startup-comparison.mjs).
   startupComparison({
     dir,
-    cli: new URL('../dist/cli/main.js', import.meta.url).pathname,
+    cli: DRIFTD_BIN,
     smoke: SMOKE,
     sqlite3: SQLITE3,
     smallRuns: SMOKE ? 3 : Number(process.env.BENCH_STARTUP_RUNS ?? 21),

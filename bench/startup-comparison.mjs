@@ -7,9 +7,16 @@
 // median of the per-run ratios. Wall time is the target's measure; CPU time (user + sys, from
 // /usr/bin/time when present) is printed beside it: on a busy machine the wall ratio moves with the load.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The `driftd` command as installed (package.json "bin": the bundle scripts/bundle-cli.mjs writes). */
+export const DRIFTD_BIN = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin.driftd);
+/** tsc's unbundled output of the same CLI, which the library's modules are (for the comparison). */
+export const UNBUNDLED_CLI = join(ROOT, 'dist/cli/main.js');
 
 const TIME = '/usr/bin/time';
 const HAVE_TIME = existsSync(TIME);
@@ -88,11 +95,13 @@ export function writeScenario(dir, name, sql) {
 }
 
 /**
- * Measures and prints both start-up ratios. `cli` is the dist/cli/main.js to run; `extra` more
- * commands measured in the small round (bench:cli adds `driftd help`); returns the figures.
+ * Measures and prints both start-up ratios. `cli` is the CLI script to run (DRIFTD_BIN); `extra`
+ * more commands measured in the small round, or a function of the 10-table scenario (`{ db, schema }`)
+ * returning them (bench:cli adds `driftd help` and the unbundled check); returns the figures.
  */
-export function startupComparison({ dir, cli, smoke, sqlite3 = '/usr/bin/sqlite3', smallRuns, largeRuns, extra = {} }) {
+export function startupComparison({ dir, cli, smoke, sqlite3 = '/usr/bin/sqlite3', smallRuns, largeRuns, extra: extraOf = {} }) {
   const small = writeScenario(dir, 'startup-10', smallSchemaSql(10));
+  const extra = typeof extraOf === 'function' ? extraOf(small) : extraOf;
   const largeTables = smoke ? 30 : 1000;
   const large = writeScenario(dir, `startup-${largeTables}`, largeSchemaSql(largeTables));
   const node = process.execPath;

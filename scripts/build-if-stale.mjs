@@ -3,10 +3,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The inputs of `npm run build`: TypeScript sources, the native extension's C, the compiler settings. */
-const INPUTS = ['src', 'native', 'tsconfig.json', 'package.json'];
+/** The inputs of `npm run build`: TypeScript sources, the native extension's C, the compiler and bundler settings. */
+const INPUTS = ['src', 'native', 'tsconfig.json', 'package.json', 'scripts/bundle-cli.mjs'];
 /** What the build writes; the oldest of them must be newer than every input. */
-const OUTPUTS = ['dist/cli/main.js', 'dist/native/driftd-sqlite-compat.so'];
+const OUTPUTS = ['dist/cli/main.js', 'dist/native/driftd-sqlite-compat.so', 'dist/bundle/driftd.cjs'];
 
 function newestUnder(path) {
   if (!existsSync(path)) return 0;

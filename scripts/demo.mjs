@@ -25,7 +25,7 @@ const step = (title, command, args) => {
 if (isBuildStale(repo) && step('npm run build', 'npm', ['run', '--silent', 'build']) !== 0) process.exit(2);
 if (step('node scripts/make-demo.mjs', process.execPath, ['scripts/make-demo.mjs']) !== 0) process.exit(2);
 
-const args = ['dist/cli/main.js', 'run', '--config', 'config.example.json', ...(once ? ['--once'] : [])];
+const args = ['dist/bundle/driftd.cjs', 'run', '--config', 'config.example.json', ...(once ? ['--once'] : [])];
 console.log(`\n$ ./driftd ${args.slice(1).join(' ')}`);
 const daemon = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
 

@@ -16,7 +16,8 @@ import Database from 'better-sqlite3';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHIPPED_RULE = JSON.parse(readFileSync(join(repo, 'config.example.json'), 'utf8')).targets[0].reconcile[0];
-const main = join(repo, 'dist/cli/main.js');
+/** The `driftd` command as installed (package.json "bin": the bundle). */
+const main = join(repo, JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).bin.driftd);
 const work = mkdtempSync(join(tmpdir(), 'driftd-e2e-prometheus-'));
 const children = [];
 const log = (line) => process.stdout.write(`e2e-prometheus: ${line}\n`);

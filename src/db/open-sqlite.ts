@@ -1,7 +1,9 @@
+import SqliteDatabase from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type Database from 'better-sqlite3';
 import { DriftdError } from '../errors/driftd-error.js';
 
 const SUFFIX = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
@@ -23,30 +25,41 @@ const BENEATH_PREFIX = '/.driftd-beneath:';
 
 export type SqliteOptions = Database.Options;
 
-/**
- * better-sqlite3 is CommonJS: loaded through `require`, not `import`, Node skips translating it into
- * an ES module (cjs-module-lexer over its source, a module wrapper): ~10 % of `node -e 0` off every
- * one-shot command's start-up (BENCHMARKS.md, "CLI start-up").
- */
+// better-sqlite3 is imported, not `require`d: the `driftd` command is a bundle (scripts/bundle-cli.mjs)
+// that carries better-sqlite3's JavaScript inside its check chunk, so a one-shot command reads one
+// file instead of thirteen (BENCHMARKS.md, "CLI start-up"). Only its addon comes from node_modules.
 const require = createRequire(import.meta.url);
-const SqliteDatabase = require('better-sqlite3') as typeof Database;
+
+/** The addon as better-sqlite3's `nativeBinding` option takes it: its file, or the loaded addon. */
+type NativeBinding = string | object;
 
 /**
- * The addon's file, handed to better-sqlite3 (its `nativeBinding` option) so it does not load the
- * `bindings` package to search a dozen candidate paths for it on every start; where an install
- * put it elsewhere, better-sqlite3 searches as usual (undefined).
+ * The addon, handed to better-sqlite3 (its `nativeBinding` option) so it does not load the
+ * `bindings` package to search a dozen candidate paths for it on every start. Resolved as a module
+ * path, so an installed driftd whose bundled better-sqlite3 has no build of its own finds the
+ * application's (the same pinned version) further up node_modules. Where an install put it
+ * elsewhere, `bindings` searches as better-sqlite3 itself would — told better-sqlite3's directory,
+ * since `bindings` otherwise starts from its caller's file, which in the bundle is driftd's.
  */
-let nativeBinding: string | undefined | null = null;
-function addonPath(): string | undefined {
+let nativeBinding: NativeBinding | null = null;
+function addon(): NativeBinding {
   if (nativeBinding === null) {
+    let path: string | null = null;
     try {
-      const path = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
-      nativeBinding = statSync(path).isFile() ? path : undefined;
+      path = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+      if (!statSync(path).isFile()) path = null;
     } catch {
-      nativeBinding = undefined;
+      // Not there: searched for below.
     }
+    nativeBinding = path ?? searchedAddon();
   }
   return nativeBinding;
+}
+
+function searchedAddon(): object {
+  const packageRoot = dirname(require.resolve('better-sqlite3/package.json'));
+  const bindings = createRequire(`${packageRoot}/package.json`)('bindings') as (options: { bindings: string; module_root: string }) => object;
+  return bindings({ bindings: 'better_sqlite3.node', module_root: packageRoot });
 }
 
 /**
@@ -62,8 +75,8 @@ function addonPath(): string | undefined {
  */
 export function openSqlite(filename: string, options: SqliteOptions = {}): Database.Database {
   if (filename.startsWith(BENEATH_PREFIX) && !beneathInstalled) openSqlite(':memory:').close();
-  const binding = addonPath();
-  const db = new SqliteDatabase(filename, binding === undefined || options.nativeBinding !== undefined ? options : { ...options, nativeBinding: binding });
+  // better-sqlite3 takes the loaded addon too; its typings (7.6) say only a path.
+  const db = new SqliteDatabase(filename, options.nativeBinding !== undefined ? options : { ...options, nativeBinding: addon() as string });
   try {
     loadCompatExtension(db);
   } catch (error) {

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/cli-io.js';
-import { CLI, ROOT } from '../support/run-cli.js';
+import { CLI, ROOT, UNBUNDLED_CLI } from '../support/run-cli.js';
 import { createDatabase, tempDir } from '../support/temp-db.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -47,12 +47,22 @@ describe('main, in-process', () => {
     }
   });
 
-  it('importing the built entry point runs nothing (no output, no exit code)', () => {
-    // A fresh process imports dist/cli/main.js as a library: had it run `main`, it would print
+  it.each([['the bundle', CLI], ['tsc’s output', UNBUNDLED_CLI]])('importing the built entry point (%s) runs nothing (no output, no exit code)', (_, entry) => {
+    // A fresh process imports the entry as a library: had it run `main`, it would print
     // the usage to stdout and set exit code 2.
-    const script = `const m = await import(${JSON.stringify(pathToFileURL(CLI).href)}); console.log(typeof m.main);`;
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(entry).href)}); console.log(typeof m.main);`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect({ status: child.status, stdout: child.stdout, stderr: child.stderr }).toEqual({ status: 0, stdout: 'function\n', stderr: '' });
+  });
+
+  it('a report larger than a pipe’s buffer reaches the reader whole (stdout is written to descriptor 1 directly)', () => {
+    const tables = Array.from({ length: 400 }, (_, t) => `CREATE TABLE wide_${t} (id INTEGER PRIMARY KEY, ${Array.from({ length: 12 }, (_, c) => `c${c} TEXT`).join(', ')});`);
+    const schema = join(dir, 'wide.sql');
+    writeFileSync(schema, tables.join('\n'));
+    const child = spawnSync(process.execPath, [CLI, 'check', '--json', '--db', createDatabase(dir, tables[0]!), '--schema', schema], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(child.status, child.stderr).toBe(1);
+    expect(child.stdout.length).toBeGreaterThan(128 * 1024);
+    expect((JSON.parse(child.stdout) as { drift: unknown[] }).drift).toHaveLength(399);
   });
 
   it('through npm’s bin symlink the entry point still runs', () => {
@@ -66,18 +76,30 @@ describe('main, in-process', () => {
 describe('only what a command needs is loaded', () => {
   let traces = 0;
 
-  /** The package names and dist/ modules a real `node dist/cli/main.js …` process resolved. */
-  function loaded(args: readonly string[]): { status: number | null; packages: Set<string>; modules: Set<string> } {
+  /**
+   * The package names and dist/ modules a real `node <entry> …` process resolved: tsc's unbundled
+   * dist/cli/main.js by default (module by module), or the bundle (`CLI`, whose modules are its chunks).
+   */
+  function loaded(
+    args: readonly string[],
+    entry = UNBUNDLED_CLI,
+    tracing: 'modules' | 'builtins' = 'modules',
+  ): { status: number | null; packages: Set<string>; modules: Set<string>; packageFiles: string[]; builtins: Set<string> } {
     const trace = join(dir, `trace-${++traces}.txt`);
     writeFileSync(trace, '');
-    const child = spawnSync(process.execPath, ['--import', join(ROOT, 'test/support/module-trace/register.mjs'), CLI, ...args], {
+    // The module hooks run the entry through Node's ES loader, so Node's own modules are traced alone.
+    const tracers = tracing === 'modules' ? ['--import', join(ROOT, 'test/support/module-trace/register.mjs')] : ['--require', join(ROOT, 'test/support/module-trace/builtins.cjs')];
+    const child = spawnSync(process.execPath, [...tracers, ...(entry === '-e' ? ['-e', '0'] : [entry]), ...args], {
       encoding: 'utf8',
       env: { ...process.env, DRIFTD_MODULE_TRACE: trace },
     });
-    const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    const lines = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))];
+    const builtins = new Set(lines.flatMap((line) => (line.startsWith('builtin:') ? [line.slice('builtin:'.length)] : [])));
+    const urls = lines.filter((line) => !line.startsWith('builtin:'));
     const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
-    const modules = new Set(urls.flatMap((url) => /\/dist\/(.+)\.js$/.exec(url)?.[1] ?? []));
-    return { status: child.status, packages, modules };
+    const modules = new Set(urls.flatMap((url) => (url.includes('/node_modules/') ? [] : (/\/dist\/(.+)\.c?js$/.exec(url)?.[1] ?? []))));
+    const packageFiles = urls.flatMap((url) => /\/node_modules\/(.+)$/.exec(url)?.[1] ?? []).sort();
+    return { status: child.status, packages, modules, packageFiles, builtins };
   }
 
   const DAEMON_PACKAGES = ['fastify', 'prom-client', 'chokidar', 'node-cron'];
@@ -99,6 +121,46 @@ describe('only what a command needs is loaded', () => {
     const withJson = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', json]);
     expect(withJson.packages).toContain('zod');
     for (const name of DAEMON_PACKAGES) expect(withJson.packages).not.toContain(name);
+  });
+
+  // The installed command is the bundle (scripts/bundle-cli.mjs): an in-sync `check` reads four of
+  // its files and better-sqlite3's addon — no package's JavaScript (better-sqlite3's is in check.cjs),
+  // not the chunks of the planner, the journal, fleets or other commands (BENCHMARKS.md, "CLI start-up").
+  it('the bundle: an in-sync check --db --schema x.sql loads the entry, cli-base, check and the runtime helpers, and the addon', () => {
+    const schema = join(dir, 'bundle.sql');
+    writeFileSync(schema, SCHEMA);
+    const result = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', schema], CLI);
+    expect(result.status).toBe(0);
+    expect([...result.modules].sort()).toEqual(['bundle/check', 'bundle/cli-base', 'bundle/driftd', 'bundle/rolldown-runtime']);
+    expect(result.packageFiles).toEqual(['better-sqlite3/build/Release/better_sqlite3.node']);
+    // Of Node's own modules, only parseArgs beyond what `node -e 0` loads under the same tracers: not
+    // the ES loader, not streams (stdout is written to its descriptor), not perf_hooks (`performance`).
+    const node = loaded([], '-e', 'builtins');
+    const check = loaded(['check', '--db', createDatabase(dir, SCHEMA), '--schema', schema], CLI, 'builtins');
+    expect(check.status).toBe(0);
+    expect(node.builtins.size).toBeGreaterThan(0);
+    expect([...check.builtins].filter((name) => !node.builtins.has(name)).sort()).toEqual(['internal/util/parse_args/parse_args', 'internal/util/parse_args/utils']);
+  });
+
+  it('the bundle: repair of drift loads the planner’s and the journal’s chunks, none of the daemon’s packages', () => {
+    const schema = join(dir, 'bundle-repair.sql');
+    writeFileSync(schema, `${SCHEMA}\nCREATE INDEX notes_body ON notes (body);`);
+    const result = loaded(['repair', '--db', createDatabase(dir, SCHEMA), '--schema', schema], CLI);
+    expect(result.status).toBe(0);
+    expect(result.modules).toContain('bundle/plan-repair');
+    expect(result.modules).toContain('bundle/apply-repair');
+    expect(result.modules).toContain('bundle/cli-journal');
+    // The journal's record format is a zod schema; the daemon's packages stay out.
+    for (const name of DAEMON_PACKAGES) expect(result.packages).not.toContain(name);
+  });
+
+  it('the bundle: help and --version load the entry and cli-base (help adds its text), no package', () => {
+    for (const [args, extra] of [[['--version'], []], [['help'], ['bundle/help']], [['check', '--help'], ['bundle/help']]] as const) {
+      const result = loaded(args, CLI);
+      expect(result.status).toBe(0);
+      expect(result.packageFiles).toEqual([]);
+      expect([...result.modules].sort()).toEqual(['bundle/cli-base', 'bundle/driftd', ...extra].sort());
+    }
   });
 
   it('help and --version load no command and no package (help adds only its text, cli/help)', () => {

@@ -43,16 +43,23 @@ describe('npm run demo builds only when dist/ is stale', () => {
       utimesSync(join(repo, path), at, at);
     };
     const then = Date.now() / 1000 - 100;
-    for (const input of ['src/cli/main.ts', 'native/driftd-sqlite-compat.c', 'tsconfig.json', 'package.json']) write(input, then);
+    for (const input of ['src/cli/main.ts', 'native/driftd-sqlite-compat.c', 'tsconfig.json', 'package.json', 'scripts/bundle-cli.mjs']) write(input, then);
     expect(isBuildStale(repo), 'nothing built yet').toBe(true);
-    write('dist/cli/main.js', then + 10);
-    write('dist/native/driftd-sqlite-compat.so', then + 10);
+    const build = (at: number): void => {
+      for (const output of ['dist/cli/main.js', 'dist/native/driftd-sqlite-compat.so', 'dist/bundle/driftd.cjs']) write(output, at);
+    };
+    build(then + 10);
     expect(isBuildStale(repo), 'just built (npm ci)').toBe(false);
     write('src/cli/main.ts', then + 20);
     expect(isBuildStale(repo), 'a source edited after the build').toBe(true);
-    write('dist/cli/main.js', then + 30);
-    write('dist/native/driftd-sqlite-compat.so', then + 30);
+    build(then + 30);
     expect(isBuildStale(repo)).toBe(false);
+    write('scripts/bundle-cli.mjs', then + 40);
+    expect(isBuildStale(repo), 'the bundler settings edited after the build').toBe(true);
+    build(then + 50);
+    rmSync(join(repo, 'dist/bundle/driftd.cjs'));
+    expect(isBuildStale(repo), 'the bundle missing').toBe(true);
+    build(then + 60);
     rmSync(join(repo, 'dist/native/driftd-sqlite-compat.so'));
     expect(isBuildStale(repo), 'an output missing').toBe(true);
   });

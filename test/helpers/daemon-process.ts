@@ -1,10 +1,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const MAIN = join(REPO, 'dist/cli/main.js');
+/** The `driftd` command as installed and as systemd runs it: package.json "bin" (the bundle, scripts/bundle-cli.mjs). */
+export const MAIN = join(REPO, (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: { driftd: string } }).bin.driftd);
 
 export interface LogLine {
   readonly level: number;

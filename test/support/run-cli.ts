@@ -1,9 +1,15 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-/** The built CLI: `npm test` builds before vitest runs. */
-export const CLI = resolve(ROOT, 'dist/cli/main.js');
+/**
+ * The built CLI as installed: package.json "bin", the bundle scripts/bundle-cli.mjs writes into
+ * dist/bundle/ (`npm test` builds before vitest runs). CLI tests run what users run.
+ */
+export const CLI = resolve(ROOT, (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { bin: { driftd: string } }).bin.driftd);
+/** tsc's unbundled output of the same CLI, module by module as the library loads (start-up tests trace it). */
+export const UNBUNDLED_CLI = resolve(ROOT, 'dist/cli/main.js');
 
 export interface CliResult {
   readonly status: number | null;
@@ -11,7 +17,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node dist/cli/main.js ...args` to completion (`env` adds to the inherited environment). */
+/** Runs `node <CLI> ...args` to completion (`env` adds to the inherited environment). */
 export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliResult {
   const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
