@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase, type CheckReport } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
+import { SETTING_DEFAULTS } from '../config/config-format.js';
 import { readDatabaseHeader } from '../db/database-header.js';
 import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
@@ -118,10 +119,6 @@ export interface TargetCycleReport {
   readonly repairBackoff: RepairBackoffStatus | null;
 }
 
-/** Defaults for `TargetRunSettings.fullCheck` and `.repairBackoff` (the config's defaults). */
-export const DEFAULT_FULL_CHECK = { everyCycles: 120, everySeconds: 600 } as const;
-export const DEFAULT_REPAIR_BACKOFF = { initialSeconds: 30, maxSeconds: 3600 } as const;
-
 export interface TargetRunnerDeps {
   readonly reconcile: ReconcileStep;
   /** Monotonic milliseconds. */
@@ -142,9 +139,9 @@ export interface TargetRunSettings {
   readonly reconcileOnlyAfterChange?: boolean;
   /** Records every change this run makes (audit trail), bound to the target and cycle. */
   readonly audit?: AuditSink;
-  /** Force a full check after this many fast-path runs or this long since the last one (default `DEFAULT_FULL_CHECK`). */
+  /** Force a full check after this many fast-path runs or this long since the last one (default: the config's, `SETTING_DEFAULTS`). */
   readonly fullCheck?: { readonly everyCycles: number; readonly everySeconds: number };
-  /** Back-off between failed repairs (default `DEFAULT_REPAIR_BACKOFF`). */
+  /** Back-off between failed repairs (default: the config's, `SETTING_DEFAULTS`). */
   readonly repairBackoff?: { readonly initialSeconds: number; readonly maxSeconds: number };
 }
 
@@ -228,7 +225,7 @@ export class TargetRunner {
     let reconciled = false;
     let repairStarted = false;
     let error: TargetCycleReport['error'] = null;
-    const fullCheck = settings.fullCheck ?? DEFAULT_FULL_CHECK;
+    const fullCheck = settings.fullCheck ?? SETTING_DEFAULTS.fullCheck;
     let version = -1;
     let backoffScope = '';
     try {
@@ -307,7 +304,7 @@ export class TargetRunner {
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
       // Back off: the next attempts wait, doubling, so a repair that keeps failing (a full disk) does not
       // retry under BEGIN IMMEDIATE on every cycle and every write its own attempt caused — unless its cause goes.
-      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF, target.allowHardLinks === true);
+      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? SETTING_DEFAULTS.repairBackoff, target.allowHardLinks === true);
     }
     const backoff = this.backoff.status;
     const judged = judgeState({ cycleError: error, repairFailure: backoff?.error ?? null, repairAttemptFailed: error !== null && repairStarted, repairHeld: this.lastCheck?.repairHeld ?? null, inSync: this.lastCheck?.inSync ?? null });
