@@ -7,7 +7,8 @@ import { introspect, schemaVersion } from '../introspect/introspect.js';
 import type { RepairPlan } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
-import { checkedReport, repairedReport, repairHoldOf, repairFailure, reportDrift, type CheckMode, type CheckReport } from './check-database.js';
+import { checkedReport, repairedReport, repairHoldOf, repairFailure, reportDrift, type CheckMode } from './check-database.js';
+import { type CheckReport } from '../report/report-vocabulary.js';
 
 export interface ConnectionCheckRequest {
   /** A connection someone else opened and owns: it is used as it is and never closed here. */

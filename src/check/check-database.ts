@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { BeneathRoot } from '../db/open-beneath.js';
 import { openOptionsOf, openReadOnly, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { diff, type DiffOptions, type DiffResult } from '../diff/diff.js';
-import { driftKey, type Drift, type Extra } from '../diff/drift.js';
+import { driftKey, type Drift } from '../diff/drift.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { detectMigrationTools, type FoundMigrationTool } from '../migrations/migration-tools.js';
@@ -14,6 +14,7 @@ import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.
 import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
+import { driftLocation, type AppliedStep, type CheckReport, type ReportedDrift } from '../report/report-vocabulary.js';
 import { replicaHold } from './replica.js';
 import { hasExternalContentFts, judgeFtsFromRows } from './fts-staleness.js';
 
@@ -60,57 +61,6 @@ export interface CheckRequest {
   readonly root?: BeneathRoot;
   /** Open a file with more than one hard link anyway (the target's `allowHardLinks`; without `root`). */
   readonly allowHardLinks?: boolean;
-}
-
-/** A drift item as reports show it (the `--json` contract). */
-export interface ReportedDrift {
-  readonly kind: Drift['kind'];
-  readonly table: string;
-  readonly column?: string;
-  readonly index?: string;
-  readonly view?: string;
-  readonly trigger?: string;
-  readonly safe: boolean;
-  readonly detail: string;
-  /** Why it is repaired automatically, or why not. */
-  readonly reason: string;
-  /** A statement the operator can run to fix what driftd leaves alone (stale_fts_index: the FTS rebuild). */
-  readonly hint?: string;
-  /** The statement that repairs it (safe items only). */
-  readonly sql?: string;
-  /** Unsafe items: the statements an operator would run by hand, or the `driftd plan` pointer (src/repair/manual-fix.ts). */
-  readonly manual?: ManualFix;
-  /** Views, triggers and virtual tables that differ: live vs declared, normalised, line by line (`- ` live, `+ ` declared). */
-  readonly definitionDiff?: readonly string[];
-}
-
-export interface AppliedStep {
-  readonly kind: Drift['kind'];
-  readonly table: string;
-  readonly column?: string;
-  readonly index?: string;
-  readonly view?: string;
-  readonly trigger?: string;
-  readonly sql: string;
-}
-
-export interface CheckReport {
-  readonly database: string;
-  /** Nothing declared is missing or different (after the repair, in repair mode). Extras do not count. */
-  readonly inSync: boolean;
-  /** What the check found (before any repair). */
-  readonly drift: readonly ReportedDrift[];
-  readonly extras: readonly Extra[];
-  readonly applied: readonly AppliedStep[];
-  /** Drift left after the repair (equal to `drift` unless mode is repair). */
-  readonly remaining: readonly ReportedDrift[];
-  readonly schemaVersion: number;
-  readonly backupPath: string | null;
-  /** Migration tools whose history table the database carries (docs/declaring-schemas.md, "Migration tools"). */
-  readonly migrationTools: readonly FoundMigrationTool[];
-  /** Why safe repairs were held back (a migration tool owns the schema), or null. */
-  readonly repairHeld: string | null;
-  readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
 /**
@@ -265,11 +215,7 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
     const step = plan.steps.find((candidate) => candidate.drift === item);
     const unsafe = plan.unsafe.find((candidate) => candidate.drift === item);
     return {
-      kind: item.kind,
-      table: item.table,
-      ...('column' in item ? { column: item.column } : {}),
-      ...('index' in item && item.index !== undefined ? { index: item.index } : {}),
-      ...objectNames(item),
+      ...driftLocation(item),
       safe: step !== undefined,
       detail: item.detail,
       reason: step?.reason ?? unsafe?.reason ?? '',
@@ -287,21 +233,7 @@ function manualParts(item: Drift): { manual?: ManualFix; definitionDiff?: readon
 }
 
 function appliedStep(step: RepairStep): AppliedStep {
-  const drift = step.drift;
-  return {
-    kind: drift.kind,
-    table: drift.table,
-    ...('column' in drift ? { column: drift.column } : {}),
-    ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
-    ...objectNames(drift),
-    sql: step.sql,
-  };
-}
-
-function objectNames(drift: Drift): { view?: string; trigger?: string } {
-  if ('view' in drift) return { view: drift.view };
-  if ('trigger' in drift) return { trigger: drift.trigger };
-  return {};
+  return { ...driftLocation(step.drift), sql: step.sql };
 }
 
 /**

@@ -6,7 +6,8 @@ import type { ErrorCode } from '../errors/driftd-error.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
 import { printable } from './printable.js';
-import { FleetRunner, FILE_STATES, type FleetFileResult, type FleetSweepReport, type FleetSweepSettings } from '../fleet/fleet-runner.js';
+import { FleetRunner, type FleetSweepSettings } from '../fleet/fleet-runner.js';
+import { FILE_STATES, type FleetFileResult, type FleetSweepReport } from '../report/report-vocabulary.js';
 
 export interface FleetRun {
   readonly report: FleetSweepReport;

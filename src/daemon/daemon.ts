@@ -12,9 +12,9 @@ import { CycleSchedule } from './cycle-schedule.js';
 import type { DaemonLogger } from './daemon-logger.js';
 import type { FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
-import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
+import { TargetRunner, reconcileRules, type ReconcileStep } from './target-runner.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
-import { DRIFTED_STATES, FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
+import { FleetRunner } from '../fleet/fleet-runner.js';
 import { fleetFiles, fleetSummary, type FleetTargetSummary } from './fleet-status.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
 import { retryWhileBusy } from './retry-while-busy.js';
@@ -23,6 +23,8 @@ import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import type { TargetHealthInput } from '../health/assess-health.js';
 import { targetKind, TARGET_KINDS, type TargetKind } from '../pipeline/target-kind.js';
+import { DRIFTED_STATES, type FleetSweepReport } from '../report/report-vocabulary.js';
+import { type TargetCycleReport } from '../report/report-vocabulary.js';
 
 /** What one cycle's targets reported, by kind. */
 interface CycleOutput {

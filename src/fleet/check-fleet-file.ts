@@ -1,7 +1,7 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { createHash } from 'node:crypto';
 import { hasExternalContentFts } from '../check/fts-staleness.js';
-import { checkDatabase, repairHoldOf, reportDrift, withFtsJudgedFromRows, type BackupSettings, type CheckReport } from '../check/check-database.js';
+import { checkDatabase, repairHoldOf, reportDrift, withFtsJudgedFromRows, type BackupSettings } from '../check/check-database.js';
 import type { BeneathRoot } from '../db/open-beneath.js';
 import { detectMigrationTools } from '../migrations/migration-tools.js';
 import { openOptionsOf, openReadOnly, sqliteError } from '../db/open-database.js';
@@ -10,6 +10,7 @@ import { introspect, schemaVersion } from '../introspect/introspect.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/assess-safety.js';
 import { planRepair } from '../repair/plan-repair.js';
 import type { Schema } from '../schema/schema-model.js';
+import { type CheckReport } from '../report/report-vocabulary.js';
 
 /** What a check of one file found, before any repair: shared between files with the same schema text. */
 interface Verdict {
