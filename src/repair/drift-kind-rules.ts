@@ -39,6 +39,32 @@ export interface AdditiveRule<D extends Drift> {
   sql(drift: D): string | null;
   /** The rows that would make the step fail, counted before it runs; null when none can. */
   violations?(drift: D): ViolationProbe | null;
+  /** How a repair killed mid-way is answered from the database afterwards (audit trail). */
+  readonly audit: AuditProbe<D>;
+}
+
+/**
+ * What a repaired kind's step leaves in the database, as the start-up resolution of a killed
+ * repair looks for it read-only (audit/resolve-pending.ts, whose switch over this closed set ends
+ * in `never`): an object of that type by the recorded name (`table`, `index`, `view`, `trigger`),
+ * the recorded column (`column`) or its recorded nullability (`not-null`), the recorded normalised
+ * CHECK present in the table's SQL (`check-added`) or gone from it (`check-dropped`).
+ */
+export type AuditProbeKind = 'table' | 'index' | 'view' | 'trigger' | 'column' | 'not-null' | 'check-added' | 'check-dropped';
+
+/** What the journal records about a step besides its SQL, table and column, so the probe can find it. */
+export interface AuditProbeDetail {
+  readonly index?: string;
+  readonly view?: string;
+  readonly trigger?: string;
+  readonly notNull?: boolean;
+  readonly check?: string;
+}
+
+export interface AuditProbe<D extends Drift> {
+  readonly probe: AuditProbeKind;
+  /** The fields the probe needs beyond the table and column; none when those are enough. */
+  detail?(drift: D): AuditProbeDetail;
 }
 
 /** A kind driftd only reports: changing it would mean a rebuild, a drop or rewriting data. */
@@ -72,6 +98,7 @@ export const DRIFT_KIND_RULES = {
       reason: `ALTER TABLE "${drift.from}" RENAME TO "${drift.table}" as declared; every row stays, and SQLite rewrites the indexes, triggers, views and foreign keys that name it`,
     }),
     sql: (drift) => `ALTER TABLE ${quoteIdentifier(drift.from)} RENAME TO ${quoteIdentifier(drift.table)};`,
+    audit: { probe: 'table' },
   },
   renamed_column: {
     label: 'column renamed',
@@ -82,6 +109,7 @@ export const DRIFT_KIND_RULES = {
       reason: `ALTER TABLE RENAME COLUMN "${drift.from}" TO "${drift.column}" as declared; every value stays, and SQLite rewrites the indexes, triggers, views and CHECKs that name it`,
     }),
     sql: (drift) => `ALTER TABLE ${quoteIdentifier(drift.table)} RENAME COLUMN ${quoteIdentifier(drift.from)} TO ${quoteIdentifier(drift.column)};`,
+    audit: { probe: 'column' },
   },
   rename_conflict: {
     label: 'declared rename blocked',
@@ -108,6 +136,7 @@ export const DRIFT_KIND_RULES = {
     order: 2,
     assess: () => ({ safe: true, reason: 'CREATE TABLE as declared; no existing data is involved' }),
     sql: (drift) => `${drift.declaredTable.sql};`,
+    audit: { probe: 'table' },
   },
   missing_column: {
     label: 'missing column',
@@ -117,6 +146,7 @@ export const DRIFT_KIND_RULES = {
     sql: (drift) =>
       drift.declaredColumn.definition === null ? null : `ALTER TABLE ${quoteIdentifier(drift.table)} ADD COLUMN ${drift.declaredColumn.definition};`,
     violations: addColumnViolations,
+    audit: { probe: 'column' },
   },
   column_not_null: {
     label: 'NOT NULL differs',
@@ -130,6 +160,7 @@ export const DRIFT_KIND_RULES = {
       `ALTER TABLE ${quoteIdentifier(drift.table)} ALTER COLUMN ${quoteIdentifier(drift.column)} ${drift.declared === 'NOT NULL' ? 'SET' : 'DROP'} NOT NULL;`,
     violations: (drift) =>
       drift.declared === 'NOT NULL' ? { table: drift.table, where: `${quoteIdentifier(drift.column)} IS NULL`, what: `NOT NULL on "${drift.table}"."${drift.column}"` } : null,
+    audit: { probe: 'not-null', detail: (drift) => ({ notNull: drift.declared === 'NOT NULL' }) },
   },
   missing_check: {
     label: 'CHECK missing',
@@ -141,6 +172,7 @@ export const DRIFT_KIND_RULES = {
     }),
     sql: (drift) => `ALTER TABLE ${quoteIdentifier(drift.table)} ADD ${checkClause(drift.declaredCheck)};`,
     violations: (drift) => checkViolations(drift.table, drift.declaredCheck),
+    audit: { probe: 'check-added', detail: (drift) => ({ check: drift.declaredCheck.normalized }) },
   },
   undeclared_check: {
     label: 'undeclared CHECK',
@@ -151,6 +183,7 @@ export const DRIFT_KIND_RULES = {
         ? { safe: true, reason: `ALTER TABLE DROP CONSTRAINT ${drift.liveCheck.name}, in place: the declaration is looser than the table; no row changes` }
         : { safe: false, reason: `${undroppable(drift.liveCheck)}; it ${PLAN_HINT}` },
     sql: (drift) => (droppable(drift.liveCheck) ? `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${drift.liveCheck.name};` : null),
+    audit: { probe: 'check-dropped', detail: (drift) => ({ check: drift.liveCheck.normalized }) },
   },
   check_definition: {
     label: 'CHECK differs',
@@ -165,6 +198,7 @@ export const DRIFT_KIND_RULES = {
         ? `ALTER TABLE ${quoteIdentifier(drift.table)} DROP CONSTRAINT ${drift.liveCheck.name}; ALTER TABLE ${quoteIdentifier(drift.table)} ADD ${checkClause(drift.declaredCheck)};`
         : null,
     violations: (drift) => checkViolations(drift.table, drift.declaredCheck),
+    audit: { probe: 'check-added', detail: (drift) => ({ check: drift.declaredCheck.normalized }) },
   },
   missing_index: {
     label: 'missing index',
@@ -176,6 +210,7 @@ export const DRIFT_KIND_RULES = {
         ? { safe: true, reason: 'CREATE UNIQUE INDEX as declared; if existing rows hold duplicates SQLite refuses it, and it is left out and reported while the rest of the repair applies' }
         : { safe: true, reason: 'CREATE INDEX as declared; an index adds no data and changes none' },
     sql: (drift) => (drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql};`),
+    audit: { probe: 'index', detail: (drift) => ({ index: drift.index }) },
   },
   missing_view: {
     label: 'missing view',
@@ -187,6 +222,7 @@ export const DRIFT_KIND_RULES = {
       reason: 'CREATE VIEW as declared; a view holds no data; verified inside the transaction by preparing a SELECT from it (left out and reported if it does not compile)',
     }),
     sql: (drift) => `${drift.declaredView.sql};`,
+    audit: { probe: 'view', detail: (drift) => ({ view: drift.view }) },
   },
   missing_trigger: {
     label: 'missing trigger',
@@ -195,6 +231,7 @@ export const DRIFT_KIND_RULES = {
     order: 8,
     assess: () => ({ safe: true, reason: 'CREATE TRIGGER as declared; it changes no existing row, it acts only on later writes' }),
     sql: (drift) => `${drift.declaredTrigger.sql};`,
+    audit: { probe: 'trigger', detail: (drift) => ({ trigger: drift.trigger }) },
   },
   renamed_index: {
     label: 'index renamed',
@@ -205,6 +242,7 @@ export const DRIFT_KIND_RULES = {
       reason: `SQLite cannot rename an index: CREATE INDEX under the declared name, then DROP INDEX "${drift.from}", which has the same definition (an index holds no data of its own)`,
     }),
     sql: (drift) => (drift.declaredIndex.sql === null ? null : `${drift.declaredIndex.sql}; DROP INDEX ${quoteIdentifier(drift.from)};`),
+    audit: { probe: 'index', detail: (drift) => ({ index: drift.index }) },
   },
   column_type: { label: 'column type differs', repair: 'never', reason: `changing the type of a column: ${REBUILD}; existing values might not convert` },
   column_default: { label: 'column default differs', repair: 'never', reason: `changing a column default: ${REBUILD}` },
@@ -245,6 +283,9 @@ export const DRIFT_KIND_RULES = {
 
 /** Every drift kind, in the order reports list them (the key order of {@link DRIFT_KIND_RULES}). */
 export const DRIFT_KINDS = Object.keys(DRIFT_KIND_RULES) as readonly DriftKind[];
+
+/** The kinds driftd repairs (a rule other than `never`): the ones a repair statement in the audit trail removes. */
+export type RepairedDriftKind = { readonly [K in DriftKind]: (typeof DRIFT_KIND_RULES)[K] extends { readonly repair: 'never' } ? never : K }[DriftKind];
 
 /** The rule of one drift item's kind. */
 export function ruleOf(drift: Drift): DriftKindRule<Drift> {
