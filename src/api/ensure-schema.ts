@@ -5,7 +5,7 @@ import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { assertUsable, connectionLabel, isApplicationConnection, isDqsRefusal, type ApplicationConnection } from './application-connection.js';
 import { auditSinkFor, busyTimeoutOf, requirePath, type AuditOptions, type BackupOptions, type DriftdLogger } from './library-options.js';
 import { declaredSchemaOf, type SchemaSource } from './schema-source.js';
-import { type CheckReport } from '../report/report-vocabulary.js';
+import type { CheckReport } from '../report/report-vocabulary.js';
 
 /**
  * What the application must not run past. Everything else — extras, drift that was repaired — is

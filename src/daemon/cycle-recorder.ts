@@ -3,7 +3,7 @@ import type { DaemonLogger } from './daemon-logger.js';
 import type { ErrorSummary } from '../errors/driftd-error.js';
 import { TARGET_STATES, worstState, type TargetState } from '../pipeline/target-state.js';
 import { driftedFiles, type FleetFileResult, type FleetSweepReport } from '../report/report-vocabulary.js';
-import { type TargetCycleReport } from '../report/report-vocabulary.js';
+import type { TargetCycleReport } from '../report/report-vocabulary.js';
 
 /**
  * Recording: turns one target's cycle report into metrics and log lines — one

@@ -24,7 +24,7 @@ import type { TargetConfig } from '../config/parse-config.js';
 import type { TargetHealthInput } from '../health/assess-health.js';
 import { targetKind, TARGET_KINDS, type TargetKind } from '../pipeline/target-kind.js';
 import { DRIFTED_STATES, type FleetSweepReport } from '../report/report-vocabulary.js';
-import { type TargetCycleReport } from '../report/report-vocabulary.js';
+import type { TargetCycleReport } from '../report/report-vocabulary.js';
 
 /** What one cycle's targets reported, by kind. */
 interface CycleOutput {

@@ -176,7 +176,7 @@ export class TargetRunner {
       backoffScope = `${version}\u0000${declared.contentHash}`;
       // Never written on a replica: checked (and reported held), not repaired or reconciled.
       const replica = target.repair === 'auto' ? replicaHold(target.database) : null;
-      // The schema step runs in repair mode on a replica too: checkDatabase's one hold judgement (repairHoldOf)
+      // The schema step runs in repair mode on a replica too: checkDatabase's one judgement (judgeCheck)
       // then holds the repair and says why; reconcile runs dry.
       const repairs = target.repair === 'auto' && this.backoff.allows(target.database, backoffScope);
       const writes = repairs && replica === null;

@@ -15,7 +15,7 @@ import { causeMayHaveCleared, probeCause, RepairBackoff } from '../../src/pipeli
 import { SmallDisk, canMountTmpfs } from '../support/full-disk.js';
 import { holdLock } from '../support/lock-holder.js';
 import { tempDir } from '../support/temp-db.js';
-import { type TargetCycleReport } from '../../src/report/report-vocabulary.js';
+import type { TargetCycleReport } from '../../src/report/report-vocabulary.js';
 
 const TABLE = 'CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)';
 const DECLARED = `${TABLE};\nCREATE INDEX t_payload ON t(payload);\n`;

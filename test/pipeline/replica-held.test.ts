@@ -9,7 +9,7 @@ import { validateConfigFile } from '../../src/config/validate-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 import { tempDir } from '../support/temp-db.js';
-import { type TargetCycleReport } from '../../src/report/report-vocabulary.js';
+import type { TargetCycleReport } from '../../src/report/report-vocabulary.js';
 
 const TABLE = 'CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)';
 const DECLARED = `${TABLE};\nCREATE INDEX t_payload ON t(payload);\n`;

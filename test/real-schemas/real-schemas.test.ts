@@ -5,7 +5,7 @@ import { checkDatabase } from '../../src/check/check-database.js';
 import { openSqlite } from '../../src/db/open-sqlite.js';
 import { loadDeclaredSchema } from '../../src/declared/load-declared-schema.js';
 import { createDatabaseWithShell, runShell, tempDir } from '../support/temp-db.js';
-import { type CheckReport } from '../../src/report/report-vocabulary.js';
+import type { CheckReport } from '../../src/report/report-vocabulary.js';
 
 /**
  * The real-schema corpus (issue 8): one fixture per feature class real applications use, written
