@@ -23,6 +23,7 @@ import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import type { TargetHealthInput } from '../health/assess-health.js';
 import { targetKind, TARGET_KINDS, type TargetKind } from '../pipeline/target-kind.js';
+import { createYielder } from '../pipeline/yield-to-loop.js';
 import { DRIFTED_STATES, type FleetSweepReport } from '../report/report-vocabulary.js';
 import type { TargetCycleReport } from '../report/report-vocabulary.js';
 
@@ -314,10 +315,11 @@ export class Daemon {
     log.debug({ cycle, reason }, 'cycle started');
     const reports: TargetCycleReport[] = [];
     const fleets: FleetSweepReport[] = [];
+    // Yield between targets (a slice of 0: at every one) so HTTP requests and ticks are served during a long cycle.
+    const yielder = createYielder(0);
     for (const target of active.config.targets) {
       await this.kinds[targetKind(target)].run(target, active, cycle, reason, { targets: reports, fleets });
-      // Yield between targets so HTTP requests and ticks are served during a long cycle.
-      await new Promise((resolve) => setImmediate(resolve));
+      await yielder.maybeYield();
     }
     const result: CycleReport = { cycle, reason, startedAt: startedAt.toISOString(), durationMs: this.clock() - t0, targets: reports, fleets };
     this.lastCycle = result;

@@ -15,7 +15,8 @@ import { checkFleetFile, VerdictMemo } from './check-fleet-file.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { matchesFleetPattern, parseFleetPattern, type FleetPattern } from './fleet-pattern.js';
 import { listFleet } from './list-fleet.js';
-import { createYielder, type LoopYielder } from './yield-to-loop.js';
+import { runBounded } from '../pipeline/run-bounded.js';
+import { createYielder, type LoopYielder } from '../pipeline/yield-to-loop.js';
 import { replicaHold } from '../check/replica.js';
 import { RepairBackoff, type BackoffSettings, type CauseProbes } from '../pipeline/repair-backoff.js';
 import { judgeState } from '../pipeline/target-state.js';
@@ -189,58 +190,52 @@ export class FleetRunner {
     const fresh: FleetFileResult[] = [];
     const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
     const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < paths.length) {
-        // Checked before taking a file too: once a yield is due, no worker starts another file first.
-        await context.yielder.maybeYield();
-        if (next >= paths.length) break;
-        const path = paths[next++]!;
-        const previous = this.records.get(path);
-        // The unchanged check is synchronous and needs no slot; only a file that needs a connection for
-        // longer (a full check, a reconcile round) waits for one.
-        const probe = this.probe(path, previous, context);
-        const outcome: 'gone' | VisitOutcome =
-          probe === 'gone' || 'record' in probe
-            ? probe
-            : probe.unchanged && !this.wantsReconcile(context)
-              ? { record: this.unchangedRecord(previous!, previous!.result.reconcile, context) }
-              : await this.deps.pool.run(() => this.visit(path, previous, probe, context));
-        if (outcome === 'gone') {
-          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
-          // watcher reported that is gone and was never known (or already dropped) is not dropped again.
-          if (this.records.delete(path) || !context.settings.only) counts.dropped++;
-          this.backoffs.delete(path);
-        } else {
-          if (outcome.repairFailed) counts.repairFailures++;
-          this.records.set(path, outcome.record);
-          if (!previous) counts.appeared++;
-          const result = outcome.record.result;
-          for (const step of result.unchanged ? NONE : result.applied) {
-            const entry = repairs.get(`${step.table}\u0000${step.kind}`) ?? { table: step.table, kind: step.kind, count: 0 };
-            entry.count++;
-            repairs.set(`${step.table}\u0000${step.kind}`, entry);
+    const visitFile = async (path: string): Promise<void> => {
+      const previous = this.records.get(path);
+      // The unchanged check is synchronous and needs no slot; only a file that needs a connection for
+      // longer (a full check, a reconcile round) waits for one.
+      const probe = this.probe(path, previous, context);
+      const outcome: 'gone' | VisitOutcome =
+        probe === 'gone' || 'record' in probe
+          ? probe
+          : probe.unchanged && !this.wantsReconcile(context)
+            ? { record: this.unchangedRecord(previous!, previous!.result.reconcile, context) }
+            : await this.deps.pool.run(() => this.visit(path, previous, probe, context));
+      if (outcome === 'gone') {
+        // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
+        // watcher reported that is gone and was never known (or already dropped) is not dropped again.
+        if (this.records.delete(path) || !context.settings.only) counts.dropped++;
+        this.backoffs.delete(path);
+      } else {
+        if (outcome.repairFailed) counts.repairFailures++;
+        this.records.set(path, outcome.record);
+        if (!previous) counts.appeared++;
+        const result = outcome.record.result;
+        for (const step of result.unchanged ? NONE : result.applied) {
+          const entry = repairs.get(`${step.table}\u0000${step.kind}`) ?? { table: step.table, kind: step.kind, count: 0 };
+          entry.count++;
+          repairs.set(`${step.table}\u0000${step.kind}`, entry);
+        }
+        if (this.wantsReconcile(context)) {
+          for (const rule of result.reconcile ?? NONE) {
+            const sum = rounds.get(rule.table) ?? { table: rule.table, orphans: 0, recovered: 0, dangling: 0, skipped: 0 };
+            sum.orphans += rule.orphans - rule.recovered;
+            sum.recovered += rule.recovered;
+            sum.dangling += rule.dangling;
+            sum.skipped += rule.skipped;
+            rounds.set(rule.table, sum);
           }
-          if (this.wantsReconcile(context)) {
-            for (const rule of result.reconcile ?? NONE) {
-              const sum = rounds.get(rule.table) ?? { table: rule.table, orphans: 0, recovered: 0, dangling: 0, skipped: 0 };
-              sum.orphans += rule.orphans - rule.recovered;
-              sum.recovered += rule.recovered;
-              sum.dangling += rule.dangling;
-              sum.skipped += rule.skipped;
-              rounds.set(rule.table, sum);
-            }
-          }
-          if (outcome.record.result.unchanged) counts.unchanged++;
-          else {
-            counts.checked++;
-            fresh.push(outcome.record.result);
-          }
+        }
+        if (outcome.record.result.unchanged) counts.unchanged++;
+        else {
+          counts.checked++;
+          fresh.push(outcome.record.result);
         }
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
+      // `pool.size` workers: as many files in flight as the daemon-wide pool has connection slots.
+      await runBounded(paths, this.deps.pool.size, context.yielder, visitFile);
     } finally {
       // Every connection of the sweep is closed by now (one still open keeps its own reference).
       root.release();
