@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../audit/audit-record.js';
-import type { ErrorSummary } from '../report/report-vocabulary.js';
+import type { ErrorSummary, ReconcileSummary } from '../report/report-vocabulary.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -31,20 +31,8 @@ export interface DriftView {
   readonly definitionDiff?: readonly string[];
 }
 
-/** One reconcile rule's last round. */
-export interface ReconcileView {
-  readonly rule: string;
-  readonly table: string;
-  readonly blockedBy: string | null;
-  readonly error?: ErrorSummary | null;
-  readonly orphans: number;
-  readonly recovered: readonly { readonly directory: string; readonly path: string }[];
-  readonly raced: number;
-  readonly dangling: number;
-  /** The first dangling rows, when the step reports them. */
-  readonly danglingRows?: readonly { readonly rowid: number | null; readonly storedPath: string }[];
-  readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
-}
+/** One reconcile rule's last round (the daemon's, without its timings). */
+export type ReconcileView = Omit<ReconcileSummary, 'timings'>;
 
 /**
  * A per-target block of totals and files needing attention: fleet targets

@@ -75,7 +75,6 @@ export interface CheckReport {
   readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
 }
 
-/** A single-file target's cycle. */
 /** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
 export interface ReconcileSummary {
   readonly rule: string;
