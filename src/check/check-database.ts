@@ -14,7 +14,7 @@ import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.
 import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
-import { driftLocation, type AppliedStep, type CheckReport, type ReportedDrift } from '../report/report-vocabulary.js';
+import type { AppliedStep, CheckReport, DriftLocation, ReportedDrift } from '../report/report-vocabulary.js';
 import { replicaHold } from './replica.js';
 import { hasExternalContentFts, judgeFtsFromRows } from './fts-staleness.js';
 
@@ -268,6 +268,17 @@ function manualParts(item: Drift): { manual?: ManualFix; definitionDiff?: readon
   const manual = manualFix(item);
   const lines = definitionDiff(item);
   return { ...(manual ? { manual } : {}), ...(lines ? { definitionDiff: lines } : {}) };
+}
+
+/** The location fields of a drift item, present only when the kind has them. */
+export function driftLocation(drift: Drift): DriftLocation {
+  return {
+    kind: drift.kind,
+    table: drift.table,
+    ...('column' in drift ? { column: drift.column } : {}),
+    ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
+    ...('view' in drift ? { view: drift.view } : 'trigger' in drift ? { trigger: drift.trigger } : {}),
+  };
 }
 
 function appliedStep(step: RepairStep): AppliedStep {

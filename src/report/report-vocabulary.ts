@@ -2,10 +2,12 @@
  * The report vocabulary: the shapes every view of a target is made of — where a drift item is
  * (`DriftLocation`), an error as reports carry it (`ErrorSummary`), the check's report, a single
  * file's cycle report and a fleet's sweep with its per-file results and states. One leaf module
- * (it imports types only, nothing at run time) that the producers (`check/`, `fleet/`, `daemon/`)
- * and the readers (`http/`, `health/`, `metrics/`, `cli/`) share, so no reader imports a runner.
+ * (it imports types only) that the producers (`check/`, `fleet/`, `daemon/`) and the readers
+ * (`http/`, `health/`, `metrics/`, `cli/`) share, so no reader imports a runner. `driftLocation`
+ * lives with the report builder (check/check-database.ts): a one-shot `check` imports this module's
+ * types only, so it never loads it.
  */
-import type { Drift, DriftKind, Extra } from '../diff/drift.js';
+import type { DriftKind, Extra } from '../diff/drift.js';
 import type { ErrorSummary } from '../errors/driftd-error.js';
 import type { FoundMigrationTool } from '../migrations/migration-tools.js';
 import type { RepairBackoffStatus } from '../pipeline/repair-backoff.js';
@@ -23,17 +25,6 @@ export interface DriftLocation {
   readonly index?: string;
   readonly view?: string;
   readonly trigger?: string;
-}
-
-/** The location fields of a drift item, present only when the kind has them. */
-export function driftLocation(drift: Drift): DriftLocation {
-  return {
-    kind: drift.kind,
-    table: drift.table,
-    ...('column' in drift ? { column: drift.column } : {}),
-    ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
-    ...('view' in drift ? { view: drift.view } : 'trigger' in drift ? { trigger: drift.trigger } : {}),
-  };
 }
 
 /** A drift item as reports show it (the `--json` contract). */
