@@ -8,7 +8,7 @@ import type { TargetKind } from '../pipeline/target-kind.js';
 import type { Schema } from '../schema/schema-model.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
-import { resolveTargets, type SelectedTarget } from './resolve-target.js';
+import { resolveTargets, WITHOUT_CONFIG, type SelectedTarget } from './resolve-target.js';
 
 /** Fleet files that still carry drift: drifted, held back (migration tool, replica) or failing to repair. */
 const stillDrifted = (totals: Readonly<Record<'drifted' | 'held' | 'repair_failing', number>>): number => totals.drifted + totals.held + totals.repair_failing;
@@ -44,7 +44,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     }
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
     const selection = await resolveTargets(values, io.env);
-    const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
+    const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
     const results: TargetResult[] = [];
     // Every change is recorded in the audit journal (intent before the commit, outcome after).
     // The journal (and node:crypto, node:os with it) is loaded only when something may be written.
@@ -57,8 +57,8 @@ export function checkCommand(kind: 'check' | 'repair') {
       const run: CheckRun = {
         mode: targetMode,
         busyTimeoutMs,
-        backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
-        poolSize: selection.config?.poolSize ?? 4,
+        backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? WITHOUT_CONFIG.backupKeep } : null,
+        poolSize: selection.config?.poolSize ?? WITHOUT_CONFIG.poolSize,
         // The command-line flag is the operator's explicit say-so for this run, like the target's key.
         underMigrationTool: values['under-migration-tool'],
         journal: journal && targetMode === 'repair' ? journal : null,

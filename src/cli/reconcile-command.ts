@@ -7,7 +7,7 @@ import type { BoundValue } from '../reconcile/reconcile-report.js';
 import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson } from './format-report.js';
-import { resolveTargets, type SelectedTarget } from './resolve-target.js';
+import { resolveTargets, WITHOUT_CONFIG, type SelectedTarget } from './resolve-target.js';
 import { printable } from './printable.js';
 import { fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
@@ -51,7 +51,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   }
   if (values.config === undefined) throw usageError('driftd reconcile: name the config: --config FILE (the rules live there)');
   const selection = await resolveTargets({ config: values.config, target: values.target }, io.env);
-  const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
+  const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
     throw new DriftdError('RECONCILE_NO_RULES', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
@@ -65,7 +65,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   for (const target of targets) {
     const reportOnly = target.repair === 'report';
     const targetMode = reportOnly ? 'dry-run' : mode;
-    const run: ReconcileRun = { mode: targetMode, reportOnly, busyTimeoutMs, poolSize: selection.config?.poolSize ?? 4, journal: journal && targetMode === 'apply' ? journal : null };
+    const run: ReconcileRun = { mode: targetMode, reportOnly, busyTimeoutMs, poolSize: selection.config?.poolSize ?? WITHOUT_CONFIG.poolSize, journal: journal && targetMode === 'apply' ? journal : null };
     try {
       const reconciled = await RECONCILE_BY_KIND[target.kind](target, run);
       results.push(reconciled);

@@ -4,6 +4,13 @@ import type { TargetKind } from '../pipeline/target-kind.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { usageError } from './cli-io.js';
 
+/**
+ * What a command uses where a config would say (`--db/--schema`, no config file): the config's
+ * defaults (src/config/config-format.ts, their one home), written here because the ad-hoc form does
+ * not load the config parser; test/config/defaults-without-config.test.ts fails when they differ.
+ */
+export const WITHOUT_CONFIG = { busyTimeoutMs: 5000, backupKeep: 5, poolSize: 4 } as const;
+
 /** A target with its kind (pipeline/target-kind.ts): the commands run it through their table of kinds. */
 export type SelectedTarget = TargetConfig & { readonly kind: TargetKind };
 
