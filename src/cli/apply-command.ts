@@ -11,6 +11,7 @@ import { WITHOUT_CONFIG } from './resolve-target.js';
 import type { Config } from '../config/parse-config.js';
 import type { AuditJournal } from '../audit/audit-journal.js';
 import type { FleetFileResult } from '../plan/apply-fleet.js';
+import type { CheckDepth } from '../plan/check-structure.js';
 import type { Schema } from '../schema/schema-model.js';
 
 const OPTIONS = {
@@ -19,12 +20,13 @@ const OPTIONS = {
   backup: { type: 'string' },
   json: { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
+  'full-integrity-check': { type: 'boolean', default: false },
 } as const;
 
 const PLAN_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
- * `driftd apply PLAN [--backup DIR] [--config FILE]`: runs a plan `driftd plan` wrote (src/plan/apply-plan.ts).
+ * `driftd apply PLAN [--backup DIR] [--config FILE] [--full-integrity-check]`: runs a plan `driftd plan` wrote (src/plan/apply-plan.ts).
  * Exit 0 when applied (or already applied: the schema has the plan's after fingerprint), 2 when
  * refused (PLAN_STALE: the schema changed since the plan; nothing written) or failed (rolled back).
  * The backup goes to --backup DIR, else the config's backup.dir, else the state directory's
@@ -53,12 +55,13 @@ export async function applyCommand(argv: readonly string[], io: CliIo): Promise<
   const backupDir = resolve(values.backup ?? (config?.backup.enabled ? config.backup.dir : join(dirname(adHocAuditDir(io.env)), 'backups')));
   const declared = await loadDeclaredSchemaOnDemand(plan.schema);
   const journal = journalForWriting(config, io.env);
+  const depth = values['full-integrity-check'] ? 'full' : 'quick';
   if (values.target !== undefined) {
     if (config === null) throw usageError('--target needs --config');
     const fleetTarget = config.targets.find((t) => t.name === values.target);
     if (!fleetTarget) throw new DriftdError('CONFIG_TARGET_UNKNOWN', `config "${config.source}" has no target "${values.target}"`, { hint: `known targets: ${config.targets.map((t) => t.name).join(', ')}` });
     if (!fleetTarget.fleet) throw usageError(`driftd apply: target "${fleetTarget.name}" is one database; apply without --target (the plan names its database)`);
-    return applyToFleet(plan, planPath, declared.schema, fleetTarget.name, fleetTarget.fleet.pattern, { busyTimeoutMs, backupDir, json: values.json }, journal, io);
+    return applyToFleet(plan, planPath, declared.schema, fleetTarget.name, fleetTarget.fleet.pattern, { busyTimeoutMs, backupDir, depth, json: values.json }, journal, io);
   }
   const target = config?.targets.find((t) => t.database === plan.database)?.name ?? 'cli';
   const outcome = await applyPlan({
@@ -67,6 +70,7 @@ export async function applyCommand(argv: readonly string[], io: CliIo): Promise<
     declared: declared.schema,
     busyTimeoutMs,
     backupDir,
+    depth,
     audit: journal.sink({ target, database: plan.database, cycle: null, source: 'cli' }),
   });
   if (values.json) {
@@ -88,7 +92,7 @@ async function applyToFleet(
   declared: Schema,
   target: string,
   pattern: string,
-  options: { busyTimeoutMs: number; backupDir: string; json: boolean },
+  options: { busyTimeoutMs: number; backupDir: string; depth: CheckDepth; json: boolean },
   journal: AuditJournal,
   io: CliIo,
 ): Promise<ExitCode> {
@@ -103,6 +107,7 @@ async function applyToFleet(
     files: listing.files,
     busyTimeoutMs: options.busyTimeoutMs,
     backupDir: options.backupDir,
+    depth: options.depth,
     audit: (database) => journal.sink({ target, database, cycle: null, source: 'cli' }),
     onFile: options.json ? undefined : (result) => io.stdout(`${fleetLine(result)}\n`),
   });

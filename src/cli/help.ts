@@ -74,13 +74,14 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     docs: 'docs/cli.md#driftd-plan-and-driftd-apply-table-rebuilds-from-a-reviewed-plan',
   },
   apply: {
-    usage: 'driftd apply PLAN [--backup DIR] [--config FILE [--target FLEET]] [--json] [--busy-timeout MS]',
+    usage: 'driftd apply PLAN [--backup DIR] [--config FILE [--target FLEET]] [--full-integrity-check] [--json] [--busy-timeout MS]',
     summary:
       'Runs a plan driftd plan wrote, in one BEGIN IMMEDIATE transaction, with foreign keys off on its own connection: a verified backup first, then the rebuilds, and before COMMIT the proof that every row, value, index, trigger, view and AUTOINCREMENT counter was kept. Refuses a plan whose schema changed since (PLAN_STALE, nothing written).',
     options: [
       ['--backup DIR', 'where the verified backup goes (default: the config\'s backup.dir, else $XDG_STATE_HOME/driftd/backups)'],
       ['--config FILE', 'record into this config\'s audit journal and use its backup.dir'],
       ['--target FLEET', 'with --config: apply the plan to every file of this fleet target, the canary first, stopping at the first failure (run again to resume)'],
+      ['--full-integrity-check', 'PRAGMA integrity_check of the backup and of each rebuilt table (every row looked up in every index) instead of quick_check and the index entry counts; on a large table it costs more than the rebuild itself'],
       JSON_OPTION,
       BUSY_OPTION,
       HELP_OPTION,

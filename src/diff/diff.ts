@@ -109,6 +109,8 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
   const renames = pending.columns.size === 0 ? NO_COLUMN_RENAMES : (pending.columns.get(nameKey(table)) ?? NO_COLUMN_RENAMES);
   if (annotated && declared.columns.some((column) => column.renamedFrom !== undefined)) applyColumnRenames(declared, live, pairs, drift);
   const missing = new Set<string>();
+  // The declared columns ADD COLUMN will append, in the order the repair adds them (declared order).
+  const appended: Column[] = [];
   const candidates = pairs.unmatchedLive.length === 0 ? [] : pairs.unmatchedLive.filter((column) => column.hidden !== 2 && column.hidden !== 3).map((column) => column.name);
   for (const [column, liveColumn] of pairs.declared) {
     if (liveColumn === null) continue;
@@ -119,6 +121,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
         continue;
       }
       if (column.renamedFrom !== undefined) continue;
+      appended.push(column);
       drift.push({
         kind: 'missing_column',
         table,
@@ -131,6 +134,8 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
       drift.push(...diffColumn(declared, live, column, liveColumn));
     }
   }
+  const order = pairs.inOrder ? null : columnOrderMismatch(table, pairs, live, appended);
+  if (order !== null) drift.push(order);
   for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });
   }
@@ -200,16 +205,44 @@ function pendingRenames(declared: Schema, liveTables: ReadonlyMap<string, Table>
 interface ColumnPairs {
   declared: Array<[Column, Column | undefined | null]>;
   unmatchedLive: Column[];
+  /** Every column paired with the one at its position: the orders cannot differ. */
+  inOrder: boolean;
 }
 
 function pairColumns(declared: readonly Column[], live: readonly Column[]): ColumnPairs {
   const inOrder = declared.length === live.length && declared.every((column, i) => column.name === live[i]!.name);
-  if (inOrder) return { declared: declared.map((column, i) => [column, live[i]]), unmatchedLive: [] };
+  if (inOrder) return { declared: declared.map((column, i) => [column, live[i]]), unmatchedLive: [], inOrder };
   const liveByKey = byNameKey(live);
   const declaredKeys = new Set(declared.map((column) => nameKey(column.name)));
   return {
     declared: declared.map((column) => [column, liveByKey.get(nameKey(column.name))]),
     unmatchedLive: live.filter((column) => !declaredKeys.has(nameKey(column.name))),
+    inOrder,
+  };
+}
+
+/**
+ * Column order (docs/drift-kinds.md#column-order): the declared columns the table has (a renamed
+ * one at its old column's place) and those ADD COLUMN will append (at the end, in declared order),
+ * in the table's order, against the same columns in declared order. Undeclared columns and a
+ * declared column that is neither (a possible rename, a rename conflict) are left out of both.
+ * The order is the one `INSERT INTO t VALUES (…)` and `SELECT *` use.
+ */
+function columnOrderMismatch(table: string, pairs: ColumnPairs, live: Table, appended: readonly Column[]): Drift | null {
+  const position = new Map(live.columns.map((column, i) => [column, i]));
+  const kept = pairs.declared.filter((pair): pair is [Column, Column] => pair[1] !== undefined && pair[1] !== null);
+  const compared = new Set([...kept.map(([column]) => column), ...appended]);
+  const declaredOrder = pairs.declared.map(([column]) => column).filter((column) => compared.has(column));
+  const liveOrder = [...kept.sort((a, b) => position.get(a[1])! - position.get(b[1])!).map(([column]) => column), ...appended];
+  if (declaredOrder.every((column, i) => liveOrder[i] === column)) return null;
+  const list = (columns: readonly Column[]): string => `(${columns.map((column) => column.name).join(', ')})`;
+  const once = appended.length === 0 ? '' : ` once ADD COLUMN has appended ${appended.map((column) => `"${column.name}"`).join(', ')}`;
+  return {
+    kind: 'column_order',
+    table,
+    declared: list(declaredOrder),
+    actual: list(liveOrder),
+    detail: `columns of "${table}" are in another order: declared ${list(declaredOrder)}, actual ${list(liveOrder)}${once}; INSERT without a column list and SELECT * use this order`,
   };
 }
 

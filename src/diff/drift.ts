@@ -159,9 +159,13 @@ export interface ColumnMismatch {
   readonly detail: string;
 }
 
-/** A table-level difference: an index, a UNIQUE constraint, a foreign key or a table option. */
+/**
+ * A table-level difference: an index, a UNIQUE constraint, a foreign key, a table option, or the
+ * order of the columns (`column_order`: `declared`/`actual` list the declared columns in each
+ * order, the actual one as it will read once `ADD COLUMN` has appended the missing ones).
+ */
 export interface TableMismatch {
-  readonly kind: 'index_definition' | 'unique_constraint' | 'foreign_key' | 'table_option';
+  readonly kind: 'index_definition' | 'unique_constraint' | 'foreign_key' | 'table_option' | 'column_order';
   readonly table: string;
   readonly index?: string;
   readonly declared: string;

@@ -2,6 +2,7 @@ import type { AuditSink } from '../audit/audit-sink.js';
 import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
 import type { Schema } from '../schema/schema-model.js';
 import { applyPlan, type ApplyOutcome } from './apply-plan.js';
+import type { CheckDepth } from './check-structure.js';
 import type { PlanDocument } from './plan-document.js';
 
 export interface FleetApplyRequest {
@@ -12,6 +13,7 @@ export interface FleetApplyRequest {
   readonly files: readonly string[];
   readonly busyTimeoutMs: number;
   readonly backupDir: string;
+  readonly depth?: CheckDepth;
   /** The audit sink of one file (every file's backup and rebuild are recorded under its own database). */
   readonly audit?: (database: string) => AuditSink;
   /** Called after each file, for progress lines. */
@@ -51,6 +53,7 @@ export async function applyPlanToFleet(request: FleetApplyRequest): Promise<Flee
         declared: request.declared,
         busyTimeoutMs: request.busyTimeoutMs,
         backupDir: request.backupDir,
+        depth: request.depth,
         dbPath: database,
         ...(request.audit ? { audit: request.audit(database) } : {}),
       });

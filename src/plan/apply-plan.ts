@@ -8,11 +8,12 @@ import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
 import { findTable, nameKey, type Schema } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
+import { indexEntryProblems, structureProblems, type CheckDepth } from './check-structure.js';
 import type { PlanDocument } from './plan-document.js';
 import type { TableRebuild } from './plan-rebuild.js';
 import { prepareConnection, rebuildDriftLeftIn, restoreConnection, runStatement } from './run-rebuild.js';
 import { schemaFingerprint, schemaObjects, type SchemaObject } from './schema-fingerprint.js';
-import { verifyCopyInBackground } from './verify-copy.js';
+import { verifyCopyInBackground, type CopyExpectation } from './verify-copy.js';
 
 export interface ApplyPlanRequest {
   readonly plan: PlanDocument;
@@ -28,6 +29,8 @@ export interface ApplyPlanRequest {
   readonly dbPath?: string;
   /** Monotonic milliseconds, for timings. */
   readonly clock?: () => number;
+  /** `full`: PRAGMA integrity_check of the backup and of each rebuilt table instead of quick_check and the index entry counts (check-structure.ts). */
+  readonly depth?: CheckDepth;
 }
 
 export interface ApplyOutcome {
@@ -54,6 +57,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
   const { plan } = request;
   const clock = request.clock ?? (() => performance.now());
   const dbPath = request.dbPath ?? plan.database;
+  const depth = request.depth ?? 'quick';
   assertDeclarationUnchanged(plan, request.declared, request.planPath);
   const db = openReadWrite(dbPath, { busyTimeoutMs: request.busyTimeoutMs });
   let saved: ReturnType<typeof prepareConnection> | null = null;
@@ -79,7 +83,9 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const children = [...new Set(plan.tables.flatMap((t) => t.children))].filter((name) => !counts.has(name));
     const childCounts = new Map(children.map((name) => [name, rowCount(db, name)]));
     const t0 = clock();
-    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), counts, request.busyTimeoutMs, request.audit);
+    // What the copy must match, read on this connection under the lock: the reader below opens the file by path.
+    const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
+    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { pages, counts, fingerprint: locked, depth }, request.busyTimeoutMs, request.audit);
     ticket =
       request.audit?.intend({
         kind: 'rebuild',
@@ -92,7 +98,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const sequences = new Map<string, bigint | null>();
     for (const rebuild of plan.tables) sequences.set(rebuild.table, rebuildTable(db, rebuild, counts.get(rebuild.table)!));
     const t2 = clock();
-    verifyBeforeCommit(db, plan, request.declared, objectsBefore, sequences);
+    verifyBeforeCommit(db, plan, request.declared, objectsBefore, sequences, depth);
     for (const [child, rows] of childCounts) {
       const now = rowCount(db, child);
       if (now !== rows) throw verifyFailed(child, `the table holds ${now} rows, ${rows} before: a rebuild must not touch the tables whose foreign keys name it`);
@@ -163,7 +169,7 @@ function rebuildTable(db: DatabaseHandle, rebuild: TableRebuild, rows: number): 
   return sequence;
 }
 
-function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Schema, objectsBefore: readonly SchemaObject[], sequences: ReadonlyMap<string, bigint | null>): void {
+function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Schema, objectsBefore: readonly SchemaObject[], sequences: ReadonlyMap<string, bigint | null>, depth: CheckDepth): void {
   for (const rebuild of plan.tables) {
     for (const table of [rebuild.table, ...rebuild.children]) {
       const violations = db.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`).all() as { rowid: number | null; parent: string }[];
@@ -171,8 +177,9 @@ function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Sc
         throw verifyFailed(rebuild.table, `PRAGMA foreign_key_check("${table}") found ${violations.length} rows without their parent (${violations.slice(0, 5).map((v) => `rowid ${v.rowid} → "${v.parent}"`).join(', ')})`);
       }
     }
-    const integrity = (db.prepare(`PRAGMA integrity_check(${quoteIdentifier(rebuild.table)})`).all() as Record<string, string>[]).map((row) => Object.values(row)[0]);
-    if (integrity.length !== 1 || integrity[0] !== 'ok') throw verifyFailed(rebuild.table, `PRAGMA integrity_check: ${integrity.slice(0, 5).join('; ')}`);
+    // The table and its indexes only: nothing else was written (every other object's text is compared below).
+    const structure = [...structureProblems(db, depth, rebuild.table), ...(depth === 'quick' ? indexEntryProblems(db, rebuild.table) : [])];
+    if (structure.length > 0) throw verifyFailed(rebuild.table, structure.join('; '));
     const before = sequences.get(rebuild.table) ?? null;
     if (before !== null) {
       const now = readSequence(db, rebuild.table);
@@ -208,11 +215,11 @@ function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Sc
  * write lock, from a second, read-only connection — SQLite's backup refuses a source connection
  * that holds a write transaction (backup.c returns SQLITE_BUSY), and the lock keeps every other
  * writer out, so the copy is exactly the state the plan starts from. It goes to a temporary name;
- * its verification (PRAGMA integrity_check, every rebuilt table's row count: verify-copy.ts) starts
+ * its verification (page count, schema fingerprint, PRAGMA quick_check or integrity_check, every rebuilt table's row count: verify-copy.ts) starts
  * on a worker thread and is awaited before COMMIT by `finish`, which renames the copy to its final
  * name — a backup under its final name is always a verified one. Recorded in the audit trail.
  */
-async function startBackup(dbPath: string, dir: string, now: Date, counts: ReadonlyMap<string, number>, busyTimeoutMs: number, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
+async function startBackup(dbPath: string, dir: string, now: Date, expected: CopyExpectation, busyTimeoutMs: number, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const destination = join(dir, `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.${stamp}.pre-apply.bak`);
   const partial = `${destination}.partial`;
@@ -234,14 +241,15 @@ async function startBackup(dbPath: string, dir: string, now: Date, counts: Reado
     // Through the plain unix VFS, not openReadOnly's beneath-descriptor open: closing a second
     // connection opened that way releases the POSIX locks of apply's own connection (found by the
     // concurrent-writer test after merging main: another process then wrote inside the rebuild's
-    // transaction). The path was checked when apply's connection opened it.
+    // transaction). The path was checked when apply's connection opened it, and the copy must
+    // match what that connection reads under the lock: its page count, schema fingerprint and row counts.
     const reader = openSqlite(dbPath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     try {
       await reader.backup(partial);
     } finally {
       reader.close();
     }
-    verification = verifyCopyInBackground(partial, counts);
+    verification = verifyCopyInBackground(partial, expected);
   } catch (error) {
     throw fail(error);
   }

@@ -10,6 +10,7 @@ import { planRebuilds, type LeftDrift, type TableRebuild } from './plan-rebuild.
 import { existingForeignKeyViolations, probeValues } from './probe-values.js';
 import { prepareConnection, rebuildDriftLeftIn, runStatement } from './run-rebuild.js';
 import { schemaFingerprint } from './schema-fingerprint.js';
+import { quoteIdentifier } from '../sql/quote.js';
 
 export interface MakePlanRequest {
   readonly dbPath: string;
@@ -81,6 +82,16 @@ export function makePlan(request: MakePlanRequest): MakePlanResult {
   }
 }
 
+/** A view's columns: name → the table column it reads (`an expression` when none); null when it does not compile. */
+function viewColumns(db: ReturnType<typeof openSqlite>, view: string): Map<string, string> | null {
+  try {
+    const columns = db.prepare(`SELECT * FROM ${quoteIdentifier(view)}`).columns();
+    return new Map(columns.map((column) => [column.name, column.table === null || column.column === null ? 'an expression' : `${column.table}.${column.column}`]));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Runs the plan on an empty in-memory copy of the live schema (no rows): every statement must
  * execute, and the rebuilt tables must match the declaration. Returns the copy's fingerprint,
@@ -97,6 +108,11 @@ function dryRun(live: SqlConnection, declared: Schema, rebuilds: readonly TableR
   const memory = openSqlite(':memory:');
   try {
     for (const object of objects) memory.exec(object.sql);
+    const views = objects.filter((object) => object.type === 'view').map((object) => object.name);
+    const viewsBefore = new Map(views.flatMap((view) => {
+      const columns = viewColumns(memory, view);
+      return columns === null ? [] : [[view, columns] as const];
+    }));
     prepareConnection(memory);
     memory.exec('BEGIN');
     for (const rebuild of rebuilds) {
@@ -110,6 +126,16 @@ function dryRun(live: SqlConnection, declared: Schema, rebuilds: readonly TableR
           });
         }
       });
+    }
+    // Views stay in place (step 9): each must still compile, and give each column from the same
+    // table column — `CREATE VIEW v (x, y) AS SELECT * FROM t` names by position, and a rebuild that
+    // reorders t's columns would put other values under x and y.
+    for (const [view, before] of viewsBefore) {
+      const after = viewColumns(memory, view);
+      const moved = after === null ? [] : [...before].filter(([name, origin]) => after.get(name) !== origin).map(([name, origin]) => `${name} (was ${origin}, now ${after.get(name) ?? 'gone'})`);
+      if (after !== null && moved.length === 0 && after.size === before.size) continue;
+      const what = after === null ? 'no longer compiles' : `would read other columns: ${moved.join(', ')}`;
+      throw new DriftdError('PLAN_REFUSED', `no plan written for "${dbPath}": after the rebuild, view "${view}" ${what}; name the view's columns in its SELECT (a, b, … instead of *) in the declaration and the database, then plan again`, { where: { file: dbPath, view } });
     }
     const left = rebuildDriftLeftIn(memory, declared, rebuilds);
     if (left.length > 0) {

@@ -7,7 +7,7 @@ import { carriedEqual, type TableRebuild } from './plan-rebuild.js';
 export interface ValueRefusal {
   readonly table: string;
   readonly column?: string;
-  readonly rule: 'changed' | 'fraction' | 'strict-type' | 'not-null' | 'rowid' | 'unique' | 'foreign-key';
+  readonly rule: 'changed' | 'fraction' | 'strict-type' | 'not-null' | 'rowid' | 'unique' | 'foreign-key' | 'check';
   readonly count: number;
   /** Rowids (or primary keys as JSON, for a WITHOUT ROWID table) of the first rows found. */
   readonly examples: readonly string[];
@@ -23,7 +23,8 @@ const EXAMPLES = 5;
  * back the same (`carriedEqual`), a REAL with a fraction under a declared INTEGER (it would stay
  * REAL, or be refused in a STRICT table), a value of the wrong storage class for a STRICT column,
  * a NULL under NOT NULL or in a new INTEGER PRIMARY KEY, duplicates under a UNIQUE or PRIMARY KEY
- * constraint, a foreign key without its parent row. The converted values come from SQLite itself:
+ * constraint, a foreign key without its parent row, a row a declared CHECK refuses (evaluated on the
+ * converted values, added columns at their defaults). The converted values come from SQLite itself:
  * the rows are copied into a TEMP table whose columns carry the declared affinities (temp objects
  * live in the connection's temp database, never in the user's file; the connection may be read-only).
  */
@@ -67,6 +68,26 @@ export function probeValues(db: SqlConnection, rebuild: TableRebuild, declared: 
       if (c.to.notNull || inPrimaryKeyWithoutRowid) find('not-null', `${c.now} IS NULL`, (n) => `${where}: ${rows(n)} hold NULL under the declared ${inPrimaryKeyWithoutRowid ? 'PRIMARY KEY of a WITHOUT ROWID table' : 'NOT NULL'}`, c.name);
       if (declared.rowidAlias && c.to.primaryKey === 1 && !(live.rowidAlias && c.from.primaryKey === 1)) {
         find('rowid', `typeof(${c.now}) <> 'integer'`, (n) => `${where}: ${rows(n)} hold a NULL or non-integer value, which the declared INTEGER PRIMARY KEY would renumber or refuse`, c.name);
+      }
+    }
+    // Every declared CHECK, as the copy's INSERT will test it: on the converted values under the
+    // declared names and collations, an added column at its default, the table's name as qualifier.
+    // A CHECK fails a row only when false (NULL lets it through: lang_createtable.html#ckconst).
+    if (declared.checks.length > 0) {
+      const added = rebuild.added.map((name) => findColumn(declared, name)!);
+      const asDeclared = [
+        ...probeColumns.map((c) => `${c.now}${c.to.collation === null ? '' : ` COLLATE ${quoteIdentifier(c.to.collation)}`} AS ${quoteIdentifier(c.name)}`),
+        ...added.map((column) => `${column.default === null ? 'NULL' : `(${column.default.text})`} AS ${quoteIdentifier(column.name)}`),
+      ];
+      const rowsAsDeclared = `(SELECT k, ${asDeclared.join(', ')} FROM ${PROBE}) AS ${quoteIdentifier(table)}`;
+      for (const check of declared.checks) {
+        const named = check.name === null ? '' : `CONSTRAINT ${check.name} `;
+        try {
+          find('check', `NOT (${check.expression})`, (n) => `"${table}": ${rows(n)} ${n === 1 ? 'violates' : 'violate'} the declared ${named}CHECK (${check.expression})`, check.column ?? undefined, rowsAsDeclared);
+        } catch {
+          // An expression the probe cannot evaluate (one naming a generated column, which the probe
+          // does not compute): apply's copy still tests it, and a violation rolls everything back.
+        }
       }
     }
     const byName = new Map(probeColumns.map((c) => [nameKey(c.name), c]));

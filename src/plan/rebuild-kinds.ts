@@ -33,6 +33,7 @@ export const PLAN_ROLE = {
   column_primary_key: 'rebuild',
   column_collation: 'rebuild',
   column_generated: 'rebuild',
+  column_order: 'rebuild',
   unique_constraint: 'rebuild',
   index_definition: 'none',
   foreign_key: 'rebuild',

@@ -2,8 +2,7 @@ import type { SqlConnection } from '../db/sql-connection.js';
 import { diff } from '../diff/diff.js';
 import { introspect } from '../introspect/introspect.js';
 import { nameKey, type Schema } from '../schema/schema-model.js';
-import type { PlanStatement, TableRebuild } from './plan-rebuild.js';
-import { PLAN_ROLE } from './rebuild-kinds.js';
+import { comesWithRebuild, type PlanStatement, type TableRebuild } from './plan-rebuild.js';
 
 /**
  * The connection settings a rebuild needs, set outside any transaction (PRAGMA foreign_keys is a
@@ -48,7 +47,7 @@ export function runStatement(db: SqlConnection, step: PlanStatement, sequence: b
 export function rebuildDriftLeft(declared: Schema, live: Schema, rebuilds: readonly TableRebuild[]): string[] {
   const tables = new Set(rebuilds.map((r) => nameKey(r.table)));
   return diff(declared, live)
-    .drift.filter((item) => tables.has(nameKey(item.table)) && (PLAN_ROLE[item.kind] === 'rebuild' || item.kind === 'missing_column'))
+    .drift.filter((item) => tables.has(nameKey(item.table)) && comesWithRebuild(item.kind))
     .map((item) => item.detail);
 }
 

@@ -276,6 +276,15 @@ export const DRIFT_KIND_RULES = {
   column_primary_key: { label: 'primary key differs', doc: { meaning: 'primary-key membership, rowid alias or AUTOINCREMENT differs', repaired: 'no: needs a table rebuild: driftd plan' }, repair: 'never', reason: `changing a primary key: ${REBUILD}; row identities would change` },
   column_collation: { label: 'collation differs', doc: { meaning: 'column COLLATE differs', repaired: 'no: needs a table rebuild: driftd plan' }, repair: 'never', reason: `changing a collation: ${REBUILD}; ordering and uniqueness could change` },
   column_generated: { label: 'generated column differs', doc: { meaning: 'generated VIRTUAL/STORED or its expression differs', repaired: 'no: needs a table rebuild: driftd plan' }, repair: 'never', reason: `changing a generated column: ${REBUILD}` },
+  column_order: {
+    label: 'column order differs',
+    doc: {
+      meaning: 'the declared columns the table has (and those ADD COLUMN will append) are in another order than declared — the order `INSERT INTO t VALUES (…)` and `SELECT *` use (see [Column order](#column-order))',
+      repaired: 'no: needs a table rebuild: driftd plan (or declare the table\'s order)',
+    },
+    repair: 'never',
+    reason: `an INSERT without a column list (or a reader of SELECT * by position) would put values in the wrong columns; ADD COLUMN only appends, and reordering columns: ${REBUILD}. If the application names its columns everywhere, declare them in the table's order instead`,
+  },
   unique_constraint: { label: 'UNIQUE constraint differs', doc: { meaning: 'a table UNIQUE constraint differs', repaired: 'no: needs a table rebuild: driftd plan' }, repair: 'never', reason: `changing a UNIQUE constraint: ${REBUILD}; existing rows may hold duplicates` },
   index_definition: {
     label: 'index definition differs',

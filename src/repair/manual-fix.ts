@@ -58,6 +58,7 @@ export function manualFix(drift: Drift): ManualFix | null {
     case 'column_primary_key':
     case 'column_collation':
     case 'column_generated':
+    case 'column_order':
     case 'unique_constraint':
     case 'foreign_key':
     case 'table_option':

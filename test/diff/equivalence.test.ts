@@ -98,6 +98,9 @@ describe('equivalent spellings produce no drift and no extras', () => {
 const DIFFERENT: ReadonlyArray<readonly [string, string, string, readonly DriftKind[], readonly string[]]> = [
   ['missing table (and its index)', 'CREATE TABLE t (a TEXT); CREATE TABLE u (b TEXT); CREATE INDEX ub ON u(b)', 'CREATE TABLE t (a TEXT)', ['missing_table', 'missing_index'], []],
   ['missing column', 'CREATE TABLE t (a TEXT, b INT)', 'CREATE TABLE t (a TEXT)', ['missing_column'], []],
+  ['columns in another order', 'CREATE TABLE t (a TEXT, b INT)', 'CREATE TABLE t (b INT, a TEXT)', ['column_order'], []],
+  ['a missing column declared before another: ADD COLUMN would append it', 'CREATE TABLE t (a TEXT, x INT, b INT)', 'CREATE TABLE t (a TEXT, b INT)', ['missing_column', 'column_order'], []],
+  ['an undeclared column between declared ones: an extra, the declared order holds', 'CREATE TABLE t (a TEXT, b INT)', 'CREATE TABLE t (a TEXT, x, b INT)', [], ['extra_column']],
   ['missing index', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t(a)', 'CREATE TABLE t (a TEXT)', ['missing_index'], []],
   ['type affinity INTEGER vs TEXT', 'CREATE TABLE t (a INTEGER)', 'CREATE TABLE t (a TEXT)', ['column_type'], []],
   ['type affinity REAL vs NUMERIC', 'CREATE TABLE t (a REAL)', 'CREATE TABLE t (a DECIMAL)', ['column_type'], []],

@@ -281,6 +281,24 @@ describe('a conversion that would change stored values is refused at plan time, 
       message: /"n"\."nick": 2 rows hold NULL under the declared NOT NULL \(rowids 2, 3\)/,
     },
     {
+      name: 'a CHECK declared with a type change (a NULL passes it)',
+      live: "CREATE TABLE c (qty REAL, note TEXT); INSERT INTO c VALUES (1.0, 'a'), (0.0, 'b'), (-2.0, 'c'), (NULL, 'd'), (5.0, 'e');",
+      declared: 'CREATE TABLE c (qty INTEGER CHECK (qty > 0), note TEXT);',
+      message: /"c": 2 rows violate the declared CHECK \(qty > 0\) \(rowids 2, 3\)/,
+    },
+    {
+      name: 'a named table CHECK, judged under the declared collation',
+      live: "CREATE TABLE k (code TEXT, n REAL); INSERT INTO k VALUES ('abc', 1.0), ('ABC', 2.0), ('x', 3.0);",
+      declared: "CREATE TABLE k (code TEXT COLLATE NOCASE, n INTEGER, CONSTRAINT code_not_abc CHECK (code <> 'abc'));",
+      message: /"k": 2 rows violate the declared CONSTRAINT code_not_abc CHECK \(code <> 'abc'\) \(rowids 1, 2\)/,
+    },
+    {
+      name: 'a CHECK of an added column at its default, qualified by the table name',
+      live: 'CREATE TABLE a (v REAL); INSERT INTO a VALUES (-1.0), (1.0), (2.0);',
+      declared: 'CREATE TABLE a (v INTEGER, w INTEGER DEFAULT 0 CHECK (a.w > v));',
+      message: /"a": 2 rows violate the declared CHECK \(a\.w > v\) \(rowids 2, 3\)/,
+    },
+    {
       name: 'a column the declaration lacks (the rebuild would drop it)',
       live: "CREATE TABLE d (a TEXT, legacy TEXT); INSERT INTO d VALUES ('1', 'keep me');",
       declared: 'CREATE TABLE d (a INTEGER);',
@@ -307,5 +325,27 @@ describe('a conversion that would change stored values is refused at plan time, 
     expect(run.stderr).toMatch(refusal.message);
     expect(existsSync(planPath)).toBe(false);
     expect(contents(dbPath)).toEqual(before);
+  });
+
+  it('a CHECK every row passes (a NULL included), on the converted values, is planned and applied', async () => {
+    const dbPath = createDatabase(dir, "CREATE TABLE p (qty REAL, tag TEXT); INSERT INTO p VALUES (1.0, 'A'), (NULL, 'b'), (7.0, 'C');", { name: 'check-passes.db' });
+    const schemaPath = join(dir, 'check-passes.sql');
+    writeFileSync(schemaPath, "CREATE TABLE p (qty INTEGER CHECK (typeof(qty) IN ('integer', 'null')), tag TEXT COLLATE NOCASE CHECK (tag <> 'D'));");
+    const planPath = join(dir, 'check-passes.plan.json');
+    const home = join(dir, 'home-check');
+    const before = contents(dbPath, ['p.qty']);
+    const planned = await driftd(home, ['plan', '--db', dbPath, '--schema', schemaPath, '--out', planPath]);
+    expect(planned.stderr).toBe('');
+    expect(planned.code).toBe(0);
+    expect((await driftd(home, ['apply', planPath])).code).toBe(0);
+    expect(contents(dbPath, ['p.qty'])).toEqual(before);
+    expect(shellReadsEverything(dbPath).split('\n')[0]).toBe('ok');
+    const db = new Database(dbPath);
+    try {
+      expect(() => db.exec("INSERT INTO p VALUES (2.5, 'x')")).toThrow(/CHECK constraint failed/);
+      expect(() => db.exec("INSERT INTO p VALUES (2, 'd')")).toThrow(/CHECK constraint failed/);
+    } finally {
+      db.close();
+    }
   });
 });

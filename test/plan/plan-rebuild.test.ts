@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/open-sqlite.js';
 import { declaredSchemaFromSql } from '../../src/declared/declared-schema-from-sql.js';
 import { diff } from '../../src/diff/diff.js';
-import { carriedEqual, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
+import { carriedEqual, identical, insertsWithoutColumnList, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
 import { PLAN_ROLE } from '../../src/plan/rebuild-kinds.js';
 
 /** Plans from two declarations (both read by the same introspection): plain data in, plain data out. */
@@ -21,6 +21,20 @@ describe('renameInCreate: only the table name changes, the rest stays verbatim',
     ['CREATE TABLE `t`(a REFERENCES t(a))', 'CREATE TABLE "driftd_new_t"(a REFERENCES t(a))'],
   ])('%s', (sql, expected) => {
     expect(renameInCreate(sql, 'driftd_new_t')).toBe(expected);
+  });
+});
+
+describe('insertsWithoutColumnList: an INSERT into the table that fills its columns by position', () => {
+  it.each([
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO t VALUES (1, 2); END', true],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT OR REPLACE INTO "T" SELECT * FROM log; END', true],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN REPLACE INTO main.t VALUES (1, 2); END', true],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO t (a, b) VALUES (1, 2); END', false],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO t DEFAULT VALUES; END', false],
+    ['CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO tt VALUES (1, 2); END', false],
+    ["CREATE TRIGGER r AFTER INSERT ON log BEGIN INSERT INTO log2 VALUES ('INSERT INTO t VALUES (1)'); END", false],
+  ])('%s', (sql, expected) => {
+    expect(insertsWithoutColumnList(sql, 't')).toBe(expected);
   });
 });
 
@@ -73,31 +87,55 @@ describe('planRebuilds', () => {
   });
 });
 
-describe('carriedEqual: when a carried value counts as equal (evaluated by SQLite)', () => {
+describe('carriedEqual and identical: when a carried value counts as equal (evaluated by SQLite)', () => {
   const db = openSqlite(':memory:');
-  db.exec('CREATE TABLE pair (o, n)');
-  // JS numbers bind as REALs: integers are passed as BigInts.
-  const equal = (old: unknown, now: unknown): boolean => {
+  // The columns as the value check sees them: the old one with a collation (which must not matter).
+  db.exec('CREATE TABLE pair (o COLLATE NOCASE, n)');
+  // JS numbers bind as REALs: integers are passed as BigInts. Never NULL: under NOT (…) a NULL would hide the row.
+  const test = (expression: string, old: unknown, now: unknown): boolean => {
     db.exec('DELETE FROM pair');
     db.prepare('INSERT INTO pair VALUES (?, ?)').run(old, now);
-    return (db.prepare(`SELECT ${carriedEqual('o', 'n')} AS e FROM pair`).get() as { e: number | null }).e === 1;
+    const { e } = db.prepare(`SELECT ${expression} AS e FROM pair`).get() as { e: number | null };
+    expect(e === 0 || e === 1, `${expression} evaluated to ${e}`).toBe(true);
+    return e === 1;
   };
+  // [name, old, now, carriedEqual (a declared conversion), identical (a column whose affinity stays)]
   it.each([
-    ['same text', 'abc', 'abc', true],
-    ['text differing in case only', 'abc', 'ABC', false],
-    ["text '12' → integer 12", '12', 12n, true],
-    ["text '012' → integer 12", '012', 12n, false],
-    ["text '1e3' → integer 1000", '1e3', 1000n, false],
-    ['real 3.0 → integer 3', 3.5 - 0.5, 3n, true],
-    ['real 2.5 kept as real', 2.5, 2.5, true],
-    ["integer 7 → text '7'", 7n, '7', true],
-    ["real 0.1 + 0.2 → text '0.3'", 0.1 + 0.2, '0.3', false],
-    ['integer 2^53 + 1 → real', 9007199254740993n, 9007199254740992, false],
-    ['NULL stays NULL', null, null, true],
-    ['NULL → 0', null, 0, false],
-    ['the same blob', Buffer.from([0, 1]), Buffer.from([0, 1]), true],
-    ['a blob → text of the same bytes', Buffer.from('ab'), 'ab', false],
-  ])('%s', (_name, old, now, expected) => {
-    expect(equal(old, now)).toBe(expected);
+    ['same text', 'abc', 'abc', true, true],
+    ['text differing in case only', 'abc', 'ABC', false, false],
+    ["text '12' → integer 12", '12', 12n, true, false],
+    ["text '012' → integer 12", '012', 12n, false, false],
+    ["text '1e3' → integer 1000", '1e3', 1000n, false, false],
+    ['real 3.0 → integer 3', 3.5 - 0.5, 3n, true, false],
+    ['real 2.5 kept as real', 2.5, 2.5, true, true],
+    ['real -0.0 → 0.0', -0, 0, true, true],
+    ['integer 5 → 6', 5n, 6n, false, false],
+    ['the same integer', 9007199254740993n, 9007199254740993n, true, true],
+    ["integer 7 → text '7'", 7n, '7', true, false],
+    ["real 0.1 + 0.2 → text '0.3'", 0.1 + 0.2, '0.3', false, false],
+    ['integer 2^53 + 1 → real', 9007199254740993n, 9007199254740992, false, false],
+    ['NULL stays NULL', null, null, true, true],
+    ['NULL → 0', null, 0, false, false],
+    ["NULL → ''", null, '', false, false],
+    ["'' → NULL", '', null, false, false],
+    ['0 → NULL', 0n, null, false, false],
+    ['the same blob', Buffer.from([0, 1]), Buffer.from([0, 1]), true, true],
+    ['another blob', Buffer.from([0, 1]), Buffer.from([0, 2]), false, false],
+    ['a blob → NULL', Buffer.from([0, 1]), null, false, false],
+    ['a blob → text of the same bytes', Buffer.from('ab'), 'ab', false, false],
+    ['text → a blob of the same bytes', 'ab', Buffer.from('ab'), false, false],
+  ])('%s', (_name, old, now, converted, same) => {
+    expect(test(carriedEqual('o', 'n'), old, now)).toBe(converted);
+    expect(test(identical('o', 'n'), old, now)).toBe(same);
+    // In columns of TEXT or REAL affinity (both sides: identical is for columns whose affinity
+    // stays), the values as SQLite stores them there: IS alone answers as the class-checking form.
+    for (const affinity of ['TEXT', 'REAL'] as const) {
+      const typed = openSqlite(':memory:');
+      typed.exec(`CREATE TABLE pair (o ${affinity} COLLATE NOCASE, n ${affinity})`);
+      typed.prepare('INSERT INTO pair VALUES (?, ?)').run(old, now);
+      const { full, short } = typed.prepare(`SELECT ${identical('o', 'n')} AS full, ${identical('o', 'n', affinity)} AS short FROM pair`).get() as { full: number; short: number };
+      expect(short, affinity).toBe(full);
+      typed.close();
+    }
   });
 });

@@ -86,19 +86,35 @@ describe('repair while another process holds a write transaction', () => {
     expect(repairState(db)).toBe('all');
   });
 
-  it('the other process adds one of the columns itself meanwhile: the plan is recomputed inside the transaction', async () => {
+  /** Another process adds one declared column in a transaction it holds while driftd's repair waits for the lock. */
+  async function repairWhileOtherAdds(column: string): Promise<{ db: string; status: number | null; applied: string[] }> {
     const db = createDatabase(dir, LIVE);
-    holder = await holdLock(db, 'BEGIN IMMEDIATE', "ALTER TABLE fine_tuned_models ADD COLUMN status TEXT NOT NULL DEFAULT 'ready'");
+    holder = await holdLock(db, 'BEGIN IMMEDIATE', `ALTER TABLE fine_tuned_models ADD COLUMN ${column}`);
     const repair = runCliAsync(['repair', '--db', db, '--schema', schemaPath, '--busy-timeout', '30000', '--json']);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await holder.release();
     const result = await repair;
     expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as { applied: Array<{ kind: string; column?: string }> };
     // Either the repair read the schema before the release (and re-planned under the lock) or after.
-    expect(report.applied.map((step) => step.column ?? step.kind).sort()).toEqual(['is_custom_base_model', 'missing_index', 'missing_table']);
+    return { db, status: result.status, applied: report.applied.map((step) => step.column ?? step.kind).sort() };
+  }
+
+  it('the other process adds one of the columns itself meanwhile: the plan is recomputed inside the transaction', async () => {
+    // The first of the two declared columns: driftd's ADD COLUMN of the second then appends it in the declared order.
+    const { db, status, applied } = await repairWhileOtherAdds('is_custom_base_model BOOLEAN DEFAULT 0');
+    expect(status).toBe(0);
+    expect(applied).toEqual(['missing_index', 'missing_table', 'status']);
     expect(repairState(db)).toBe('all');
+  });
+
+  it('the other process adds the last declared column itself meanwhile: driftd appends the other after it, and reports the order', async () => {
+    const { db, status, applied } = await repairWhileOtherAdds("status TEXT NOT NULL DEFAULT 'ready'");
+    // Exit 1: unsafe drift is left.
+    expect(status).toBe(1);
+    expect(applied).toEqual(['is_custom_base_model', 'missing_index', 'missing_table']);
+    // ADD COLUMN only appends: (…, status, is_custom_base_model) is not the declared order, which a positional INSERT relies on.
+    expect(repairState(db)).toBe('half-applied: column_order');
   });
 
   it.each([0, 40, 80, 120, 160])('a repair killed after %i ms leaves none or all of the plan', async (delayMs) => {
