@@ -1,10 +1,11 @@
 import { checkConnection } from '../check/check-connection.js';
-import { backupDatabase, checkDatabase, type CheckReport } from '../check/check-database.js';
+import { backupDatabase, checkDatabase } from '../check/check-database.js';
 import { reportJson, type DriftReport } from '../check/report-json.js';
 import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { assertUsable, connectionLabel, isApplicationConnection, isDqsRefusal, type ApplicationConnection } from './application-connection.js';
-import { auditSinkFor, busyTimeoutOf, requirePath, type AuditOptions, type BackupOptions, type DriftdLogger } from './library-options.js';
+import { auditSinkFor, busyTimeoutOf, LIBRARY_DEFAULTS, requirePath, type AuditOptions, type BackupOptions, type DriftdLogger } from './library-options.js';
 import { declaredSchemaOf, type SchemaSource } from './schema-source.js';
+import type { CheckReport } from '../report/report-vocabulary.js';
 
 /**
  * What the application must not run past. Everything else — extras, drift that was repaired — is
@@ -84,7 +85,7 @@ export async function ensureSchema(options: EnsureSchemaOptions): Promise<DriftR
       diff,
       safety,
       repairUnderMigrationTool,
-      backup: options.backup ? { dir: requirePath(options.backup.dir, 'backup.dir'), keep: options.backup.keep ?? 5 } : null,
+      backup: options.backup ? { dir: requirePath(options.backup.dir, 'backup.dir'), keep: options.backup.keep ?? LIBRARY_DEFAULTS.backupKeep } : null,
       ...(audit ? { audit } : {}),
     });
   } else if (isApplicationConnection(options.database)) {
@@ -124,7 +125,7 @@ async function onConnection(
           if (typeof connection.backup !== 'function' || label.startsWith('(')) {
             throw new DriftdError('OPTIONS_INVALID', `a backup of "${label}" needs a file database and a connection with better-sqlite3's backup()`, { where: { option: 'backup' } });
           }
-          backupPath = await backupDatabase({ backup: (destination) => connection.backup!(destination) as never }, label, { dir, keep: options.backup.keep ?? 5 }, () => new Date(), audit ?? undefined);
+          backupPath = await backupDatabase({ backup: (destination) => connection.backup!(destination) as never }, label, { dir, keep: options.backup.keep ?? LIBRARY_DEFAULTS.backupKeep }, () => new Date(), audit ?? undefined);
           // The backup awaited: the application may have begun a transaction meanwhile.
           assertUsable(connection, label);
         }

@@ -11,7 +11,7 @@ export type { ApplicationConnection } from './application-connection.js';
 export type { AuditOptions, BackupOptions, DriftdLogger } from './library-options.js';
 export type { SchemaSource } from './schema-source.js';
 export type { DriftReport } from '../check/report-json.js';
-export type { AppliedStep, ReportedDrift } from '../check/check-database.js';
+export type { AppliedStep, DriftLocation, ReportedDrift } from '../report/report-vocabulary.js';
 export type { Extra } from '../diff/drift.js';
 export type { FoundMigrationTool } from '../migrations/migration-tools.js';
 export type { ReconcileReport, OrphanItem, DanglingRow, SkippedDirectory, SkipReason } from '../reconcile/reconcile-report.js';

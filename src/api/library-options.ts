@@ -26,7 +26,14 @@ export interface DriftdLogger {
   warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * The library's defaults: the config's (src/config/config-format.ts, the one home of defaults), written
+ * here because the library loads no config parser; test/config/defaults-without-config.test.ts fails
+ * when they differ from the format's.
+ */
+export const LIBRARY_DEFAULTS = { busyTimeoutMs: 5000, backupKeep: 5, auditMaxBytes: 8 * 1024 * 1024, auditKeep: 5 } as const;
+
+export const DEFAULT_BUSY_TIMEOUT_MS = LIBRARY_DEFAULTS.busyTimeoutMs;
 
 export function busyTimeoutOf(value: number | undefined): number {
   if (value === undefined) return DEFAULT_BUSY_TIMEOUT_MS;
@@ -51,7 +58,7 @@ export async function auditSinkFor(options: AuditOptions | undefined, database: 
   if (options === undefined) return null;
   const dir = requirePath(options.dir, 'audit.dir');
   const [{ AuditJournal }, { resolvePending }] = await Promise.all([import('../audit/audit-journal.js'), import('../audit/resolve-pending.js')]);
-  const journal = new AuditJournal({ dir, maxBytes: options.maxBytes ?? 8 * 1024 * 1024, keep: options.keep ?? 5 });
+  const journal = new AuditJournal({ dir, maxBytes: options.maxBytes ?? LIBRARY_DEFAULTS.auditMaxBytes, keep: options.keep ?? LIBRARY_DEFAULTS.auditKeep });
   resolvePending(journal);
   return journal.sink({ target: options.target ?? 'library', database, cycle: null, source: 'library' });
 }

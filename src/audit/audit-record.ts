@@ -1,3 +1,4 @@
+import type { RepairedDriftKind } from '../repair/drift-kind-rules.js';
 /**
  * The audit trail's vocabulary, as plain readonly data: what driftd is about
  * to change in a user's database (an intent), how it ended (an outcome), and
@@ -34,20 +35,8 @@ export interface AuditStatement {
   readonly check?: string;
 }
 
-/** The drift kinds a repair statement removes (the ones with a rule that writes SQL). */
-export type AuditedDriftKind =
-  | 'missing_table'
-  | 'missing_column'
-  | 'missing_index'
-  | 'missing_view'
-  | 'missing_trigger'
-  | 'renamed_table'
-  | 'renamed_column'
-  | 'renamed_index'
-  | 'column_not_null'
-  | 'missing_check'
-  | 'undeclared_check'
-  | 'check_definition';
+/** The drift kinds a repair statement removes: derived from the rules table (src/repair/drift-kind-rules.ts), every kind whose rule is not `never`. */
+export type AuditedDriftKind = RepairedDriftKind;
 
 /** One row a reconcile round inserts: its key (the rule's key column) and every value bound. */
 export interface AuditRow {

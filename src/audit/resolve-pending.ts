@@ -8,6 +8,7 @@ import { quoteIdentifier } from '../sql/quote.js';
 import { pendingIntents, type AuditChange, type AuditOutcome, type IntentRecord } from './audit-record.js';
 import type { AuditJournal } from './audit-journal.js';
 import { digestOf, isDigest } from './bound-change.js';
+import { DRIFT_KIND_RULES } from '../repair/drift-kind-rules.js';
 
 /** What a start-up resolution did. */
 export interface ResolveSummary {
@@ -112,34 +113,30 @@ function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'b
     }
     case 'repair':
       return change.statements.map((statement) => {
-        switch (statement.drift) {
-          case 'missing_table':
-            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) !== undefined;
-          case 'missing_index':
-            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE").get(statement.index ?? '') !== undefined;
-          case 'missing_view':
-            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'view' AND name = ? COLLATE NOCASE").get(statement.view ?? '') !== undefined;
-          case 'missing_trigger':
-            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ? COLLATE NOCASE").get(statement.trigger ?? '') !== undefined;
-          case 'missing_column':
-          case 'renamed_column':
+        // Which object the statement leaves behind is its kind's rule's to say (DRIFT_KIND_RULES `audit`).
+        const probe = DRIFT_KIND_RULES[statement.drift].audit.probe;
+        switch (probe) {
+          case 'table':
+            return objectExists(db, 'table', statement.table);
+          case 'index':
+            return objectExists(db, 'index', statement.index ?? '');
+          case 'view':
+            return objectExists(db, 'view', statement.view ?? '');
+          case 'trigger':
+            return objectExists(db, 'trigger', statement.trigger ?? '');
+          case 'column':
             return db.prepare('SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE').get(statement.table, statement.column ?? '') !== undefined;
-          case 'renamed_table':
-            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) !== undefined;
-          case 'renamed_index':
-            return db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ? COLLATE NOCASE").get(statement.index ?? '') !== undefined;
-          case 'column_not_null':
+          case 'not-null':
             return db.prepare('SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE AND "notnull" = ?').get(statement.table, statement.column ?? '', statement.notNull ? 1 : 0) !== undefined;
-          case 'missing_check':
-          case 'check_definition':
-          case 'undeclared_check': {
+          case 'check-added':
+          case 'check-dropped': {
             const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get(statement.table) as { sql: string } | undefined;
             const present = row !== undefined && columnDefinitions(row.sql).checks.some((check) => check.normalized === statement.check);
             // The table is looked up by its name after the repair: absent, nothing of the repair is there.
-            return row !== undefined && (statement.drift === 'undeclared_check' ? !present : present);
+            return row !== undefined && (probe === 'check-dropped' ? !present : present);
           }
           default:
-            return assertNever(statement.drift);
+            return assertNever(probe);
         }
       });
     case 'recover': {
@@ -157,6 +154,10 @@ function probeChange(db: DatabaseHandle, change: Exclude<AuditChange, { kind: 'b
     default:
       return assertNever(change);
   }
+}
+
+function objectExists(db: DatabaseHandle, type: 'table' | 'index' | 'view' | 'trigger', name: string): boolean {
+  return db.prepare('SELECT 1 FROM sqlite_schema WHERE type = ? AND name = ? COLLATE NOCASE').get(type, name) !== undefined;
 }
 
 function backupExists(path: string): boolean {

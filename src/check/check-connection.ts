@@ -7,7 +7,9 @@ import { introspect, schemaVersion } from '../introspect/introspect.js';
 import type { RepairPlan } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
-import { checkedReport, repairedReport, repairHoldOf, repairFailure, reportDrift, type CheckMode, type CheckReport } from './check-database.js';
+import { checkedReport, judgeCheck, repairedReport, repairFailure, type CheckMode } from './check-database.js';
+import { replicaHold } from './replica.js';
+import type { CheckReport } from '../report/report-vocabulary.js';
 
 export interface ConnectionCheckRequest {
   /** A connection someone else opened and owns: it is used as it is and never closed here. */
@@ -52,13 +54,10 @@ export async function checkConnection(request: ConnectionCheckRequest): Promise<
   const { planRepair } = await import('../repair/plan-repair.js');
   const plan = planRepair(found.drift, safety);
   const t2 = clock();
-  const drift = reportDrift(found.drift, plan);
-  const migrationTools = detectMigrationTools(live);
-  // The one hold judgement (a LiteFS replica, a migration tool), as for a file driftd opens itself.
-  const repairHeld = repairHoldOf({ dbPath: request.database, mode: request.mode, repairable: plan.steps.length > 0, migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
-  if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
-    return checkedReport(request.database, found, drift, version, migrationTools, repairHeld, { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 });
-  }
+  // The one judgement (the hold: a LiteFS replica, a migration tool), as for a file driftd opens itself.
+  const verdict = judgeCheck({ found, plan, migrationTools: detectMigrationTools(live), fromRows: false }, { mode: request.mode, repairUnderMigrationTool: request.repairUnderMigrationTool === true, replica: () => replicaHold(request.database) });
+  if (!verdict.repair) return checkedReport(request.database, verdict, version, { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 });
+  const { drift, migrationTools } = verdict;
   const { backupPath } = (await request.beforeRepair?.(plan)) ?? { backupPath: null };
   const { applyRepair } = await import('../repair/apply-repair.js');
   let outcome;

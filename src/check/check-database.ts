@@ -14,6 +14,7 @@ import { definitionDiff, manualFix, type ManualFix } from '../repair/manual-fix.
 import type { RepairPlan, RepairStep } from '../repair/plan-repair.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from '../repair/safety-context.js';
 import type { Schema } from '../schema/schema-model.js';
+import type { AppliedStep, CheckReport, DriftLocation, ReportedDrift } from '../report/report-vocabulary.js';
 import { replicaHold } from './replica.js';
 import { hasExternalContentFts, judgeFtsFromRows } from './fts-staleness.js';
 
@@ -62,57 +63,6 @@ export interface CheckRequest {
   readonly allowHardLinks?: boolean;
 }
 
-/** A drift item as reports show it (the `--json` contract). */
-export interface ReportedDrift {
-  readonly kind: Drift['kind'];
-  readonly table: string;
-  readonly column?: string;
-  readonly index?: string;
-  readonly view?: string;
-  readonly trigger?: string;
-  readonly safe: boolean;
-  readonly detail: string;
-  /** Why it is repaired automatically, or why not. */
-  readonly reason: string;
-  /** A statement the operator can run to fix what driftd leaves alone (stale_fts_index: the FTS rebuild). */
-  readonly hint?: string;
-  /** The statement that repairs it (safe items only). */
-  readonly sql?: string;
-  /** Unsafe items: the statements an operator would run by hand, or the `driftd plan` pointer (src/repair/manual-fix.ts). */
-  readonly manual?: ManualFix;
-  /** Views, triggers and virtual tables that differ: live vs declared, normalised, line by line (`- ` live, `+ ` declared). */
-  readonly definitionDiff?: readonly string[];
-}
-
-export interface AppliedStep {
-  readonly kind: Drift['kind'];
-  readonly table: string;
-  readonly column?: string;
-  readonly index?: string;
-  readonly view?: string;
-  readonly trigger?: string;
-  readonly sql: string;
-}
-
-export interface CheckReport {
-  readonly database: string;
-  /** Nothing declared is missing or different (after the repair, in repair mode). Extras do not count. */
-  readonly inSync: boolean;
-  /** What the check found (before any repair). */
-  readonly drift: readonly ReportedDrift[];
-  readonly extras: readonly Extra[];
-  readonly applied: readonly AppliedStep[];
-  /** Drift left after the repair (equal to `drift` unless mode is repair). */
-  readonly remaining: readonly ReportedDrift[];
-  readonly schemaVersion: number;
-  readonly backupPath: string | null;
-  /** Migration tools whose history table the database carries (docs/declaring-schemas.md, "Migration tools"). */
-  readonly migrationTools: readonly FoundMigrationTool[];
-  /** Why safe repairs were held back (a migration tool owns the schema), or null. */
-  readonly repairHeld: string | null;
-  readonly timings: { readonly introspectMs: number; readonly diffMs: number; readonly applyMs: number };
-}
-
 /**
  * The engine's callable step: introspect one database read-only, diff it
  * against the declaration, and in repair mode apply the safe plan. The CLI
@@ -123,39 +73,25 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
   const safety = request.safety ?? DEFAULT_SAFETY_CONTEXT;
   const t0 = clock();
   const readonlyDb = openReadOnly(request.dbPath, openOptionsOf(request));
-  let live: Schema;
+  let findings: CheckFindings;
   let version: number;
-  let found: ReturnType<typeof diff>;
+  let diffedAt: number;
   try {
-    live = introspect(readonlyDb);
     version = schemaVersion(readonlyDb);
-    found = withFtsJudgedFromRows(readonlyDb, request.declared, live, diff(request.declared, live, request.diff));
+    findings = await inspectDatabase(readonlyDb, request.dbPath, { declared: request.declared, diff: request.diff, safety }, () => (diffedAt = clock()));
   } catch (error) {
     readonlyDb.close();
     throw sqliteError(error, request.dbPath, 'introspecting');
   }
-  const t1 = clock();
-  // The safety rules and the planner are loaded only when there is drift to judge: an in-sync check
-  // (a CI gate, a start-up hook) does not pay for their modules (BENCHMARKS.md, "CLI start-up").
-  const planning = found.drift.length === 0 ? null : await Promise.all([import('../repair/plan-repair.js'), import('../repair/count-violations.js')]);
-  const planRepair = planning === null ? null : planning[0].planRepair;
-  let plan: RepairPlan;
-  try {
-    // Steps that existing rows violate (an in-place NOT NULL or CHECK, an added column's CHECK) are not called safe.
-    plan = planning === null ? { steps: [], unsafe: [] } : planning[1].pretestPlan(readonlyDb, planning[0].planRepair(found.drift, safety));
-  } catch (error) {
-    readonlyDb.close();
-    throw sqliteError(error, request.dbPath, 'counting the rows a change would violate');
-  }
+  const t1 = diffedAt!;
   const t2 = clock();
-  const drift = reportDrift(found.drift, plan);
-  const migrationTools = detectMigrationTools(live);
-  const repairHeld = repairHoldOf({ dbPath: request.dbPath, mode: request.mode, repairable: plan.steps.length > 0, migrationTools, repairUnderMigrationTool: request.repairUnderMigrationTool === true });
+  const verdict = judgeCheck(findings, { mode: request.mode, repairUnderMigrationTool: request.repairUnderMigrationTool === true, replica: () => replicaHold(request.dbPath) });
 
-  if (request.mode !== 'repair' || plan.steps.length === 0 || repairHeld !== null) {
+  if (!verdict.repair) {
     readonlyDb.close();
-    return checkedReport(request.dbPath, found, drift, version, migrationTools, repairHeld, { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 });
+    return checkedReport(request.dbPath, verdict, version, { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: 0 });
   }
+  const { drift, migrationTools } = verdict;
 
   request.onRepairStart?.();
   let backupPath: string | null = null;
@@ -178,7 +114,78 @@ export async function checkDatabase(request: CheckRequest): Promise<CheckReport>
     writable.close();
   }
   const t3 = clock();
-  return repairedReport(request.dbPath, outcome, safety, planRepair!, { drift, version, migrationTools, backupPath, timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 } });
+  const { planRepair } = await import('../repair/plan-repair.js');
+  return repairedReport(request.dbPath, outcome, safety, planRepair, { drift, version, migrationTools, backupPath, timings: { introspectMs: t1 - t0, diffMs: t2 - t1, applyMs: t3 - t2 } });
+}
+
+/** What one look at a database found, before any judgement: plain data. */
+export interface CheckFindings {
+  /** The diff, its stale-index items judged from the rows (fts-staleness.ts). */
+  readonly found: DiffResult;
+  /** The repair plan of `found.drift`, every step the rows would violate moved to unsafe (count-violations.ts `pretestPlan`). */
+  readonly plan: RepairPlan;
+  readonly migrationTools: readonly FoundMigrationTool[];
+  /** The findings depend on this file's rows (an FTS index judged from them, a step pretested against them), not only on its schema. */
+  readonly fromRows: boolean;
+}
+
+/**
+ * The one look every kind of target takes at a database, on a connection open for reading:
+ * introspect, diff, judge FTS staleness from the rows, plan and pretest the plan against the rows.
+ * The safety rules and the planner are loaded only when there is drift to judge: an in-sync check
+ * (a CI gate, a start-up hook) does not pay for their modules (BENCHMARKS.md, "CLI start-up").
+ * `onDiffed` marks the end of the introspection and diff, for timings. Throws what SQLite throws.
+ */
+export async function inspectDatabase(db: DatabaseHandle, dbPath: string, request: { readonly declared: Schema; readonly diff?: DiffOptions | undefined; readonly safety: SafetyContext }, onDiffed: () => void = () => undefined): Promise<CheckFindings> {
+  const live = introspect(db);
+  const ftsFromRows = hasExternalContentFts(request.declared);
+  const found = withFtsJudgedFromRows(db, request.declared, live, diff(request.declared, live, request.diff));
+  const migrationTools = detectMigrationTools(live);
+  onDiffed();
+  if (found.drift.length === 0) return { found, plan: { steps: [], unsafe: [] }, migrationTools, fromRows: ftsFromRows };
+  const [{ planRepair }, { needsRowCounts, pretestPlan }] = await Promise.all([import('../repair/plan-repair.js'), import('../repair/count-violations.js')]);
+  const planned = planRepair(found.drift, request.safety);
+  let plan: RepairPlan;
+  try {
+    // Steps that existing rows violate (an in-place NOT NULL or CHECK, an added column's CHECK) are not called safe.
+    plan = pretestPlan(db, planned);
+  } catch (error) {
+    throw sqliteError(error, dbPath, 'counting the rows a change would violate');
+  }
+  return { found, plan, migrationTools, fromRows: ftsFromRows || needsRowCounts(planned) };
+}
+
+/** What the check step concludes from its findings: the report's items, whether repairs are held, whether to repair now. */
+export interface CheckVerdict {
+  readonly inSync: boolean;
+  readonly drift: readonly ReportedDrift[];
+  readonly extras: readonly Extra[];
+  readonly migrationTools: readonly FoundMigrationTool[];
+  /** Why safe repairs are held back (a replica, a migration tool), or null. */
+  readonly repairHeld: string | null;
+  /** Apply the plan now: repair mode, a safe step to run, and nothing holds it. */
+  readonly repair: boolean;
+}
+
+/**
+ * The one judgement of a check, for every kind of target (a single file, a fleet's file, the
+ * application's own connection): the findings' drift as reported (safe with its SQL, or why not),
+ * whether safe repairs are held back and why — the file is a LiteFS replica (`replica`, asked
+ * only when a repair could run: it is an lstat), or a migration tool manages it and the target did
+ * not say otherwise — and whether to repair. Pure apart from the `replica` probe it is handed.
+ */
+export function judgeCheck(findings: CheckFindings, context: { readonly mode: CheckMode; readonly repairUnderMigrationTool: boolean; readonly replica: () => string | null }): CheckVerdict {
+  const { found, plan, migrationTools } = findings;
+  const repairable = plan.steps.length > 0;
+  const repairHeld = context.mode === 'check' || !repairable ? null : (context.replica() ?? (migrationTools.length > 0 && !context.repairUnderMigrationTool ? heldBecause(migrationTools) : null));
+  return {
+    inSync: found.drift.length === 0,
+    drift: reportDrift(found.drift, plan),
+    extras: found.extras,
+    migrationTools,
+    repairHeld,
+    repair: context.mode === 'repair' && repairable && repairHeld === null,
+  };
 }
 
 /** What a failed `applyRepair` reports: a step refused for lack of access is the database's condition, not the plan's. */
@@ -191,16 +198,9 @@ export function repairFailure(error: unknown, database: string): DriftdError {
 }
 
 /** The report of a check (or a repair that had nothing to apply, or was held). */
-export function checkedReport(
-  database: string,
-  found: DiffResult,
-  drift: readonly ReportedDrift[],
-  schemaVersion: number,
-  migrationTools: readonly FoundMigrationTool[],
-  repairHeld: string | null,
-  timings: CheckReport['timings'],
-): CheckReport {
-  return { database, inSync: found.drift.length === 0, drift, extras: found.extras, applied: [], remaining: drift, schemaVersion, backupPath: null, migrationTools, repairHeld, timings };
+export function checkedReport(database: string, verdict: CheckVerdict, schemaVersion: number, timings: CheckReport['timings']): CheckReport {
+  const { inSync, drift, extras, migrationTools, repairHeld } = verdict;
+  return { database, inSync, drift, extras, applied: [], remaining: drift, schemaVersion, backupPath: null, migrationTools, repairHeld, timings };
 }
 
 /** The report after `applyRepair` committed: what ran, and what is left with why. */
@@ -240,18 +240,6 @@ export function repairedReport(
 }
 
 /**
- * The one judgement of whether safe repairs are held back, and why (single files and fleet files
- * alike): the file is a replica (`replicaHold`), or a migration tool manages it and the target did not
- * say otherwise. Null when nothing would be repaired, in check mode, or when nothing holds it.
- */
-export function repairHoldOf(input: { readonly dbPath: string; readonly mode: CheckMode; readonly repairable: boolean; readonly migrationTools: readonly FoundMigrationTool[]; readonly repairUnderMigrationTool: boolean }): string | null {
-  if (input.mode === 'check' || !input.repairable) return null;
-  const replica = replicaHold(input.dbPath);
-  if (replica !== null) return replica;
-  return input.migrationTools.length > 0 && !input.repairUnderMigrationTool ? heldBecause(input.migrationTools) : null;
-}
-
-/**
  * A column driftd adds ahead of the tool makes the tool's own pending migration fail later with
  * "duplicate column name" (or its schema check refuse the database): the tool, not driftd, owns it.
  */
@@ -265,11 +253,7 @@ export function reportDrift(drift: readonly Drift[], plan: RepairPlan): Reported
     const step = plan.steps.find((candidate) => candidate.drift === item);
     const unsafe = plan.unsafe.find((candidate) => candidate.drift === item);
     return {
-      kind: item.kind,
-      table: item.table,
-      ...('column' in item ? { column: item.column } : {}),
-      ...('index' in item && item.index !== undefined ? { index: item.index } : {}),
-      ...objectNames(item),
+      ...driftLocation(item),
       safe: step !== undefined,
       detail: item.detail,
       reason: step?.reason ?? unsafe?.reason ?? '',
@@ -286,22 +270,19 @@ function manualParts(item: Drift): { manual?: ManualFix; definitionDiff?: readon
   return { ...(manual ? { manual } : {}), ...(lines ? { definitionDiff: lines } : {}) };
 }
 
-function appliedStep(step: RepairStep): AppliedStep {
-  const drift = step.drift;
+/** The location fields of a drift item, present only when the kind has them. */
+export function driftLocation(drift: Drift): DriftLocation {
   return {
     kind: drift.kind,
     table: drift.table,
     ...('column' in drift ? { column: drift.column } : {}),
     ...('index' in drift && drift.index !== undefined ? { index: drift.index } : {}),
-    ...objectNames(drift),
-    sql: step.sql,
+    ...('view' in drift ? { view: drift.view } : 'trigger' in drift ? { trigger: drift.trigger } : {}),
   };
 }
 
-function objectNames(drift: Drift): { view?: string; trigger?: string } {
-  if ('view' in drift) return { view: drift.view };
-  if ('trigger' in drift) return { trigger: drift.trigger };
-  return {};
+function appliedStep(step: RepairStep): AppliedStep {
+  return { ...driftLocation(step.drift), sql: step.sql };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Extra } from '../diff/drift.js';
 import type { FoundMigrationTool } from '../migrations/migration-tools.js';
-import type { AppliedStep, CheckMode, CheckReport, ReportedDrift } from './check-database.js';
+import type { CheckMode } from './check-database.js';
+import type { AppliedStep, CheckReport, ReportedDrift } from '../report/report-vocabulary.js';
 
 /**
  * The `--json` report of `driftd check` and `driftd repair --db --schema` (docs/cli.md), which the

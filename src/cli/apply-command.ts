@@ -7,6 +7,7 @@ import { applyPlan } from '../plan/apply-plan.js';
 import { parsePlanDocument, type PlanDocument } from '../plan/plan-document.js';
 import { adHocAuditDir, journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
+import { WITHOUT_CONFIG } from './resolve-target.js';
 import type { Config } from '../config/parse-config.js';
 import type { AuditJournal } from '../audit/audit-journal.js';
 import type { FleetFileResult } from '../plan/apply-fleet.js';
@@ -49,7 +50,7 @@ export async function applyCommand(argv: readonly string[], io: CliIo): Promise<
     if (!loaded.ok) throw configProblemsError(resolve(values.config), loaded.problems);
     config = loaded.config;
   }
-  const busyTimeoutMs = values['busy-timeout'] !== undefined ? Number(values['busy-timeout']) : (config?.busyTimeoutMs ?? 5000);
+  const busyTimeoutMs = values['busy-timeout'] !== undefined ? Number(values['busy-timeout']) : (config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw usageError(`--busy-timeout takes milliseconds, got "${values['busy-timeout']}"`);
   const backupDir = resolve(values.backup ?? (config?.backup.enabled ? config.backup.dir : join(dirname(adHocAuditDir(io.env)), 'backups')));
   const declared = await loadDeclaredSchemaOnDemand(plan.schema);

@@ -1,19 +1,17 @@
 import { parseArgs } from 'node:util';
 import { printable } from './printable.js';
-import { checkDatabase, type CheckMode, type CheckReport } from '../check/check-database.js';
+import type { AuditJournal } from '../audit/audit-journal.js';
+import { checkDatabase, type BackupSettings, type CheckMode } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
-import { DriftdError, withContext } from '../errors/driftd-error.js';
+import { DriftdError, withContext, type ErrorCode } from '../errors/driftd-error.js';
+import type { TargetKind } from '../pipeline/target-kind.js';
+import type { Schema } from '../schema/schema-model.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson, reportJson, reportText, targetErrorText } from './format-report.js';
-import { resolveTargets } from './resolve-target.js';
-import type { FleetRun } from './run-fleet.js';
+import { resolveTargets, WITHOUT_CONFIG, type SelectedTarget } from './resolve-target.js';
 
 /** Fleet files that still carry drift: drifted, held back (migration tool, replica) or failing to repair. */
 const stillDrifted = (totals: Readonly<Record<'drifted' | 'held' | 'repair_failing', number>>): number => totals.drifted + totals.held + totals.repair_failing;
-
-/** Fleet support, loaded only when a config has a fleet target (`check --db` must not pay for it). */
-type FleetCli = typeof import('./run-fleet.js');
-let fleetCli: FleetCli | null = null;
 
 export const OPTIONS = {
   db: { type: 'string' },
@@ -46,7 +44,7 @@ export function checkCommand(kind: 'check' | 'repair') {
     }
     const mode: CheckMode = kind === 'check' ? 'check' : values['dry-run'] ? 'dry-run' : 'repair';
     const selection = await resolveTargets(values, io.env);
-    const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
+    const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
     const results: TargetResult[] = [];
     // Every change is recorded in the audit journal (intent before the commit, outcome after).
     // The journal (and node:crypto, node:os with it) is loaded only when something may be written.
@@ -56,37 +54,19 @@ export function checkCommand(kind: 'check' | 'repair') {
       // `repair --config` leaves a `repair: "report"` target alone: it runs as a dry run and says so (docs/cli.md).
       const reportOnly = mode === 'repair' && target.repair === 'report' && selection.config !== null;
       const targetMode: CheckMode = reportOnly ? 'dry-run' : mode;
+      const run: CheckRun = {
+        mode: targetMode,
+        busyTimeoutMs,
+        backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? WITHOUT_CONFIG.backupKeep } : null,
+        poolSize: selection.config?.poolSize ?? WITHOUT_CONFIG.poolSize,
+        // The command-line flag is the operator's explicit say-so for this run, like the target's key.
+        underMigrationTool: values['under-migration-tool'],
+        journal: journal && targetMode === 'repair' ? journal : null,
+        reportOnly,
+      };
       try {
         const declared = await loadDeclaredSchemaOnDemand(target.schema);
-        if (target.fleet) {
-          // A fleet: one line per target, then the files that drift or fail (docs/fleets.md).
-          fleetCli ??= await import('./run-fleet.js');
-          const run = await fleetCli.runFleetOnce(target, declared, {
-            mode: targetMode,
-            reconcile: 'none',
-            busyTimeoutMs,
-            backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
-            poolSize: selection.config?.poolSize ?? 4,
-            ...(journal && targetMode === 'repair' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
-          });
-          results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, fleet: run } });
-          continue;
-        }
-        const report = await checkDatabase({
-          clock: monotonicMs,
-          dbPath: target.database,
-          declared: declared.schema,
-          mode: targetMode,
-          busyTimeoutMs,
-          diff: { ignoreTables: target.ignoreTables },
-          safety: { foreignKeysEnforced: target.foreignKeysEnforced },
-          // The command-line flag is the operator's explicit say-so for this run, like the target's key.
-          repairUnderMigrationTool: target.repairUnderMigrationTool || values['under-migration-tool'],
-          allowHardLinks: target.allowHardLinks === true,
-          backup: backupDir ? { dir: backupDir, keep: selection.config?.backup.keep ?? 5 } : null,
-          ...(journal && targetMode === 'repair' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
-        });
-        results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, report } });
+        results.push({ name: target.name, database: target.database, mode: targetMode, reportOnly, outcome: { ok: true, checked: await CHECK_BY_KIND[target.kind](target, declared.schema, run) } });
       } catch (error) {
         // The ad-hoc `--db/--schema` target: one line on stderr, named by its own message, exit 2.
         if (selection.config === null) throw error;
@@ -98,45 +78,98 @@ export function checkCommand(kind: 'check' | 'repair') {
     }
     const failures = results.flatMap((result) => {
       if (!result.outcome.ok) return [{ name: result.name, error: result.outcome.error }];
-      if (!('fleet' in result.outcome)) return [];
-      const failed = fleetCli!.fleetFailure(result.outcome.fleet);
+      const failed = result.outcome.checked.failure;
       return failed ? [{ name: result.name, error: new DriftdError(failed.code, failed.message) }] : [];
     });
     if (values.json) {
       // `--db/--schema` prints the report itself; `--config` names each target (docs/cli.md).
-      const targetJson = (result: TargetResult): Record<string, unknown> =>
-        !result.outcome.ok
-          ? { target: result.name, database: result.database, error: errorJson(result.outcome.error) }
-          : 'fleet' in result.outcome
-            ? { ...(result.reportOnly ? { reportOnly: true } : {}), ...fleetCli!.fleetJson(result.outcome.fleet) }
-            : { target: result.name, ...(result.reportOnly ? { reportOnly: true } : {}), ...reportJson(result.outcome.report, mode) };
+      const targetJson = (result: TargetResult): object =>
+        result.outcome.ok ? result.outcome.checked.json(true) : { target: result.name, database: result.database, error: errorJson(result.outcome.error) };
       const output = selection.config
         ? results.length === 1
           ? targetJson(results[0]!)
           : { targets: results.map(targetJson) }
-        : adHocJson(results[0]!, mode);
+        : adHocJson(results[0]!);
       io.stdout(`${JSON.stringify(output)}\n`);
     } else {
-      for (const result of results) {
-        if (result.outcome.ok && 'fleet' in result.outcome) {
-          const lines = [printable(fleetCli!.fleetSummaryLine(result.outcome.fleet.report)), ...(result.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli!.fleetAttentionLines(result.outcome.fleet)];
-          io.stdout(`${lines.join('\n')}\n`);
-          continue;
-        }
-        io.stdout(
-          result.outcome.ok
-            ? reportText(result.outcome.report, result.mode, result.name, { reportOnly: result.reportOnly })
-            : targetErrorText(result.name, result.database, result.outcome.error),
-        );
-      }
+      for (const result of results) io.stdout(result.outcome.ok ? result.outcome.checked.text() : targetErrorText(result.name, result.database, result.outcome.error));
     }
     for (const { name, error } of failures) io.stderr(`driftd ${kind}: ${withContext(`target "${name}"`, error).toLine()}\n`);
     if (failures.length > 0) return EXIT.error;
-    const inSync = (result: TargetResult): boolean =>
-      result.outcome.ok && ('fleet' in result.outcome ? stillDrifted(result.outcome.fleet.report.totals) === 0 : result.outcome.report.inSync);
-    return results.every(inSync) ? EXIT.ok : EXIT.found;
+    return results.every((result) => result.outcome.ok && result.outcome.checked.inSync) ? EXIT.ok : EXIT.found;
   };
 }
+
+/** What one target's check or repair needs besides the target and its declaration. */
+interface CheckRun {
+  readonly mode: CheckMode;
+  readonly busyTimeoutMs: number;
+  readonly backup: BackupSettings | null;
+  readonly poolSize: number;
+  readonly underMigrationTool: boolean;
+  /** Set when this run may write: every change is recorded there. */
+  readonly journal: AuditJournal | null;
+  readonly reportOnly: boolean;
+}
+
+/** One target checked, whatever its kind: what the command prints and how it exits. */
+interface CheckedTarget {
+  /** In sync after the run (a fleet: no file still carries drift). */
+  readonly inSync: boolean;
+  /** The target failed as a whole, or some of its files did (stderr, exit 2). */
+  readonly failure: { readonly code: ErrorCode; readonly message: string } | null;
+  /** The `--json` object: named by the target with `--config` (`named`), the bare report for `--db/--schema`. */
+  json(named: boolean): object;
+  text(): string;
+}
+
+/**
+ * How each kind of target is checked and reported (a closed table: a new kind in
+ * pipeline/target-kind.ts breaks the build here). Both go through the one check step;
+ * a fleet sweeps its files with the daemon's runner, loaded only when a config has one.
+ */
+const CHECK_BY_KIND = {
+  async file(target, declared, run) {
+    const report = await checkDatabase({
+      clock: monotonicMs,
+      dbPath: target.database,
+      declared,
+      mode: run.mode,
+      busyTimeoutMs: run.busyTimeoutMs,
+      diff: { ignoreTables: target.ignoreTables },
+      safety: { foreignKeysEnforced: target.foreignKeysEnforced },
+      repairUnderMigrationTool: target.repairUnderMigrationTool || run.underMigrationTool,
+      allowHardLinks: target.allowHardLinks === true,
+      backup: run.backup,
+      ...(run.journal ? { audit: run.journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {}),
+    });
+    return {
+      inSync: report.inSync,
+      failure: null,
+      json: (named) => (named ? { target: target.name, ...(run.reportOnly ? { reportOnly: true } : {}), ...reportJson(report, run.mode) } : reportJson(report, run.mode)),
+      text: () => reportText(report, run.mode, target.name, { reportOnly: run.reportOnly }),
+    };
+  },
+  async fleet(target, declared, run) {
+    // A fleet: one line per target, then the files that drift or fail (docs/fleets.md).
+    const fleetCli = await import('./run-fleet.js');
+    const journal = run.journal;
+    const fleet = await fleetCli.runFleetOnce(target, { schema: declared }, {
+      mode: run.mode,
+      reconcile: 'none',
+      busyTimeoutMs: run.busyTimeoutMs,
+      backup: run.backup,
+      poolSize: run.poolSize,
+      ...(journal ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
+    });
+    return {
+      inSync: stillDrifted(fleet.report.totals) === 0,
+      failure: fleetCli.fleetFailure(fleet),
+      json: (named) => (named ? { ...(run.reportOnly ? { reportOnly: true } : {}), ...fleetCli.fleetJson(fleet) } : fleetCli.fleetJson(fleet)),
+      text: () => `${[printable(fleetCli.fleetSummaryLine(fleet.report)), ...(run.reportOnly ? ['  report-only target: not repaired (repair: "report"); shown as a dry run'] : []), ...fleetCli.fleetAttentionLines(fleet)].join('\n')}\n`,
+    };
+  },
+} satisfies Record<TargetKind, (target: SelectedTarget, declared: Schema, run: CheckRun) => Promise<CheckedTarget>>;
 
 interface TargetResult {
   readonly name: string;
@@ -144,14 +177,13 @@ interface TargetResult {
   /** The mode this target ran in: `dry-run` for a report-only target under `repair --config`. */
   readonly mode: CheckMode;
   readonly reportOnly: boolean;
-  readonly outcome: { readonly ok: true; readonly report: CheckReport } | { readonly ok: true; readonly fleet: FleetRun } | { readonly ok: false; readonly error: DriftdError };
+  readonly outcome: { readonly ok: true; readonly checked: CheckedTarget } | { readonly ok: false; readonly error: DriftdError };
 }
 
 /** The `--db/--schema` report: its failure was thrown as one stderr line before anything was printed. */
-function adHocJson(result: TargetResult, mode: CheckMode): object {
+function adHocJson(result: TargetResult): object {
   if (!result.outcome.ok) throw result.outcome.error;
-  if ('fleet' in result.outcome) return fleetCli!.fleetJson(result.outcome.fleet);
-  return reportJson(result.outcome.report, mode);
+  return result.outcome.checked.json(false);
 }
 
 /**

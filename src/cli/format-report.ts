@@ -1,5 +1,5 @@
-import type { CheckReport, ReportedDrift } from '../check/check-database.js';
 import { summarizeError, type DriftdError, type ErrorSummary } from '../errors/driftd-error.js';
+import type { CheckReport, ReportedDrift } from '../report/report-vocabulary.js';
 
 export { reportJson } from '../check/report-json.js';
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
 import { makePlan } from '../plan/make-plan.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
-import { resolveTargets } from './resolve-target.js';
+import { resolveTargets, WITHOUT_CONFIG } from './resolve-target.js';
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -33,8 +33,8 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<E
   const selection = await resolveTargets(values, io.env);
   if (selection.targets.length !== 1) throw usageError(`driftd plan: a plan is made for one database; name the target: --target (${selection.targets.map((t) => t.name).join(', ')})`);
   const target = selection.targets[0]!;
-  if (target.fleet) throw usageError(`driftd plan: target "${target.name}" is a fleet; plan one of its files with --db FILE --schema FILE, then apply it to the fleet: driftd apply PLAN --config FILE --target ${target.name}`);
-  const busyTimeoutMs = values['busy-timeout'] !== undefined ? Number(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
+  if (target.kind === 'fleet') throw usageError(`driftd plan: target "${target.name}" is a fleet; plan one of its files with --db FILE --schema FILE, then apply it to the fleet: driftd apply PLAN --config FILE --target ${target.name}`);
+  const busyTimeoutMs = values['busy-timeout'] !== undefined ? Number(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw usageError(`--busy-timeout takes milliseconds, got "${values['busy-timeout']}"`);
   const declared = await loadDeclaredSchemaOnDemand(target.schema);
   const result = makePlan({ dbPath: target.database, schemaPath: resolve(target.schema), declared: declared.schema, busyTimeoutMs, diff: { ignoreTables: target.ignoreTables } });

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
+import type { AuditJournal } from '../audit/audit-journal.js';
+import type { TargetKind } from '../pipeline/target-kind.js';
 import { DriftdError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
 import { reconcileSettled, reconcileTarget, type ReconcileReport } from '../reconcile/reconcile-target.js';
 import type { BoundValue } from '../reconcile/reconcile-report.js';
 import { journalForWriting } from './cli-journal.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { errorJson } from './format-report.js';
-import { resolveTargets } from './resolve-target.js';
+import { resolveTargets, WITHOUT_CONFIG, type SelectedTarget } from './resolve-target.js';
 import { printable } from './printable.js';
 import { fleetFailure, fleetJson, fleetSummaryLine, runFleetOnce, type FleetRun } from './run-fleet.js';
 import { loadDeclaredSchema } from '../declared/load-declared-schema.js';
@@ -27,8 +29,6 @@ interface TargetResult {
   readonly reportOnly: boolean;
   /** One per rule; empty when the target failed before any rule ran. */
   readonly reports: readonly ReconcileReport[];
-  /** A fleet target's sweep: every file's rounds in its result (`reports` is then empty). */
-  readonly fleet?: FleetRun;
   /** The target failed as a whole (its database could not be opened or read); null otherwise. */
   readonly error: ErrorSummary | null;
 }
@@ -51,7 +51,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   }
   if (values.config === undefined) throw usageError('driftd reconcile: name the config: --config FILE (the rules live there)');
   const selection = await resolveTargets({ config: values.config, target: values.target }, io.env);
-  const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? 5000);
+  const busyTimeoutMs = values['busy-timeout'] !== undefined ? parseTimeout(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
   const targets = selection.targets.filter((target) => target.reconcile.length > 0);
   if (targets.length === 0) {
     throw new DriftdError('RECONCILE_NO_RULES', `config "${selection.config?.source}" has no reconcile rules${values.target ? ` for target "${values.target}"` : ''}`, {
@@ -59,56 +59,89 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
     });
   }
   const mode = values['dry-run'] ? 'dry-run' : 'apply';
-  const results: TargetResult[] = [];
+  const results: ReconciledTarget[] = [];
   const failures: string[] = [];
   const journal = mode === 'apply' ? journalForWriting(selection.config, io.env) : null;
   for (const target of targets) {
     const reportOnly = target.repair === 'report';
     const targetMode = reportOnly ? 'dry-run' : mode;
+    const run: ReconcileRun = { mode: targetMode, reportOnly, busyTimeoutMs, poolSize: selection.config?.poolSize ?? WITHOUT_CONFIG.poolSize, journal: journal && targetMode === 'apply' ? journal : null };
     try {
-      if (target.fleet) {
-        const fleet = await runFleetOnce(target, loadDeclaredSchema(target.schema), {
-          mode: 'check',
-          reconcile: targetMode,
-          busyTimeoutMs,
-          backup: null,
-          poolSize: selection.config?.poolSize ?? 4,
-          ...(journal && targetMode === 'apply' ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
-        });
-        results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports: [], fleet, error: null });
-        const failed = fleetFailure(fleet);
-        if (failed) failures.push(withContext(`target "${target.name}"`, new DriftdError(failed.code, failed.message)).toLine());
-        continue;
-      }
-      const audit = journal && targetMode === 'apply' ? { audit: journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
-      const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: targetMode, busyTimeoutMs, allowHardLinks: target.allowHardLinks === true, ...audit });
-      results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports, error: null });
-      for (const report of reports) {
-        if (report.error) failures.push(withContext(`target "${target.name}"`, new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})).toLine());
-      }
+      const reconciled = await RECONCILE_BY_KIND[target.kind](target, run);
+      results.push(reconciled);
+      failures.push(...reconciled.failures.map((failure) => withContext(`target "${target.name}"`, failure).toLine()));
     } catch (error) {
       // One target's failure never hides what the targets before it already inserted: every result is
       // printed, the failed one with its error, and the exit code is 2 at the end.
       const failure = error instanceof DriftdError ? error : new DriftdError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
-      results.push({ target: target.name, database: target.database, mode: targetMode, reportOnly, reports: [], error: errorJson(failure) });
+      const result: TargetResult = { target: target.name, database: target.database, mode: targetMode, reportOnly, reports: [], error: errorJson(failure) };
+      results.push({ failures: [failure], json: () => result, text: () => reconcileText(result, targetMode), settled: () => false });
       failures.push(withContext(`target "${target.name}"`, failure).toLine());
     }
   }
-  if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results.map(({ fleet, ...rest }) => (fleet ? { ...rest, ...fleetJson(fleet) } : rest)) })}\n`);
-  else for (const result of results) io.stdout(reconcileText(result, result.mode));
+  if (values.json) io.stdout(`${JSON.stringify({ mode, targets: results.map((result) => result.json()) })}\n`);
+  else for (const result of results) io.stdout(result.text());
   for (const line of failures) io.stderr(`driftd reconcile: ${line}\n`);
   if (failures.length > 0) return EXIT.error;
-  const settled = (result: TargetResult): boolean =>
-    result.fleet
-      ? result.fleet.results.every((file) => (file.reconcile ?? []).every((rule) => rule.blockedBy === null && (!values.strict || rule.skipped === 0) && rule.orphans === rule.recovered))
-      : result.reports.every((report) => reconcileSettled(report, { strict: values.strict }));
-  return results.every(settled) ? EXIT.ok : EXIT.found;
+  return results.every((result) => result.settled({ strict: values.strict })) ? EXIT.ok : EXIT.found;
 }
+
+/** What one target's reconcile run needs besides the target. */
+interface ReconcileRun {
+  readonly mode: 'dry-run' | 'apply';
+  readonly reportOnly: boolean;
+  readonly busyTimeoutMs: number;
+  readonly poolSize: number;
+  /** Set when this run may insert: every insert is recorded there. */
+  readonly journal: AuditJournal | null;
+}
+
+/** One target reconciled, whatever its kind: what the command prints and how it exits. */
+interface ReconciledTarget {
+  /** The failures to print on stderr (exit 2). */
+  readonly failures: readonly DriftdError[];
+  json(): object;
+  text(): string;
+  /** Nothing is left that driftd would do. */
+  settled(options: { readonly strict: boolean }): boolean;
+}
+
+/** How each kind of target is reconciled (a closed table: a new kind in pipeline/target-kind.ts breaks the build here). */
+const RECONCILE_BY_KIND = {
+  async file(target, run) {
+    const audit = run.journal ? { audit: run.journal.sink({ target: target.name, database: target.database, cycle: null, source: 'cli' }) } : {};
+    const reports = await reconcileTarget({ dbPath: target.database, rules: target.reconcile, mode: run.mode, busyTimeoutMs: run.busyTimeoutMs, allowHardLinks: target.allowHardLinks === true, ...audit });
+    const result: TargetResult = { target: target.name, database: target.database, mode: run.mode, reportOnly: run.reportOnly, reports, error: null };
+    return {
+      failures: reports.flatMap((report) => (report.error ? [new DriftdError(report.error.code, report.error.message, report.error.hint ? { hint: report.error.hint } : {})] : [])),
+      json: () => result,
+      text: () => reconcileText(result, run.mode),
+      settled: ({ strict }) => reports.every((report) => reconcileSettled(report, { strict })),
+    };
+  },
+  async fleet(target, run) {
+    const journal = run.journal;
+    const fleet = await runFleetOnce(target, loadDeclaredSchema(target.schema), {
+      mode: 'check',
+      reconcile: run.mode,
+      busyTimeoutMs: run.busyTimeoutMs,
+      backup: null,
+      poolSize: run.poolSize,
+      ...(journal ? { audit: (database: string) => journal.sink({ target: target.name, database, cycle: null, source: 'cli' }) } : {}),
+    });
+    const failed = fleetFailure(fleet);
+    return {
+      failures: failed ? [new DriftdError(failed.code, failed.message)] : [],
+      json: () => ({ target: target.name, database: target.database, mode: run.mode, reportOnly: run.reportOnly, reports: [], error: null, ...fleetJson(fleet) }),
+      text: () => fleetReconcileText(fleet, run.mode, run.reportOnly),
+      settled: ({ strict }) => fleet.results.every((file) => (file.reconcile ?? []).every((rule) => rule.blockedBy === null && (!strict || rule.skipped === 0) && rule.orphans === rule.recovered)),
+    };
+  },
+} satisfies Record<TargetKind, (target: SelectedTarget, run: ReconcileRun) => Promise<ReconciledTarget>>;
 
 /** Readable lines: each orphan with its row, each dangling row, each skipped directory with its reason. */
 function reconcileText(result: TargetResult, mode: 'dry-run' | 'apply'): string {
   const lines: string[] = [];
-  if (result.fleet) return fleetReconcileText(result.fleet, mode, result.reportOnly);
   if (result.error !== null) {
     lines.push(`${result.target}: ${result.database}`);
     lines.push(`  error: ${result.error.code}: ${result.error.message}${result.error.hint ? ` (hint: ${result.error.hint})` : ''}`);

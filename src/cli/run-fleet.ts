@@ -1,11 +1,13 @@
 import type { BackupSettings } from '../check/check-database.js';
+import { SETTING_DEFAULTS } from '../config/config-format.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { retryWhileBusy } from '../daemon/retry-while-busy.js';
 import type { ErrorCode } from '../errors/driftd-error.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
 import { printable } from './printable.js';
-import { FleetRunner, FILE_STATES, type FleetFileResult, type FleetSweepReport, type FleetSweepSettings } from '../fleet/fleet-runner.js';
+import { FleetRunner, type FleetSweepSettings } from '../fleet/fleet-runner.js';
+import { FILE_STATES, type FleetFileResult, type FleetSweepReport } from '../report/report-vocabulary.js';
 
 export interface FleetRun {
   readonly report: FleetSweepReport;
@@ -32,13 +34,11 @@ export async function runFleetOnce(
     clock,
     now: () => new Date(),
   });
-  // One sweep, no earlier state: the hash only ties results to a declaration between sweeps.
-  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, repairBackoff: ONE_SHOT_BACKOFF, ...(settings.audit ? { audit: settings.audit } : {}) });
+  // One sweep, no earlier state: the hash only ties results to a declaration between sweeps; there is no
+  // next attempt to back off, so the config's default back-off serves.
+  const report = await runner.sweep(target, { schema: declared.schema, contentHash: 'one-shot' }, { mode: settings.mode, busyTimeoutMs: settings.busyTimeoutMs, backup: settings.backup, reconcile: settings.reconcile, repairBackoff: SETTING_DEFAULTS.repairBackoff, ...(settings.audit ? { audit: settings.audit } : {}) });
   return { report, results: runner.results() };
 }
-
-/** One sweep has no next attempt to back off: any value serves. */
-const ONE_SHOT_BACKOFF = { initialSeconds: 30, maxSeconds: 3600 } as const;
 
 /** `tenants: /srv/t/*\/app.sqlite: 262 files: 220 in sync, 37 drifted, 0 repaired, 5 in error` (raw: the caller prints it through `printable`) */
 export function fleetSummaryLine(report: FleetSweepReport): string {

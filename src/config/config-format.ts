@@ -34,6 +34,26 @@ const targetFormat = z.strictObject({
     .describe('open database files (and journals) with more than one hard link; off: such a file is refused with DB_HARD_LINKED, since a repair through one name corrupts the database under the other (docs/fleets.md "Hard links")'),
 });
 
+const fullCheckFormat = z.strictObject({
+  everyCycles: z.number().int().min(1).max(1_000_000).default(120).describe('a full check runs after at most this many fast-path cycles of a target'),
+  everySeconds: z.number().int().min(1).max(604_800).default(600).describe('and at least this often, whatever the fast path says'),
+});
+
+const repairBackoffFormat = z.strictObject({
+  initialSeconds: z.number().int().min(1).max(86_400).default(30).describe('wait after the first failed repair of a target; doubles per failure'),
+  maxSeconds: z.number().int().min(1).max(604_800).default(3600).describe('longest wait between repair attempts'),
+});
+
+/**
+ * Every default lives in the zod shapes above and below, once: a nested section's default is `prefault({})`,
+ * parsed through its own shape, so its keys' defaults are not written twice. Code that runs without a config
+ * (a `TargetRunner` in a test, the library) takes its defaults from here.
+ */
+export const SETTING_DEFAULTS = {
+  fullCheck: fullCheckFormat.parse({}),
+  repairBackoff: repairBackoffFormat.parse({}),
+} as const;
+
 export const configFormat = z.strictObject({
   $schema: z.string().optional(),
   schedule: z.string().min(1).default('*/30 * * * * *').describe('node-cron expression (6 fields: with seconds)'),
@@ -49,14 +69,14 @@ export const configFormat = z.strictObject({
       maxConnections: z.number().int().min(1).max(100_000).default(256).describe('most connections open at once: a new one beyond it closes the longest-idle one (refused only when all are busy)'),
       keepAliveTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe('an idle keep-alive socket is closed after this long'),
     })
-    .default({ host: '127.0.0.1', port: 9187, maxConnections: 256, keepAliveTimeoutMs: 5000 }),
+    .prefault({}),
   backup: z
     .strictObject({
       enabled: z.boolean().default(false),
       dir: z.string().min(1).default('backups'),
       keep: z.number().int().min(1).max(1000).default(5),
     })
-    .default({ enabled: false, dir: 'backups', keep: 5 }),
+    .prefault({}),
   audit: z
     .strictObject({
       dir: z.string().min(1).optional().describe('where the audit journal lives; ~, $HOME, $XDG_STATE_HOME… expand; default: $STATE_DIRECTORY/audit under systemd, else $XDG_STATE_HOME/driftd/audit (~/.local/state/driftd/audit)'),
@@ -69,19 +89,9 @@ export const configFormat = z.strictObject({
         .describe('the journal file is rotated once it reaches this size'),
       keep: z.number().int().min(1).max(1000).default(5).describe('rotated journal files kept'),
     })
-    .default({ maxBytes: 8 * 1024 * 1024, keep: 5 }),
-  fullCheck: z
-    .strictObject({
-      everyCycles: z.number().int().min(1).max(1_000_000).default(120).describe('a full check runs after at most this many fast-path cycles of a target'),
-      everySeconds: z.number().int().min(1).max(604_800).default(600).describe('and at least this often, whatever the fast path says'),
-    })
-    .default({ everyCycles: 120, everySeconds: 600 }),
-  repairBackoff: z
-    .strictObject({
-      initialSeconds: z.number().int().min(1).max(86_400).default(30).describe('wait after the first failed repair of a target; doubles per failure'),
-      maxSeconds: z.number().int().min(1).max(604_800).default(3600).describe('longest wait between repair attempts'),
-    })
-    .default({ initialSeconds: 30, maxSeconds: 3600 }),
+    .prefault({}),
+  fullCheck: fullCheckFormat.prefault({}),
+  repairBackoff: repairBackoffFormat.prefault({}),
   targets: z.array(targetFormat).min(1, 'declare at least one target'),
 });
 

@@ -1,9 +1,9 @@
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { DaemonLogger } from './daemon-logger.js';
-import { driftedFiles, type FleetFileResult, type FleetSweepReport } from '../fleet/fleet-runner.js';
-import type { TargetCycleReport } from './target-runner.js';
 import type { ErrorSummary } from '../errors/driftd-error.js';
 import { TARGET_STATES, worstState, type TargetState } from '../pipeline/target-state.js';
+import { driftedFiles, type FleetFileResult, type FleetSweepReport } from '../report/report-vocabulary.js';
+import type { TargetCycleReport } from '../report/report-vocabulary.js';
 
 /**
  * Recording: turns one target's cycle report into metrics and log lines — one

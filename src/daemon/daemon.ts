@@ -12,9 +12,9 @@ import { CycleSchedule } from './cycle-schedule.js';
 import type { DaemonLogger } from './daemon-logger.js';
 import type { FileWatcher } from './file-watcher.js';
 import { transition, type LifecycleState } from './lifecycle.js';
-import { TargetRunner, reconcileRules, type ReconcileStep, type TargetCycleReport } from './target-runner.js';
+import { TargetRunner, reconcileRules, type ReconcileStep } from './target-runner.js';
 import { ConnectionPool } from '../fleet/connection-pool.js';
-import { DRIFTED_STATES, FleetRunner, type FleetSweepReport } from '../fleet/fleet-runner.js';
+import { FleetRunner } from '../fleet/fleet-runner.js';
 import { fleetFiles, fleetSummary, type FleetTargetSummary } from './fleet-status.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
 import { retryWhileBusy } from './retry-while-busy.js';
@@ -23,6 +23,9 @@ import { parseFleetPattern } from '../fleet/fleet-pattern.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import type { TargetHealthInput } from '../health/assess-health.js';
 import { targetKind, TARGET_KINDS, type TargetKind } from '../pipeline/target-kind.js';
+import { createYielder } from '../pipeline/yield-to-loop.js';
+import { DRIFTED_STATES, type FleetSweepReport } from '../report/report-vocabulary.js';
+import type { TargetCycleReport } from '../report/report-vocabulary.js';
 
 /** What one cycle's targets reported, by kind. */
 interface CycleOutput {
@@ -312,10 +315,11 @@ export class Daemon {
     log.debug({ cycle, reason }, 'cycle started');
     const reports: TargetCycleReport[] = [];
     const fleets: FleetSweepReport[] = [];
+    // Yield between targets (a slice of 0: at every one) so HTTP requests and ticks are served during a long cycle.
+    const yielder = createYielder(0);
     for (const target of active.config.targets) {
       await this.kinds[targetKind(target)].run(target, active, cycle, reason, { targets: reports, fleets });
-      // Yield between targets so HTTP requests and ticks are served during a long cycle.
-      await new Promise((resolve) => setImmediate(resolve));
+      await yielder.maybeYield();
     }
     const result: CycleReport = { cycle, reason, startedAt: startedAt.toISOString(), durationMs: this.clock() - t0, targets: reports, fleets };
     this.lastCycle = result;

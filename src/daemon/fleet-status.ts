@@ -1,6 +1,7 @@
 import type { TargetConfig } from '../config/parse-config.js';
-import type { FleetFileResult, FleetRunner, FleetSweepReport, FleetTotals } from '../fleet/fleet-runner.js';
+import type { FleetRunner } from '../fleet/fleet-runner.js';
 import type { FleetFilesQuery } from '../http/status-query.js';
+import type { FleetFileResult, FleetSweepReport, FleetTotals } from '../report/report-vocabulary.js';
 
 /** Files listed under a fleet target in the whole `/status`: enough to act on, never the whole fleet. */
 const ATTENTION_IN_SUMMARY = 20;

@@ -1,39 +1,22 @@
 import { statSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-sink.js';
-import { checkDatabase, type CheckReport } from '../check/check-database.js';
+import { checkDatabase } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
+import { SETTING_DEFAULTS } from '../config/config-format.js';
 import { readDatabaseHeader } from '../db/database-header.js';
 import { openReadOnly, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
-import { DriftdError, errorFromSummary, summarizeError, withContext, type ErrorSummary } from '../errors/driftd-error.js';
+import { DriftdError, errorFromSummary, summarizeError, withContext } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
-import { reconcileTarget, type ReconcileMemory, type ReconcileRuleError } from '../reconcile/reconcile-target.js';
+import { reconcileTarget, type ReconcileMemory } from '../reconcile/reconcile-target.js';
 import { replicaHold } from '../check/replica.js';
-import { RepairBackoff, writeLockHeld, type CauseProbes, type RepairBackoffStatus } from '../pipeline/repair-backoff.js';
-import { judgeState, type TargetState } from '../pipeline/target-state.js';
+import { RepairBackoff, writeLockHeld, type CauseProbes } from '../pipeline/repair-backoff.js';
+import { judgeState } from '../pipeline/target-state.js';
 import { retryWhileBusy, sleep } from './retry-while-busy.js';
+import type { CheckReport, ReconcileSummary, TargetCycleReport } from '../report/report-vocabulary.js';
 
 export type { RepairBackoffStatus } from '../pipeline/repair-backoff.js';
 export { repairBackoffSeconds } from '../pipeline/repair-backoff.js';
-
-/** What one reconcile rule's round did, as the daemon reports, counts and logs it. */
-export interface ReconcileSummary {
-  readonly rule: string;
-  readonly table: string;
-  readonly blockedBy: string | null;
-  /** The rule's round failed (the other rules still ran); the cycle fails with this code. */
-  readonly error?: ReconcileRuleError | null;
-  /** Directories without a row this round (recovered or not). */
-  readonly orphans: number;
-  readonly recovered: readonly { readonly directory: string; readonly path: string }[];
-  /** Orphans another writer inserted between scan and insert. */
-  readonly raced: number;
-  readonly dangling: number;
-  /** The first dangling rows (rowid, stored path), for the status page. */
-  readonly danglingRows?: readonly { readonly rowid: number | null; readonly storedPath: string }[];
-  readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
-  readonly timings: { readonly scanMs: number; readonly diffMs: number; readonly applyMs: number };
-}
 
 /**
  * The reconcile step, run after the schema step on every cycle (orphan
@@ -77,51 +60,6 @@ export const reconcileRules: ReconcileStep = async (target, options) => {
   }));
 };
 
-export interface TargetCycleReport {
-  readonly target: string;
-  readonly database: string;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  /** The database opened. */
-  readonly up: boolean;
-  /**
-   * The target's state (the one table in pipeline/target-state.ts): every view — /status, the page,
-   * /readyz, the log, driftd_target_state — is derived from it and from `error`.
-   */
-  readonly state: TargetState;
-  /** Both steps completed and no needed repair is failing (drift may still be present). */
-  readonly ok: boolean;
-  /** The schema step was skipped: schema_version and the declaration were unchanged since the last full check. */
-  readonly fastPath: boolean;
-  /** What is wrong: this cycle's error, or (state `repair_failing`) the failing repair's last error until one succeeds. */
-  readonly error: ErrorSummary | null;
-  /** The error this cycle's own attempt raised (counted in driftd_check_failures_total); null when it completed. */
-  readonly cycleError: ErrorSummary | null;
-  /** The last full check (carried over on the fast path); null before the first one. */
-  readonly check: CheckReport | null;
-  /** When `check` ran. */
-  readonly checkedAt: string | null;
-  /** Repairs applied in this cycle (the fast path applies none). */
-  readonly applied: CheckReport['applied'];
-  /**
-   * The last check that applied repairs, and when, kept until another repair: the next cycle's full
-   * check (which our own ALTER forces) replaces `check`, so the repair would otherwise show for one cycle.
-   */
-  readonly lastRepair: { readonly at: string; readonly check: CheckReport } | null;
-  /** The last reconcile rounds (carried over when this cycle skipped the step). */
-  readonly reconcile: readonly ReconcileSummary[];
-  /** The reconcile step ran in this cycle (only then are its counts new). */
-  readonly reconciled: boolean;
-  /** A repair was attempted in this cycle and failed (rolled back): counted in driftd_repair_failures_total. */
-  readonly repairFailed: boolean;
-  /** Set while repairs of this target are backed off after failures: drift is checked and reported, not repaired. */
-  readonly repairBackoff: RepairBackoffStatus | null;
-}
-
-/** Defaults for `TargetRunSettings.fullCheck` and `.repairBackoff` (the config's defaults). */
-export const DEFAULT_FULL_CHECK = { everyCycles: 120, everySeconds: 600 } as const;
-export const DEFAULT_REPAIR_BACKOFF = { initialSeconds: 30, maxSeconds: 3600 } as const;
-
 export interface TargetRunnerDeps {
   readonly reconcile: ReconcileStep;
   /** Monotonic milliseconds. */
@@ -142,9 +80,9 @@ export interface TargetRunSettings {
   readonly reconcileOnlyAfterChange?: boolean;
   /** Records every change this run makes (audit trail), bound to the target and cycle. */
   readonly audit?: AuditSink;
-  /** Force a full check after this many fast-path runs or this long since the last one (default `DEFAULT_FULL_CHECK`). */
+  /** Force a full check after this many fast-path runs or this long since the last one (default: the config's, `SETTING_DEFAULTS`). */
   readonly fullCheck?: { readonly everyCycles: number; readonly everySeconds: number };
-  /** Back-off between failed repairs (default `DEFAULT_REPAIR_BACKOFF`). */
+  /** Back-off between failed repairs (default: the config's, `SETTING_DEFAULTS`). */
   readonly repairBackoff?: { readonly initialSeconds: number; readonly maxSeconds: number };
 }
 
@@ -228,7 +166,7 @@ export class TargetRunner {
     let reconciled = false;
     let repairStarted = false;
     let error: TargetCycleReport['error'] = null;
-    const fullCheck = settings.fullCheck ?? DEFAULT_FULL_CHECK;
+    const fullCheck = settings.fullCheck ?? SETTING_DEFAULTS.fullCheck;
     let version = -1;
     let backoffScope = '';
     try {
@@ -238,7 +176,7 @@ export class TargetRunner {
       backoffScope = `${version}\u0000${declared.contentHash}`;
       // Never written on a replica: checked (and reported held), not repaired or reconciled.
       const replica = target.repair === 'auto' ? replicaHold(target.database) : null;
-      // The schema step runs in repair mode on a replica too: checkDatabase's one hold judgement (repairHoldOf)
+      // The schema step runs in repair mode on a replica too: checkDatabase's one judgement (judgeCheck)
       // then holds the repair and says why; reconcile runs dry.
       const repairs = target.repair === 'auto' && this.backoff.allows(target.database, backoffScope);
       const writes = repairs && replica === null;
@@ -307,7 +245,7 @@ export class TargetRunner {
       if (failure.code !== 'DB_BUSY' && !up) this.checkedKey = null;
       // Back off: the next attempts wait, doubling, so a repair that keeps failing (a full disk) does not
       // retry under BEGIN IMMEDIATE on every cycle and every write its own attempt caused — unless its cause goes.
-      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? DEFAULT_REPAIR_BACKOFF, target.allowHardLinks === true);
+      if (repairStarted) this.backoff.failed(target.database, backoffScope, error, settings.repairBackoff ?? SETTING_DEFAULTS.repairBackoff, target.allowHardLinks === true);
     }
     const backoff = this.backoff.status;
     const judged = judgeState({ cycleError: error, repairFailure: backoff?.error ?? null, repairAttemptFailed: error !== null && repairStarted, repairHeld: this.lastCheck?.repairHeld ?? null, inSync: this.lastCheck?.inSync ?? null });

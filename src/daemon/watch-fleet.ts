@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { closeOverGlobstars, step, type FleetPattern } from '../fleet/fleet-pattern.js';
-import { createYielder } from '../fleet/yield-to-loop.js';
+import { createYielder } from '../pipeline/yield-to-loop.js';
 import { debounceChanges, type FileWatcher } from './file-watcher.js';
 
 export interface FleetWatchOptions {

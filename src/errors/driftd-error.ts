@@ -139,6 +139,12 @@ export function summarizeError(error: DriftdError): ErrorSummary {
   return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
 }
 
+/** The summary of anything thrown: a `DriftdError`'s own, anything else as `INTERNAL` with its message. */
+export function summarizeCause(cause: unknown): ErrorSummary {
+  if (cause instanceof DriftdError) return summarizeError(cause);
+  return { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) };
+}
+
 /** The error a summary was made from (without its cause), to rethrow it with its code. */
 export function errorFromSummary(summary: ErrorSummary): DriftdError {
   return new DriftdError(summary.code, summary.message, summary.hint ? { hint: summary.hint } : {});

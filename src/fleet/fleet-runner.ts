@@ -1,13 +1,13 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { closeSync, constants, lstatSync, openSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AppliedStep, BackupSettings, ReportedDrift } from '../check/check-database.js';
+import type { BackupSettings } from '../check/check-database.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeaderFrom, type DatabaseHeaderRead } from '../db/database-header.js';
 import { BeneathRoot, beneathOpenError, hardLinkedError, type BeneathParent } from '../db/open-beneath.js';
 import { openReadOnly } from '../db/open-database.js';
 import type { DeclaredSchema } from '../declared/load-declared-schema.js';
-import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
+import { DriftdError, summarizeCause, type ErrorSummary } from '../errors/driftd-error.js';
 import { schemaVersion } from '../introspect/introspect.js';
 import { reconcileTarget } from '../reconcile/reconcile-target.js';
 import { bindRules, isDatabaseDirPath } from './bind-rules.js';
@@ -15,90 +15,12 @@ import { checkFleetFile, VerdictMemo } from './check-fleet-file.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { matchesFleetPattern, parseFleetPattern, type FleetPattern } from './fleet-pattern.js';
 import { listFleet } from './list-fleet.js';
-import { createYielder, type LoopYielder } from './yield-to-loop.js';
+import { runBounded } from '../pipeline/run-bounded.js';
+import { createYielder, type LoopYielder } from '../pipeline/yield-to-loop.js';
 import { replicaHold } from '../check/replica.js';
-import { RepairBackoff, type BackoffSettings, type CauseProbes, type RepairBackoffStatus } from '../pipeline/repair-backoff.js';
-import { judgeState, type TargetState } from '../pipeline/target-state.js';
-
-/**
- * Where a file of a fleet stands after its last sweep: a target state (pipeline/target-state.ts, the one
- * table) or `repaired` (in sync after a repair of the sweep that checked it). A file that vanished is
- * dropped and counted, not kept.
- */
-export type FileState = TargetState | 'repaired';
-
-/** Every state, in report order (a closed set: adding one breaks `emptyTotals`). */
-export const FILE_STATES = ['in_sync', 'drifted', 'repaired', 'held', 'repair_failing', 'error'] as const satisfies readonly FileState[];
-
-export type FleetTotals = Readonly<Record<FileState, number>>;
-
-export type { ErrorSummary } from '../errors/driftd-error.js';
-
-/** One reconcile rule's round on one file. */
-export interface FileReconcileSummary {
-  readonly rule: string;
-  readonly table: string;
-  readonly orphans: number;
-  readonly recovered: number;
-  readonly dangling: number;
-  readonly skipped: number;
-  readonly blockedBy: string | null;
-  readonly error: ErrorSummary | null;
-}
-
-export interface FleetFileResult {
-  readonly path: string;
-  readonly state: FileState;
-  /** When the last sweep reached it. */
-  readonly sweptAt: string;
-  /** When it was last fully checked; the sweep at `sweptAt` found its header unchanged when they differ. */
-  readonly checkedAt: string;
-  /** The last sweep skipped introspection: header (or WAL schema version) unchanged since the full check. */
-  readonly unchanged: boolean;
-  /** Drift left after the last full check (after the repair in repair mode). */
-  readonly drift: readonly ReportedDrift[];
-  /** Repair steps the last full check applied. */
-  readonly applied: readonly AppliedStep[];
-  readonly extras: number;
-  /** Safe drift left unrepaired because a migration tool manages the file (and why); null otherwise. */
-  readonly repairHeld: string | null;
-  /** What is wrong: the check's error, or (state `repair_failing`) the failing repair's last error until one succeeds. */
-  readonly error: ErrorSummary | null;
-  /** Set while this file's repairs fail (the same back-off as a single-file target's). */
-  readonly repairBackoff: RepairBackoffStatus | null;
-  /** The reconcile rounds of the last sweep that ran them; null when none did. */
-  readonly reconcile: readonly FileReconcileSummary[] | null;
-}
-
-export interface FleetSweepReport {
-  readonly target: string;
-  readonly pattern: string;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  /** The sweep could not list the fleet (root missing…); the previous results were kept. */
-  readonly error: ErrorSummary | null;
-  /** Directories below the root that could not be listed (their files keep their previous results). */
-  readonly unlisted: readonly { readonly directory: string; readonly message: string }[];
-  /** Files known after the sweep. */
-  readonly files: number;
-  /** Files fully checked (header changed, new, or never checked). */
-  readonly checked: number;
-  /** Files whose header showed no change: no introspection. */
-  readonly unchanged: number;
-  /** Files seen for the first time. */
-  readonly appeared: number;
-  /** Files that disappeared (no longer listed, or deleted while the sweep reached them). */
-  readonly dropped: number;
-  readonly totals: FleetTotals;
-  /** Results of the files fully checked in this sweep: their repairs and drift are new. */
-  readonly fresh: readonly FleetFileResult[];
-  /** Repairs attempted in this sweep and rolled back (counted in driftd_repair_failures_total). */
-  readonly repairFailures: number;
-  /** Repair steps applied in this sweep, by table and kind (for low-cardinality counters). */
-  readonly repairs: readonly { readonly table: string; readonly kind: AppliedStep['kind']; readonly count: number }[];
-  /** The reconcile rounds of this sweep summed over the files, by table; empty when the step did not run. */
-  readonly reconcile: readonly { readonly table: string; readonly orphans: number; readonly recovered: number; readonly dangling: number; readonly skipped: number }[];
-}
+import { RepairBackoff, type BackoffSettings, type CauseProbes } from '../pipeline/repair-backoff.js';
+import { judgeState } from '../pipeline/target-state.js';
+import { emptyTotals, type AppliedStep, type FileReconcileSummary, type FileState, type FleetFileResult, type FleetSweepReport, type FleetTotals } from '../report/report-vocabulary.js';
 
 /** Runs an attempt with the busy budget it may spend inside SQLite, retrying on timers while the file is locked. */
 export type BusyRetry = <T>(attempt: (busyTimeoutMs: number) => Promise<T>, budgetMs: number) => Promise<T>;
@@ -237,7 +159,7 @@ export class FleetRunner {
         paths = listing.files;
         unlisted = listing.unlisted;
       } catch (cause) {
-        return finish({ error: errorSummary(cause), unlisted: NONE, checked: 0, unchanged: 0, appeared: 0, dropped: 0, fresh: NONE });
+        return finish({ error: summarizeCause(cause), unlisted: NONE, checked: 0, unchanged: 0, appeared: 0, dropped: 0, fresh: NONE });
       }
       const listed = new Set(paths);
       // A file below an unlisted directory is not known to be gone: it keeps its last result.
@@ -254,72 +176,66 @@ export class FleetRunner {
     try {
       realRoot = realpathSync.native(pattern.root);
     } catch (cause) {
-      return finish({ error: errorSummary(cause), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
+      return finish({ error: summarizeCause(cause), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
     }
     // Every file below the root is opened through this descriptor, never by path (src/db/open-beneath.ts).
     let root: BeneathRoot;
     try {
       root = BeneathRoot.open(pattern.root, { allowHardLinks: target.allowHardLinks === true });
     } catch (cause) {
-      return finish({ error: errorSummary(cause instanceof DriftdError ? cause : new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${pattern.root}" cannot be opened: ${(cause as Error).message}`, { where: { directory: pattern.root }, cause })), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
+      return finish({ error: summarizeCause(cause instanceof DriftdError ? cause : new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${pattern.root}" cannot be opened: ${(cause as Error).message}`, { where: { directory: pattern.root }, cause })), unlisted, checked: 0, unchanged: 0, appeared: 0, dropped, fresh: NONE });
     }
     const context: SweepContext = { target, declared, settings, scope, pattern, realRoot, root, yielder: createYielder(this.deps.sliceMs ?? 8), sweptAt: startedAt.toISOString() };
     const counts = { checked: 0, unchanged: 0, appeared: 0, dropped, repairFailures: 0 };
     const fresh: FleetFileResult[] = [];
     const repairs = new Map<string, { table: string; kind: AppliedStep['kind']; count: number }>();
     const rounds = new Map<string, { table: string; orphans: number; recovered: number; dangling: number; skipped: number }>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < paths.length) {
-        // Checked before taking a file too: once a yield is due, no worker starts another file first.
-        await context.yielder.maybeYield();
-        if (next >= paths.length) break;
-        const path = paths[next++]!;
-        const previous = this.records.get(path);
-        // The unchanged check is synchronous and needs no slot; only a file that needs a connection for
-        // longer (a full check, a reconcile round) waits for one.
-        const probe = this.probe(path, previous, context);
-        const outcome: 'gone' | VisitOutcome =
-          probe === 'gone' || 'record' in probe
-            ? probe
-            : probe.unchanged && !this.wantsReconcile(context)
-              ? { record: this.unchangedRecord(previous!, previous!.result.reconcile, context) }
-              : await this.deps.pool.run(() => this.visit(path, previous, probe, context));
-        if (outcome === 'gone') {
-          // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
-          // watcher reported that is gone and was never known (or already dropped) is not dropped again.
-          if (this.records.delete(path) || !context.settings.only) counts.dropped++;
-          this.backoffs.delete(path);
-        } else {
-          if (outcome.repairFailed) counts.repairFailures++;
-          this.records.set(path, outcome.record);
-          if (!previous) counts.appeared++;
-          const result = outcome.record.result;
-          for (const step of result.unchanged ? NONE : result.applied) {
-            const entry = repairs.get(`${step.table}\u0000${step.kind}`) ?? { table: step.table, kind: step.kind, count: 0 };
-            entry.count++;
-            repairs.set(`${step.table}\u0000${step.kind}`, entry);
+    const visitFile = async (path: string): Promise<void> => {
+      const previous = this.records.get(path);
+      // The unchanged check is synchronous and needs no slot; only a file that needs a connection for
+      // longer (a full check, a reconcile round) waits for one.
+      const probe = this.probe(path, previous, context);
+      const outcome: 'gone' | VisitOutcome =
+        probe === 'gone' || 'record' in probe
+          ? probe
+          : probe.unchanged && !this.wantsReconcile(context)
+            ? { record: this.unchangedRecord(previous!, previous!.result.reconcile, context) }
+            : await this.deps.pool.run(() => this.visit(path, previous, probe, context));
+      if (outcome === 'gone') {
+        // Listed, then deleted before the sweep reached it: dropped like a file no longer listed. A path a
+        // watcher reported that is gone and was never known (or already dropped) is not dropped again.
+        if (this.records.delete(path) || !context.settings.only) counts.dropped++;
+        this.backoffs.delete(path);
+      } else {
+        if (outcome.repairFailed) counts.repairFailures++;
+        this.records.set(path, outcome.record);
+        if (!previous) counts.appeared++;
+        const result = outcome.record.result;
+        for (const step of result.unchanged ? NONE : result.applied) {
+          const entry = repairs.get(`${step.table}\u0000${step.kind}`) ?? { table: step.table, kind: step.kind, count: 0 };
+          entry.count++;
+          repairs.set(`${step.table}\u0000${step.kind}`, entry);
+        }
+        if (this.wantsReconcile(context)) {
+          for (const rule of result.reconcile ?? NONE) {
+            const sum = rounds.get(rule.table) ?? { table: rule.table, orphans: 0, recovered: 0, dangling: 0, skipped: 0 };
+            sum.orphans += rule.orphans - rule.recovered;
+            sum.recovered += rule.recovered;
+            sum.dangling += rule.dangling;
+            sum.skipped += rule.skipped;
+            rounds.set(rule.table, sum);
           }
-          if (this.wantsReconcile(context)) {
-            for (const rule of result.reconcile ?? NONE) {
-              const sum = rounds.get(rule.table) ?? { table: rule.table, orphans: 0, recovered: 0, dangling: 0, skipped: 0 };
-              sum.orphans += rule.orphans - rule.recovered;
-              sum.recovered += rule.recovered;
-              sum.dangling += rule.dangling;
-              sum.skipped += rule.skipped;
-              rounds.set(rule.table, sum);
-            }
-          }
-          if (outcome.record.result.unchanged) counts.unchanged++;
-          else {
-            counts.checked++;
-            fresh.push(outcome.record.result);
-          }
+        }
+        if (outcome.record.result.unchanged) counts.unchanged++;
+        else {
+          counts.checked++;
+          fresh.push(outcome.record.result);
         }
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.deps.pool.size, Math.max(1, paths.length)) }, worker));
+      // `pool.size` workers: as many files in flight as the daemon-wide pool has connection slots.
+      await runBounded(paths, this.deps.pool.size, context.yielder, visitFile);
     } finally {
       // Every connection of the sweep is closed by now (one still open keeps its own reference).
       root.release();
@@ -448,7 +364,7 @@ export class FleetRunner {
       // The same back-off as a single-file target: a fleet on a full disk must not storm.
       let backoff = this.backoffs.get(path);
       if (!backoff) this.backoffs.set(path, (backoff = new RepairBackoff(this.deps, this.deps.probes)));
-      const error = errorSummary(cause);
+      const error = summarizeCause(cause);
       backoff.failed(path, probe.backoffScope, error, settings.repairBackoff);
       const result: FleetFileResult = { ...this.failed(path, cause, context), state: 'repair_failing', repairBackoff: backoff.status, drift: previous?.result.drift ?? NONE, extras: previous?.result.extras ?? 0 };
       return { record: { key: null, scope, schemaState: 'repair_failing', result }, repairFailed: true };
@@ -481,12 +397,12 @@ export class FleetRunner {
         error: report.error && !missingRoot(report) ? report.error : null,
       }));
     } catch (cause) {
-      return [{ rule: '*', table: '*', orphans: 0, recovered: 0, dangling: 0, skipped: 0, blockedBy: null, error: errorSummary(cause) }];
+      return [{ rule: '*', table: '*', orphans: 0, recovered: 0, dangling: 0, skipped: 0, blockedBy: null, error: summarizeCause(cause) }];
     }
   }
 
   private failed(path: string, cause: unknown, context: SweepContext): FleetFileResult {
-    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: errorSummary(cause), repairBackoff: null, reconcile: null };
+    return { path, state: 'error', sweptAt: context.sweptAt, checkedAt: context.sweptAt, unchanged: false, drift: NONE, applied: NONE, extras: 0, repairHeld: null, error: summarizeCause(cause), repairBackoff: null, reconcile: null };
   }
 
   private patternOf(target: TargetConfig): FleetPattern | null {
@@ -531,18 +447,6 @@ interface SweepContext {
   readonly root: BeneathRoot;
   readonly yielder: LoopYielder;
   readonly sweptAt: string;
-}
-
-/** States whose files still carry drift (held back on purpose, failing to repair, or simply drifted). */
-export const DRIFTED_STATES = ['drifted', 'held', 'repair_failing'] as const satisfies readonly FileState[];
-
-/** Files of these totals that still carry drift: not in sync. */
-export function driftedFiles(totals: FleetTotals): number {
-  return DRIFTED_STATES.reduce((sum, state) => sum + totals[state], 0);
-}
-
-export function emptyTotals(): Record<FileState, number> {
-  return { in_sync: 0, drifted: 0, repaired: 0, held: 0, repair_failing: 0, error: 0 } satisfies Record<FileState, number>;
 }
 
 /**
@@ -617,9 +521,4 @@ function assertInsideRoot(path: string, context: SweepContext): void {
       hint: 'driftd never follows a symlink out of a fleet root; replace the link with the directory itself',
     });
   }
-}
-
-function errorSummary(cause: unknown): ErrorSummary {
-  if (cause instanceof DriftdError) return summarizeError(cause);
-  return { code: 'INTERNAL', message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -2,7 +2,7 @@ import { closeSync, lstatSync, readdirSync, statSync, type Dirent } from 'node:f
 import { BeneathRoot } from '../db/open-beneath.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { closeOverGlobstars, literalRest, step, type FleetPattern } from './fleet-pattern.js';
-import { createYielder } from './yield-to-loop.js';
+import { createYielder } from '../pipeline/yield-to-loop.js';
 
 /** A directory below the root the walk could not list; the rest of the fleet is still listed. */
 export interface UnlistedDirectory {

@@ -4,6 +4,7 @@
  * `status` pass | warn | fail and one entry per target under `checks`.
  */
 import { STATE_READINESS, type TargetState } from '../pipeline/target-state.js';
+import type { ErrorSummary } from '../report/report-vocabulary.js';
 
 export type HealthStatus = 'pass' | 'warn' | 'fail';
 
@@ -13,11 +14,11 @@ export interface TargetHealthInput {
   readonly up: boolean;
   /** Milliseconds since the epoch; null before the first successful check. */
   readonly lastSuccessMs: number | null;
-  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly lastError: Pick<ErrorSummary, 'code' | 'message'> | null;
   /** The target's state (pipeline/target-state.ts); a failing repair warns. Absent: judged by up and staleness alone. */
   readonly state?: TargetState;
   /** The error that explains `state` (code, message, hint). */
-  readonly stateError?: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+  readonly stateError?: ErrorSummary | null;
 }
 
 export interface HealthInput {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../audit/audit-record.js';
+import type { ErrorSummary, ReconcileSummary } from '../report/report-vocabulary.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -30,20 +31,8 @@ export interface DriftView {
   readonly definitionDiff?: readonly string[];
 }
 
-/** One reconcile rule's last round. */
-export interface ReconcileView {
-  readonly rule: string;
-  readonly table: string;
-  readonly blockedBy: string | null;
-  readonly error?: { readonly code: string; readonly message: string; readonly hint?: string } | null;
-  readonly orphans: number;
-  readonly recovered: readonly { readonly directory: string; readonly path: string }[];
-  readonly raced: number;
-  readonly dangling: number;
-  /** The first dangling rows, when the step reports them. */
-  readonly danglingRows?: readonly { readonly rowid: number | null; readonly storedPath: string }[];
-  readonly skipped: readonly { readonly directory: string; readonly reason: string; readonly detail: string }[];
-}
+/** One reconcile rule's last round (the daemon's, without its timings). */
+export type ReconcileView = Omit<ReconcileSummary, 'timings'>;
 
 /**
  * A per-target block of totals and files needing attention: fleet targets
@@ -66,7 +55,7 @@ export interface TargetView {
   readonly fastPath: boolean;
   /** The state from the one table (pipeline/target-state.ts). */
   readonly state?: string;
-  readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+  readonly error: ErrorSummary | null;
   readonly check: {
     readonly inSync: boolean;
     readonly remaining: readonly DriftView[];
@@ -98,7 +87,7 @@ export type FleetTargetView =
         readonly unchanged: number;
         readonly appeared: number;
         readonly dropped: number;
-        readonly error: { readonly code: string; readonly message: string; readonly hint?: string } | null;
+        readonly error: ErrorSummary | null;
         readonly unlisted: readonly { readonly directory: string; readonly message: string }[];
       };
       readonly attention: {
@@ -106,7 +95,7 @@ export type FleetTargetView =
         readonly shown: readonly {
           readonly path: string;
           readonly state: string;
-          readonly error: { readonly code: string; readonly message: string } | null;
+          readonly error: Pick<ErrorSummary, 'code' | 'message'> | null;
           readonly drift: readonly { readonly kind: string; readonly table: string; readonly safe: boolean; readonly detail: string }[];
         }[];
         readonly more: string;

@@ -1,4 +1,4 @@
-import { FILE_STATES, type FileState } from '../fleet/fleet-runner.js';
+import { FILE_STATES, type FileState } from '../report/report-vocabulary.js';
 
 /** `GET /status?target=T&state=drift&limit=100&offset=0`: one fleet target's files, filtered and paged. */
 export interface FleetFilesQuery {

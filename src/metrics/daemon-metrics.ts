@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DriftKind, ExtraKind } from '../diff/drift.js';
 import { TARGET_STATES, type TargetState } from '../pipeline/target-state.js';
+import type { ErrorCode, FleetTotals, ReportedDrift } from '../report/report-vocabulary.js';
 
 /** How old the process_ and nodejs_ samples in a served /metrics text may be. */
 export const PROCESS_METRICS_MAX_AGE_MS = 1000;
@@ -11,7 +12,7 @@ export interface TargetSnapshot {
   readonly up: boolean;
   readonly inSync: boolean | null;
   /** `kind` label values are the closed sets of the diff: a report can only carry kinds driftd knows. */
-  readonly drift: readonly { readonly table: string; readonly kind: DriftKind; readonly safe: boolean }[];
+  readonly drift: readonly Pick<ReportedDrift, 'table' | 'kind' | 'safe'>[];
   readonly extras: readonly { readonly kind: ExtraKind }[];
 }
 
@@ -120,7 +121,7 @@ export class DaemonMetrics {
     this.checkDuration.observe(this.track(this.checkDuration, { target }), seconds);
   }
 
-  checkFailed(target: string, code: string): void {
+  checkFailed(target: string, code: ErrorCode): void {
     this.invalidate();
     this.checkFailures.inc(this.track(this.checkFailures, { target, code }));
     if (code === 'DB_BUSY') this.databaseBusy.inc(this.track(this.databaseBusy, { target }));
@@ -180,7 +181,7 @@ export class DaemonMetrics {
    * A fleet target's sweep: its files by state (one series per state, never per
    * file) and how many files disappeared.
    */
-  fleetSwept(target: string, totals: Readonly<Record<string, number>>, dropped: number): void {
+  fleetSwept(target: string, totals: FleetTotals, dropped: number): void {
     this.invalidate();
     for (const [state, count] of Object.entries(totals)) this.fleetFiles.set(this.track(this.fleetFiles, { target, state }), count);
     this.fleetFilesDropped.inc(this.track(this.fleetFilesDropped, { target }), dropped);

@@ -16,6 +16,8 @@ import { inspectDirectory, type RememberedSkip } from './scan/inspect-directory.
 import { nodeReconcileFs } from './scan/node-reconcile-fs.js';
 import type { ReconcileFs } from './scan/reconcile-fs.js';
 import { scanRoot, type RootAnchor } from './scan/scan-root.js';
+import { runBounded } from '../pipeline/run-bounded.js';
+import { createYielder } from '../pipeline/yield-to-loop.js';
 
 export type { ReconcileRule } from './rule/reconcile-rule-format.js';
 export type { DanglingRow, OrphanItem, ReconcileReport, ReconcileRuleError, SkippedDirectory, SkipReason } from './reconcile-report.js';
@@ -190,7 +192,7 @@ async function reconcileRule(
   const orphans: Array<{ item: OrphanItem; canonicalPath: string; listed: ListedDirectory }> = [];
   const skipped: SkippedDirectory[] = [...listing.skipped];
   let unmarked = 0;
-  const outcomes = await mapLimited(found.orphans, INSPECT_CONCURRENCY, async (directory: ListedDirectory) => {
+  const outcomes = await runBounded(found.orphans, INSPECT_CONCURRENCY, createYielder(YIELD_AFTER_MS), async (directory: ListedDirectory) => {
     const inspection = await inspectDirectory(fs, directory, options);
     if (inspection.kind !== 'ready') return { directory, inspection } as const;
     return { directory, inspection, row: mapColumns(rule, inspection.facts, required) } as const;
@@ -265,35 +267,3 @@ async function reconcileRule(
   };
 }
 
-/**
- * Runs `work` over `items` with at most `limit` in flight, keeping the input order. The workers
- * share one pause: each pausing on its own timer let all of them wake in the same timers phase and
- * run 5 ms each back to back (8 × 5 ms between two looks at the sockets: /livez took ~1 s).
- */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let since = performance.now();
-  let pause: Promise<void> | null = null;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      if (performance.now() - since > YIELD_AFTER_MS) {
-        // A timer, not setImmediate: a request needs several loop turns (parse, hooks, reply), and a 1 ms idle
-        // lets them all run, where an immediate gives it one turn per 5 ms chunk (/livez p50 60 ms at 50,000 entries).
-        pause ??= new Promise<void>((resolve) =>
-          setTimeout(() => {
-            pause = null;
-            since = performance.now();
-            resolve();
-          }, 1),
-        );
-        await pause;
-        continue;
-      }
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -10,6 +10,7 @@ import type { Schema } from '../schema/schema-model.js';
 import { quoteIdentifier } from '../sql/quote.js';
 import { DEFAULT_SAFETY_CONTEXT, type SafetyContext } from './assess-safety.js';
 import { countViolations } from './count-violations.js';
+import { ruleOf, type RepairedDriftKind } from './drift-kind-rules.js';
 import { planRepair, type RepairPlan, type RepairStep, type UnsafeDrift } from './plan-repair.js';
 
 export interface ApplyRepairOptions {
@@ -89,31 +90,16 @@ export function applyRepair(db: SqlConnection, declared: Schema, options: ApplyR
 
 function auditStatement(step: RepairStep): AuditStatement {
   const drift = step.drift;
-  const base = { sql: step.sql, table: drift.table, ...('column' in drift && drift.column !== undefined ? { column: drift.column } : {}) };
-  // planRepair makes statements for the kinds whose rule writes SQL (DRIFT_KIND_RULES); the start-up probe knows how to find each.
-  switch (drift.kind) {
-    case 'missing_table':
-    case 'missing_column':
-    case 'renamed_table':
-    case 'renamed_column':
-      return { ...base, drift: drift.kind };
-    case 'missing_index':
-    case 'renamed_index':
-      return { ...base, drift: drift.kind, index: drift.index };
-    case 'missing_view':
-      return { ...base, drift: drift.kind, view: drift.view };
-    case 'missing_trigger':
-      return { ...base, drift: drift.kind, trigger: drift.trigger };
-    case 'column_not_null':
-      return { ...base, drift: drift.kind, notNull: drift.declared === 'NOT NULL' };
-    case 'missing_check':
-    case 'check_definition':
-      return { ...base, drift: drift.kind, check: drift.declaredCheck.normalized };
-    case 'undeclared_check':
-      return { ...base, drift: drift.kind, check: drift.liveCheck.normalized };
-    default:
-      throw new Error(`no audit probe for a ${drift.kind} step`);
-  }
+  // planRepair makes statements only for the kinds whose rule writes SQL; the rule says how the start-up probe finds each.
+  const rule = ruleOf(drift);
+  if (rule.repair === 'never') throw new Error(`no audit probe for a ${drift.kind} step`);
+  return {
+    sql: step.sql,
+    table: drift.table,
+    ...('column' in drift && drift.column !== undefined ? { column: drift.column } : {}),
+    drift: drift.kind as RepairedDriftKind,
+    ...rule.audit.detail?.(drift),
+  };
 }
 
 /**

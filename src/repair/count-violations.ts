@@ -37,6 +37,14 @@ export function countViolations(db: SqlConnection, drift: Drift): string | null 
 }
 
 
+/** Whether some step of the plan can be violated by existing rows (its rule has a `violations` probe): then its verdict depends on the rows. */
+export function needsRowCounts(plan: RepairPlan): boolean {
+  return plan.steps.some((step) => {
+    const rule = ruleOf(step.drift);
+    return rule.repair !== 'never' && rule.violations !== undefined;
+  });
+}
+
 /**
  * The plan with every step that existing rows violate moved to `unsafe`, with the count and a few
  * rowids: what `check` and `--dry-run` report, on their read-only connection, so that a CHECK or
@@ -44,7 +52,7 @@ export function countViolations(db: SqlConnection, drift: Drift): string | null 
  * write transaction, where the rows may have changed meanwhile.
  */
 export function pretestPlan(db: SqlConnection, plan: RepairPlan): RepairPlan {
-  if (!plan.steps.some((step) => { const rule = ruleOf(step.drift); return rule.repair !== 'never' && rule.violations !== undefined; })) return plan;
+  if (!needsRowCounts(plan)) return plan;
   const steps = [];
   const unsafe = [...plan.unsafe];
   for (const step of plan.steps) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CycleRecorder } from '../../src/daemon/cycle-recorder.js';
-import type { TargetCycleReport } from '../../src/daemon/target-runner.js';
 import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
+import type { TargetCycleReport } from '../../src/report/report-vocabulary.js';
 
 function roundSkipping(directories: readonly string[], reason = 'malformed-json'): TargetCycleReport {
   return {

@@ -76,8 +76,11 @@ describe('a fleet under a tenant directory/symlink swap race', () => {
     // Until enough swaps and sweeps, and some repair has gone through while they ran (bounded: the test's timeout
     // fires, since each round yields a turn).
     while (rounds < MIN_ROUNDS || swapper.count < MIN_SWAPS || repairedInside < 1) {
-      // A new column every round: every sweep that reaches a file repairs it (a journal or WAL write each time).
-      const declared = { schema: declaredSchemaFromSql(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, c${rounds} TEXT); ${UPLOADS}`, 'race.sql'), path: 'race.sql', contentHash: `race-${rounds}` };
+      // A new column every round, the earlier ones kept: every sweep that reaches a file repairs it (a journal or
+      // WAL write each time). Declaring only the round's own column made the last round's an undeclared column of
+      // the same shape, a possible rename that is never repaired: 1–2 repairs in 40 sweeps.
+      const columns = Array.from({ length: rounds + 1 }, (_, index) => `, c${index} TEXT`).join('');
+      const declared = { schema: declaredSchemaFromSql(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT${columns}); ${UPLOADS}`, 'race.sql'), path: 'race.sql', contentHash: `race-${rounds}` };
       const report = await fleet.sweep(target, declared, repair);
       for (const result of report.fresh) {
         if (result.state === 'repaired') repairedInside++;

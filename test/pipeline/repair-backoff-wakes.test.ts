@@ -9,13 +9,13 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfigFile } from '../../src/config/validate-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { TargetCycleReport } from '../../src/daemon/target-runner.js';
 import type { FleetTargetSummary } from '../../src/daemon/fleet-status.js';
 import { DaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 import { causeMayHaveCleared, probeCause, RepairBackoff } from '../../src/pipeline/repair-backoff.js';
 import { SmallDisk, canMountTmpfs } from '../support/full-disk.js';
 import { holdLock } from '../support/lock-holder.js';
 import { tempDir } from '../support/temp-db.js';
+import type { TargetCycleReport } from '../../src/report/report-vocabulary.js';
 
 const TABLE = 'CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)';
 const DECLARED = `${TABLE};\nCREATE INDEX t_payload ON t(payload);\n`;

@@ -1,10 +1,11 @@
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDatabase, type CheckReport } from '../../src/check/check-database.js';
+import { checkDatabase } from '../../src/check/check-database.js';
 import { openSqlite } from '../../src/db/open-sqlite.js';
 import { loadDeclaredSchema } from '../../src/declared/load-declared-schema.js';
 import { createDatabaseWithShell, runShell, tempDir } from '../support/temp-db.js';
+import type { CheckReport } from '../../src/report/report-vocabulary.js';
 
 /**
  * The real-schema corpus (issue 8): one fixture per feature class real applications use, written

@@ -1,11 +1,12 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDatabase, type CheckReport } from '../../src/check/check-database.js';
+import { checkDatabase } from '../../src/check/check-database.js';
 import { loadDeclaredSchema } from '../../src/declared/load-declared-schema.js';
 import { quoteIdentifier } from '../../src/sql/quote.js';
 import { createDatabaseWithShell, fileBytes, runShell, tempDir } from '../support/temp-db.js';
 import { OBJECT_FIXTURES, type ObjectFixture } from './object-fixtures.js';
+import type { CheckReport } from '../../src/report/report-vocabulary.js';
 
 /**
  * For each real-world shape: the database is built by the stock sqlite3 shell, its `.schema`

@@ -155,8 +155,11 @@ describe('concurrency soak', () => {
     const fifth = Math.max(1, Math.floor(warm.length / 5));
     const rssEarly = median(warm.slice(0, fifth).map((s) => s.rss));
     const rssLate = median(warm.slice(-fifth).map((s) => s.rss));
-    const fdsEarly = Math.max(...warm.slice(0, fifth).map((s) => s.fds));
-    const fdsLate = Math.max(...warm.slice(-fifth).map((s) => s.fds));
+    // The settled level of each window, not its peak: a sample taken while a cycle holds its database,
+    // journal and directory descriptors (and reconcile its metadata files) reads a few more for an
+    // instant (a run under full-suite load sampled 30 against 24 once); a leak raises the median.
+    const fdsEarly = median(warm.slice(0, fifth).map((s) => s.fds));
+    const fdsLate = median(warm.slice(-fifth).map((s) => s.fds));
     const summary = {
       seconds: SECONDS,
       writerCommitted: committed.length,

@@ -1,6 +1,7 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, opendirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { readRegularFile } from '../../fs/read-regular-file.js';
 import type { DirectoryEntry, DirectoryHandle, EntryKind, LimitedRead, ReconcileFs } from './reconcile-fs.js';
+import { createYielder } from '../../pipeline/yield-to-loop.js';
 
 /** Longest stretch of synchronous listing before yielding to the event loop. */
 const YIELD_AFTER_MS = 5;
@@ -26,15 +27,10 @@ export const nodeReconcileFs: ReconcileFs = {
     const dir = opendirSync(path, { bufferSize: 256 });
     const entries: DirectoryEntry[] = [];
     try {
-      let since = performance.now();
+      const yielder = createYielder(YIELD_AFTER_MS);
       for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
         entries.push({ name: entry.name, kind: kindOf(entry) });
-        if (entries.length % 256 === 0 && performance.now() - since > YIELD_AFTER_MS) {
-          // A timer, not setImmediate: a request needs several loop turns (parse, hooks, reply), and a 1 ms idle
-          // lets them all run, where an immediate gives it one turn per 5 ms chunk (/livez p50 60 ms at 50,000 entries).
-          await new Promise<void>((resolve) => setTimeout(resolve, 1));
-          since = performance.now();
-        }
+        if (entries.length % 256 === 0) await yielder.maybeYield();
       }
     } finally {
       dir.closeSync();
