@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { DriftdError, withContext } from '../errors/driftd-error.js';
@@ -55,6 +55,7 @@ function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHa
     inspect(path, location, readonly);
     const name = location.root.sqlitePath(location.relative);
     const db = openRecovering(name, path, readonly, options);
+    LOCATIONS.set(db, location);
     // The directory's descriptor stays open as long as the connection may open its journal.
     const close = db.close.bind(db);
     let released = false;
@@ -73,6 +74,57 @@ function open(path: string, readonly: boolean, options: OpenOptions): DatabaseHa
     location.root.release();
     throw error;
   }
+}
+
+/** Where each open connection's file was opened beneath, for {@link openConnectionFile}. */
+const LOCATIONS = new WeakMap<DatabaseHandle, Location>();
+
+/**
+ * A read-only descriptor of the very file `db` has open (a connection from `openReadOnly` /
+ * `openReadWrite`), for reading its bytes beside SQLite (`driftd apply`'s backup copy): opened
+ * beneath the connection's root without following a link (O_NOFOLLOW per component, O_NONBLOCK),
+ * never by path, and proved to be the same file as a descriptor this process already holds (the
+ * connection's own: same device and inode), so a name swapped since SQLite opened it is refused
+ * (DB_OUTSIDE_ROOT) instead of read.
+ *
+ * The caller must keep the descriptor open until `db` has closed: closing any descriptor of a file
+ * drops every POSIX lock this process holds on it (fcntl(2); see `inspect`), the connection's too.
+ */
+export function openConnectionFile(db: DatabaseHandle, path: string): number {
+  const location = LOCATIONS.get(db);
+  if (!location) throw new Error(`openConnectionFile: "${path}" was not opened by open-database`);
+  let fd: number;
+  try {
+    fd = location.root.openFile(location.relative, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw beneathOpenError(error, path, location.root.directory);
+  }
+  const stats = fstatSync(fd, { bigint: true });
+  // Not a regular file, or a file no other descriptor of this process has open: not the
+  // connection's file (closing it drops no lock of the connection's).
+  if (!stats.isFile() || !heldElsewhere(fd, stats.dev, stats.ino)) {
+    closeSync(fd);
+    throw new DriftdError('DB_OUTSIDE_ROOT', `database "${path}" was replaced since it was opened (its name now leads to another file): not read`, {
+      where: { file: path, root: location.root.directory },
+      hint: 'another process renamed or swapped the file while driftd worked on it; run the command again',
+    });
+  }
+  return fd;
+}
+
+/** Whether a descriptor of this process other than `fd` refers to the file `dev`:`ino`. */
+function heldElsewhere(fd: number, dev: bigint, ino: bigint): boolean {
+  for (const name of readdirSync('/proc/self/fd')) {
+    const other = Number(name);
+    if (other === fd) continue;
+    try {
+      const stats = fstatSync(other, { bigint: true });
+      if (stats.dev === dev && stats.ino === ino) return true;
+    } catch {
+      // The directory's own descriptor from readdir, already closed: not the file.
+    }
+  }
+  return false;
 }
 
 /** Takes a reference on the root the file is opened beneath. */

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
-import { openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openConnectionFile, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
@@ -88,7 +88,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     // What the copy must match, read on this connection under the lock: the reader below opens the file by path.
     const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
     const wal = String((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toLowerCase() === 'wal';
-    const copy = wal ? backupApiCopy(dbPath, request.busyTimeoutMs) : (partial: string) => copyFileUnderLock((source = openSync(dbPath, 'r')), partial);
+    const copy = wal ? backupApiCopy(dbPath, request.busyTimeoutMs) : (partial: string) => copyFileUnderLock((source = openConnectionFile(db, dbPath)), partial);
     backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { pages, counts, fingerprint: locked, depth }, copy, request.audit);
     ticket =
       request.audit?.intend({
@@ -277,7 +277,9 @@ async function startBackup(dbPath: string, dir: string, now: Date, expected: Cop
  * apply's connection holds the write lock and has written nothing yet — no other connection can
  * write, a hot journal was rolled back before apply read the schema, and readers write nothing — so
  * the file is the committed state, page for page (a third of the backup API's time: no pager, no
- * page-by-page copy into a second database). Synced before it counts. `source` must stay open until
+ * page-by-page copy into a second database). `source` is the connection's own file
+ * (`openConnectionFile`: opened beneath its root without following a link, and proved to be the file
+ * SQLite has open), never the path reopened. Synced before it counts. `source` must stay open until
  * apply's connection has closed: closing any descriptor of the file drops every POSIX lock this
  * process holds on it (fcntl(2); open-database.ts), apply's own included.
  */
