@@ -112,6 +112,33 @@ export function openConnectionFile(db: DatabaseHandle, path: string): number {
   return fd;
 }
 
+/**
+ * A second, read-only connection to the file `db` has open (`driftd apply`'s backup API source in
+ * WAL mode), opened through the same directory descriptor and extension names as `db` — never the
+ * path again, so nothing below the root is reached through a link. Close it only after `db` has
+ * closed (as with {@link openConnectionFile}).
+ */
+export function openConnectionReader(db: DatabaseHandle, path: string, busyTimeoutMs: number): DatabaseHandle {
+  const location = LOCATIONS.get(db);
+  if (!location) throw new Error(`openConnectionReader: "${path}" was not opened by open-database`);
+  const root = location.root.retain();
+  try {
+    const reader = openSqlite(root.sqlitePath(location.relative), { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    const close = reader.close.bind(reader);
+    reader.close = () => {
+      try {
+        return close();
+      } finally {
+        root.release();
+      }
+    };
+    return reader;
+  } catch (error) {
+    root.release();
+    throw sqliteError(error, path, 'opening a reader for the backup');
+  }
+}
+
 /** Whether a descriptor of this process other than `fd` refers to the file `dev`:`ino`. */
 function heldElsewhere(fd: number, dev: bigint, ino: bigint): boolean {
   for (const name of readdirSync('/proc/self/fd')) {

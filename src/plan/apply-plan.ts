@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
-import { openConnectionFile, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
+import { openConnectionFile, openConnectionReader, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { isDatabaseCondition, resultCodeOf } from '../errors/result-codes.js';
@@ -65,6 +65,8 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
   let backup: Awaited<ReturnType<typeof startBackup>> | null = null;
   // The database file, read for the backup copy; closed only after the connection (see copyFileUnderLock).
   let source: number | null = null;
+  // The backup API's source in WAL mode: closed only after the connection, too.
+  const held: { reader: DatabaseHandle | null } = { reader: null };
   try {
     saved = prepareConnection(db);
     // Asked first without the lock, so a stale plan takes no backup and waits for nobody.
@@ -85,10 +87,12 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const children = [...new Set(plan.tables.flatMap((t) => t.children))].filter((name) => !counts.has(name));
     const childCounts = new Map(children.map((name) => [name, rowCount(db, name)]));
     const t0 = clock();
-    // What the copy must match, read on this connection under the lock: the reader below opens the file by path.
+    // What the copy must match, read on this connection under the lock.
     const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
     const wal = String((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toLowerCase() === 'wal';
-    const copy = wal ? backupApiCopy(dbPath, request.busyTimeoutMs) : (partial: string) => copyFileUnderLock((source = openConnectionFile(db, dbPath)), partial);
+    const copy = wal
+      ? (partial: string) => backupApiCopy((held.reader = openConnectionReader(db, dbPath, request.busyTimeoutMs)), partial)
+      : (partial: string) => copyFileUnderLock((source = openConnectionFile(db, dbPath)), partial);
     backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { pages, counts, fingerprint: locked, depth }, copy, request.audit);
     ticket =
       request.audit?.intend({
@@ -134,6 +138,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     if (saved) restoreConnection(db, saved);
     db.close();
     if (source !== null) closeSync(source);
+    held.reader?.close();
   }
 }
 
@@ -301,23 +306,16 @@ function copyFileUnderLock(source: number, partial: string): void {
 
 /**
  * The copy in WAL mode, where the file alone is not the committed state (the WAL holds the rest):
- * SQLite's online backup API, all pages in one step, from a second, read-only connection. Through
- * the plain unix VFS, not openReadOnly's beneath-descriptor open: closing a second connection opened
- * that way releases the POSIX locks of apply's own connection (found by the concurrent-writer test
- * after merging main: another process then wrote inside the rebuild's transaction); the unix VFS
- * shares its descriptors between connections in the process. The path was checked when apply's
- * connection opened it, and the copy must match what that connection reads under the lock: its
- * page count, schema fingerprint and row counts.
+ * SQLite's online backup API, all pages in one step, from a second, read-only connection opened
+ * through the same directory descriptor as apply's (`openConnectionReader`: never the path again,
+ * so a name swapped for a link fails to open). It is closed after apply's connection, like the file
+ * copy's descriptor (SQLite's unix VFS shares one descriptor per file between a process's
+ * connections, so its close drops none of apply's locks — test/db/connection-file.test.ts — but
+ * nothing here depends on that). The copy must still match what apply's connection reads under the
+ * lock: its page count, schema fingerprint and row counts.
  */
-function backupApiCopy(dbPath: string, busyTimeoutMs: number): (partial: string) => Promise<void> {
-  return async (partial) => {
-    const reader = openSqlite(dbPath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    try {
-      await reader.backup(partial, { progress: () => 0x7fffffff });
-    } finally {
-      reader.close();
-    }
-  };
+async function backupApiCopy(reader: DatabaseHandle, partial: string): Promise<void> {
+  await reader.backup(partial, { progress: () => 0x7fffffff });
 }
 
 /** The declaration apply loaded must still declare each rebuilt table as the plan does. */
