@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { targetDiffOptions } from '../config/target-diff-options.js';
 import { printable } from './printable.js';
 import type { AuditJournal } from '../audit/audit-journal.js';
 import { checkDatabase, type BackupSettings, type CheckMode } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import { DriftdError, withContext, type ErrorCode } from '../errors/driftd-error.js';
 import type { TargetKind } from '../pipeline/target-kind.js';
 import type { Schema } from '../schema/schema-model.js';

@@ -1,8 +1,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import { targetDiffOptions } from '../config/target-diff-options.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import { makePlan } from '../plan/make-plan.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { resolveTargets, WITHOUT_CONFIG } from './resolve-target.js';

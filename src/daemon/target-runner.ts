@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { targetDiffOptions } from '../config/target-diff-options.js';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase } from '../check/check-database.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { SETTING_DEFAULTS } from '../config/config-format.js';
 import { readDatabaseHeader } from '../db/database-header.js';

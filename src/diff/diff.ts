@@ -32,6 +32,15 @@ export interface DiffOptions {
 /** Whether the order of a table's columns is compared (a target's `columnOrder`). */
 export type ColumnOrderPolicy = 'report' | 'ignore';
 
+/**
+ * The diff options a config target's keys set (`ignoreTables`, `columnOrder`), built in one place
+ * for every runner (daemon, fleet, CLI). The runners' settings keys include this object, so a
+ * reload that changes any of them re-checks the target fully.
+ */
+export function targetDiffOptions(target: { readonly ignoreTables: readonly string[]; readonly columnOrder?: ColumnOrderPolicy | undefined }): DiffOptions {
+  return { ignoreTables: target.ignoreTables, columnOrder: target.columnOrder ?? 'report' };
+}
+
 export interface DiffResult {
   readonly drift: readonly Drift[];
   readonly extras: readonly Extra[];

@@ -1,8 +1,8 @@
 import type { AuditSink } from '../audit/audit-sink.js';
-import { targetDiffOptions } from '../config/target-diff-options.js';
 import { closeSync, constants, lstatSync, openSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackupSettings } from '../check/check-database.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeaderFrom, type DatabaseHeaderRead } from '../db/database-header.js';
 import { BeneathRoot, beneathOpenError, hardLinkedError, type BeneathParent } from '../db/open-beneath.js';
