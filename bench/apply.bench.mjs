@@ -25,8 +25,9 @@ const ROWS = SMOKE ? 2_000 : Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = SMOKE ? 1 : Number(process.env.BENCH_RUNS ?? 3);
 const SQLITE3 = process.env.SQLITE3 ?? '/usr/bin/sqlite3';
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-const CLI = resolve(import.meta.dirname, '../dist/cli/main.js');
-const BASELINE = process.env.DRIFTD_BASELINE_DIST ? resolve(process.env.DRIFTD_BASELINE_DIST, 'cli/main.js') : null;
+// The driftd command as installed (package.json "bin": the bundle); a baseline build's own, or its dist/cli/main.js when it has none.
+const CLI = resolve(import.meta.dirname, '../dist/bundle/driftd.cjs');
+const BASELINE = process.env.DRIFTD_BASELINE_DIST ? [resolve(process.env.DRIFTD_BASELINE_DIST, 'bundle/driftd.cjs'), resolve(process.env.DRIFTD_BASELINE_DIST, 'cli/main.js')].find((path) => existsSync(path)) : null;
 
 const TABLE = (qtyType) => `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty ${qtyType}, created INTEGER, note TEXT)`;
 const INDEXES = ['CREATE INDEX items_name ON items (name)', 'CREATE INDEX items_qty ON items (qty)', 'CREATE INDEX items_created_name ON items (created, name)'];

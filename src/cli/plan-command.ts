@@ -58,6 +58,7 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<E
   const lines = [`plan written to ${out}: ${plan.tables.length} table rebuild${plan.tables.length === 1 ? '' : 's'} for ${plan.database}`];
   for (const table of plan.tables) {
     lines.push(`  "${table.table}" (${table.steps.length} statements): ${table.because.join('; ')}`);
+    lines.push(`    -- ${table.rowids.why}`);
     for (const step of table.steps) lines.push(`    ${step.sql}`);
   }
   for (const item of plan.left) lines.push(`  not in the plan: ${item.detail} (${item.how})`);

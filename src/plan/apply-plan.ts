@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
@@ -63,6 +63,8 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
   let saved: ReturnType<typeof prepareConnection> | null = null;
   let ticket: AuditTicket | null = null;
   let backup: Awaited<ReturnType<typeof startBackup>> | null = null;
+  // The database file, read for the backup copy; closed only after the connection (see copyFileUnderLock).
+  let source: number | null = null;
   try {
     saved = prepareConnection(db);
     // Asked first without the lock, so a stale plan takes no backup and waits for nobody.
@@ -85,7 +87,9 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
     const t0 = clock();
     // What the copy must match, read on this connection under the lock: the reader below opens the file by path.
     const pages = Number((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count);
-    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { pages, counts, fingerprint: locked, depth }, request.busyTimeoutMs, request.audit);
+    const wal = String((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toLowerCase() === 'wal';
+    const copy = wal ? backupApiCopy(dbPath, request.busyTimeoutMs) : (partial: string) => copyFileUnderLock((source = openSync(dbPath, 'r')), partial);
+    backup = await startBackup(dbPath, request.backupDir, (request.now ?? (() => new Date()))(), { pages, counts, fingerprint: locked, depth }, copy, request.audit);
     ticket =
       request.audit?.intend({
         kind: 'rebuild',
@@ -129,6 +133,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
   } finally {
     if (saved) restoreConnection(db, saved);
     db.close();
+    if (source !== null) closeSync(source);
   }
 }
 
@@ -211,15 +216,16 @@ function verifyBeforeCommit(db: DatabaseHandle, plan: PlanDocument, declared: Sc
 }
 
 /**
- * The backup: SQLite's online backup API (backup.html), taken while apply's connection holds the
- * write lock, from a second, read-only connection — SQLite's backup refuses a source connection
- * that holds a write transaction (backup.c returns SQLITE_BUSY), and the lock keeps every other
- * writer out, so the copy is exactly the state the plan starts from. It goes to a temporary name;
- * its verification (page count, schema fingerprint, PRAGMA quick_check or integrity_check, every rebuilt table's row count: verify-copy.ts) starts
- * on a worker thread and is awaited before COMMIT by `finish`, which renames the copy to its final
- * name — a backup under its final name is always a verified one. Recorded in the audit trail.
+ * The backup, taken while apply's connection holds the write lock and before it writes anything, so
+ * the copy is exactly the state the plan starts from: the file read byte for byte in a rollback-journal
+ * mode (`copyFileUnderLock`), SQLite's online backup API from a second, read-only connection in WAL
+ * mode (`backupApiCopy`; SQLite's backup refuses a source connection that holds a write transaction:
+ * backup.c returns SQLITE_BUSY). It goes to a temporary name; its verification (page count, schema
+ * fingerprint, PRAGMA quick_check or integrity_check, every rebuilt table's row count: verify-copy.ts)
+ * starts on a worker thread and is awaited before COMMIT by `finish`, which renames the copy to its
+ * final name — a backup under its final name is always a verified one. Recorded in the audit trail.
  */
-async function startBackup(dbPath: string, dir: string, now: Date, expected: CopyExpectation, busyTimeoutMs: number, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
+async function startBackup(dbPath: string, dir: string, now: Date, expected: CopyExpectation, copy: (partial: string) => void | Promise<void>, audit?: AuditSink): Promise<{ path: string; finish: () => Promise<void>; abandon: (reason: string) => void }> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const destination = join(dir, `${basename(dbPath)}.${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 12)}.${stamp}.pre-apply.bak`);
   const partial = `${destination}.partial`;
@@ -238,17 +244,7 @@ async function startBackup(dbPath: string, dir: string, now: Date, expected: Cop
   let verification: ReturnType<typeof verifyCopyInBackground>;
   try {
     mkdirSync(dir, { recursive: true });
-    // Through the plain unix VFS, not openReadOnly's beneath-descriptor open: closing a second
-    // connection opened that way releases the POSIX locks of apply's own connection (found by the
-    // concurrent-writer test after merging main: another process then wrote inside the rebuild's
-    // transaction). The path was checked when apply's connection opened it, and the copy must
-    // match what that connection reads under the lock: its page count, schema fingerprint and row counts.
-    const reader = openSqlite(dbPath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    try {
-      await reader.backup(partial);
-    } finally {
-      reader.close();
-    }
+    await copy(partial);
     verification = verifyCopyInBackground(partial, expected);
   } catch (error) {
     throw fail(error);
@@ -273,6 +269,52 @@ async function startBackup(dbPath: string, dir: string, now: Date, expected: Cop
       if (ticket && !settled) audit!.settle(ticket, { status: 'not-applied', reason: `not kept: ${reason}` });
       settled = true;
     },
+  };
+}
+
+/**
+ * The copy in a rollback-journal mode: the database file read byte for byte through `source` while
+ * apply's connection holds the write lock and has written nothing yet — no other connection can
+ * write, a hot journal was rolled back before apply read the schema, and readers write nothing — so
+ * the file is the committed state, page for page (a third of the backup API's time: no pager, no
+ * page-by-page copy into a second database). Synced before it counts. `source` must stay open until
+ * apply's connection has closed: closing any descriptor of the file drops every POSIX lock this
+ * process holds on it (fcntl(2); open-database.ts), apply's own included.
+ */
+function copyFileUnderLock(source: number, partial: string): void {
+  const out = openSync(partial, 'w', 0o644);
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let at = 0; ; ) {
+      const read = readSync(source, buffer, 0, buffer.length, at);
+      if (read === 0) break;
+      for (let written = 0; written < read; ) written += writeSync(out, buffer, written, read - written, at + written);
+      at += read;
+    }
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
+}
+
+/**
+ * The copy in WAL mode, where the file alone is not the committed state (the WAL holds the rest):
+ * SQLite's online backup API, all pages in one step, from a second, read-only connection. Through
+ * the plain unix VFS, not openReadOnly's beneath-descriptor open: closing a second connection opened
+ * that way releases the POSIX locks of apply's own connection (found by the concurrent-writer test
+ * after merging main: another process then wrote inside the rebuild's transaction); the unix VFS
+ * shares its descriptors between connections in the process. The path was checked when apply's
+ * connection opened it, and the copy must match what that connection reads under the lock: its
+ * page count, schema fingerprint and row counts.
+ */
+function backupApiCopy(dbPath: string, busyTimeoutMs: number): (partial: string) => Promise<void> {
+  return async (partial) => {
+    const reader = openSqlite(dbPath, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    try {
+      await reader.backup(partial, { progress: () => 0x7fffffff });
+    } finally {
+      reader.close();
+    }
   };
 }
 

@@ -27,7 +27,7 @@ export const PROCEDURE_URL = 'https://sqlite.org/lang_altertable.html#otheralter
 export const APPLY_CHECKS = [
   'PRAGMA foreign_keys = OFF on apply\'s own connection, outside the transaction (read back: must be 0), restored after',
   'the live schema fingerprint equals fingerprint.before, read under the write lock',
-  'a backup (SQLite online backup API) taken under the write lock before the first step; before COMMIT it must have passed its checks (run on a worker thread while the statements run): as many pages and the same schema fingerprint as the database (read on apply\'s connection under the lock), PRAGMA quick_check ok (integrity_check with --full-integrity-check), every rebuilt table\'s row count',
+  'a backup taken under the write lock before the first step (the file read byte for byte; in WAL mode SQLite\'s online backup API); before COMMIT it must have passed its checks (run on a worker thread while the statements run): as many pages and the same schema fingerprint as the database (read on apply\'s connection under the lock), PRAGMA quick_check ok (integrity_check with --full-integrity-check), every rebuilt table\'s row count',
   'one BEGIN IMMEDIATE transaction for every step of every table',
   'before each DROP: row counts of old and new equal, valueCheckSql finds no row (every carried value equal) and fractionCheckSql none (no REAL with a fraction under a declared INTEGER)',
   'before COMMIT: the tables whose foreign keys name a rebuilt table hold the rows they held',
@@ -50,6 +50,7 @@ const tableRebuild = z
     carried: z.array(z.object({ column: z.string(), from: z.string(), to: z.string() }).strict()),
     added: z.array(z.string()),
     key: z.union([z.object({ kind: z.literal('rowid') }).strict(), z.object({ kind: z.literal('primary-key'), columns: z.array(z.string()).min(1) }).strict()]),
+    rowids: z.object({ kept: z.boolean(), why: z.string() }).strict(),
     steps: z.array(statement).min(4),
     countSql: z.string().min(1),
     valueCheckSql: z.string().min(1),

@@ -31,8 +31,14 @@ export interface TableRebuild {
   readonly carried: readonly CarriedColumn[];
   /** Declared columns the live table lacks: created with their default. */
   readonly added: readonly string[];
-  /** How a row of the old table is found in the new one for the value check. */
+  /**
+   * How a row of the old table is found in the new one for the value check: by rowid where every
+   * row keeps its rowid, else by the key both tables agree on (the declared INTEGER PRIMARY KEY,
+   * which becomes the rowid; a WITHOUT ROWID table's primary key) — its values are carried.
+   */
   readonly key: { readonly kind: 'rowid' } | { readonly kind: 'primary-key'; readonly columns: readonly string[] };
+  /** Whether every row keeps its rowid, and why (or what its identity becomes): the reviewer reads it. */
+  readonly rowids: { readonly kept: boolean; readonly why: string };
   /** The statements, in order: create, copy, drop, rename, indexes, triggers, sequence. */
   readonly steps: readonly PlanStatement[];
   /** Read before COMMIT: the row counts of old and new (same statement, before the drop). */
@@ -174,15 +180,12 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const scratch = scratchName(table, taken);
   const quoted = quoteIdentifier(table);
   const quotedScratch = quoteIdentifier(scratch);
-  const bothRowid = !live.withoutRowid && !declared.withoutRowid;
-  // The rowid is carried explicitly unless an INTEGER PRIMARY KEY in the column list already is it.
-  const carriesRowid = bothRowid && !carried.some((c) => isRowidAlias(declared, c.column) || isRowidAlias(live, c.column));
+  const identity = rowIdentity(declared, live, carried);
+  const carriesRowid = identity.copiesRowid;
   const names = carried.map((c) => quoteIdentifier(c.column));
   const targetList = [...(carriesRowid ? ['rowid'] : []), ...names].join(', ');
   const sourceList = [...(carriesRowid ? ['rowid'] : []), ...names].join(', ');
-  const key: TableRebuild['key'] = bothRowid
-    ? { kind: 'rowid' }
-    : { kind: 'primary-key', columns: primaryKeyColumns(declared.withoutRowid ? declared : live) };
+  const { key } = identity;
   const steps: PlanStatement[] = [
     { role: 'create', sql: `${renameInCreate(declared.sql, scratch)};`, why: `step 4: the table as declared, under the scratch name ${quotedScratch}` },
     {
@@ -199,7 +202,8 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   for (const trigger of liveSchema.triggers) {
     if (nameKey(trigger.table) === nameKey(table)) steps.push({ role: 'trigger', sql: `${trigger.sql};`, why: `step 8: trigger "${trigger.name}" as it was` });
   }
-  const keepsSequence = declared.autoincrement && live.autoincrement;
+  // Carried only with the rowids it counts: where the key moves, the copy's INSERTs set the new key's counter.
+  const keepsSequence = declared.autoincrement && live.autoincrement && identity.rowids.kept;
   if (keepsSequence) {
     const why = 'the AUTOINCREMENT counter as it was before the drop (DROP TABLE deletes it; :seq is the value read just before): ids of deleted rows are never issued again';
     steps.push({ role: 'sequence', sql: `UPDATE sqlite_sequence SET seq = max(seq, coalesce(:seq, seq)) WHERE name = ${sqlString(table)};`, why });
@@ -214,7 +218,8 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
   const compared = key.kind === 'rowid' ? carried.filter((c) => !(isRowidAlias(declared, c.column) && isRowidAlias(live, c.column))) : carried;
   const equal = compared.map((c) => {
     const [old, now] = [`o.${quoteIdentifier(c.column)}`, `n.${quoteIdentifier(c.column)}`];
-    return keepsStorage(declared, live, c) ? identical(old, now, affinityOf(c.to)) : carriedEqual(old, now);
+    if (keepsStorage(declared, live, c)) return identical(old, now, affinityOf(c.to));
+    return convertsBetweenNumbers(declared, live, c) ? numericallyEqual(old, now) : carriedEqual(old, now);
   });
   const toInteger = carried.filter((c) => affinityOf(c.to) === 'INTEGER' && (affinityOf(c.from) !== 'INTEGER' || (declared.strict && !live.strict)));
   const newKey = key.kind === 'rowid' ? 'n.rowid' : `json_array(${key.columns.map((c) => `n.${quoteIdentifier(c)}`).join(', ')})`;
@@ -226,6 +231,7 @@ function planTable(declared: Table, live: Table, liveSchema: Schema, items: read
     carried,
     added,
     key,
+    rowids: identity.rowids,
     steps,
     countSql: `SELECT (SELECT count(*) FROM ${quoted}) AS old, (SELECT count(*) FROM ${quotedScratch}) AS new;`,
     // In key order: every lookup in the new table lands next to the last one. (Unordered, SQLite may
@@ -283,6 +289,32 @@ export function identical(old: string, now: string, affinity?: string): string {
   return affinity === 'TEXT' || affinity === 'REAL' ? `(${same})` : `(typeof(${now}) = typeof(${old}) AND ${same})`;
 }
 
+const NUMERIC_AFFINITIES: ReadonlySet<string> = new Set(['INTEGER', 'REAL', 'NUMERIC']);
+
+/**
+ * A carried column converted between numeric affinities (INTEGER, REAL, NUMERIC; a STRICT ANY
+ * column, which keeps text as text, aside): REAL 3.0 → INTEGER 3, INTEGER 7 → REAL 7.0. Text is
+ * converted to a number alike under all three (datatype3.html#type_affinity: INTEGER and REAL behave
+ * as NUMERIC), so a text value stored in the old column stays text in the new one; only integers
+ * and reals change class. Compared with {@link numericallyEqual}, a third of {@link carriedEqual}'s cost.
+ */
+export function convertsBetweenNumbers(declared: Table, live: Table, carried: CarriedColumn): boolean {
+  const isAny = (table: Table, type: string): boolean => table.strict && type.trim().toUpperCase() === 'ANY';
+  return NUMERIC_AFFINITIES.has(affinityOf(carried.from)) && NUMERIC_AFFINITIES.has(affinityOf(carried.to)) && !isAny(live, carried.from) && !isAny(declared, carried.to);
+}
+
+/**
+ * Equal across a conversion between numeric affinities: `IS` compares an integer and a real by exact
+ * numeric value (3 IS 3.0; 2^53 + 1 IS NOT 2^53 as a real), text byte for byte under BINARY, blobs
+ * by their bytes, NULL only with NULL, and never calls a value of one of those classes equal to one
+ * of another. For the values such columns store it answers as {@link carriedEqual} does (tested on
+ * every pair of numeric affinities); a value it answers otherwise for (a text number written into a
+ * numeric column through a changed schema) is refused, never let through.
+ */
+export function numericallyEqual(old: string, now: string): string {
+  return `(${now} IS ${old} COLLATE BINARY)`;
+}
+
 /** True when `sql` has an `INSERT [OR …] INTO table` (or REPLACE INTO) followed by VALUES or SELECT, not a column list. */
 export function insertsWithoutColumnList(sql: string, table: string): boolean {
   const tokens = tokenize(sql);
@@ -307,6 +339,40 @@ function isGenerated(column: Column): boolean {
 function isRowidAlias(table: Table, column: string): boolean {
   const found = findColumn(table, column);
   return table.rowidAlias && found !== undefined && found.primaryKey === 1;
+}
+
+/**
+ * Which rowid each row of the rebuilt table gets, and how apply finds it in the old one. A rowid
+ * table's rows keep their rowids — copied explicitly, or as the INTEGER PRIMARY KEY both declare on
+ * the same column — unless the declaration makes another carried column the INTEGER PRIMARY KEY:
+ * its values become the rowids (SQLite's rowid alias, lang_createtable.html#rowid), and rows are
+ * matched by them. A WITHOUT ROWID table on either side has no rowid to keep: rows are matched by
+ * the declared INTEGER PRIMARY KEY, or the WITHOUT ROWID table's primary key. Every key used is
+ * unique and never NULL in the table it indexes (the plan's probe refuses rows that would not be).
+ */
+function rowIdentity(declared: Table, live: Table, carried: readonly CarriedColumn[]): { copiesRowid: boolean; key: TableRebuild['key']; rowids: TableRebuild['rowids'] } {
+  const carriedColumn = (table: Table): string | undefined => carried.find((c) => isRowidAlias(table, c.column))?.column;
+  const declaredAlias = declared.withoutRowid ? undefined : carriedColumn(declared);
+  const liveAlias = live.withoutRowid ? undefined : carriedColumn(live);
+  const q = (name: string): string => `"${name}"`;
+  if (!live.withoutRowid && !declared.withoutRowid) {
+    if (declaredAlias === undefined) {
+      const why = liveAlias === undefined ? 'every row keeps its rowid: it is copied explicitly (rowids that FTS indexes and applications hold stay)' : `every row keeps its rowid: ${q(liveAlias)} is no longer the INTEGER PRIMARY KEY, and the rowid is copied explicitly, so each row's rowid stays its ${q(liveAlias)}`;
+      return { copiesRowid: true, key: { kind: 'rowid' }, rowids: { kept: true, why } };
+    }
+    if (liveAlias !== undefined && nameKey(liveAlias) === nameKey(declaredAlias)) {
+      return { copiesRowid: false, key: { kind: 'rowid' }, rowids: { kept: true, why: `every row keeps its rowid: ${q(declaredAlias)} is the INTEGER PRIMARY KEY, the rowid, on both sides` } };
+    }
+  }
+  const was = live.withoutRowid ? 'the table had no rowid' : liveAlias === undefined ? 'the rowid was implicit' : `the rowid was ${q(liveAlias)}`;
+  const becomes = declared.withoutRowid ? 'it will have none (WITHOUT ROWID)' : declaredAlias !== undefined ? `it becomes ${q(declaredAlias)}, the declared INTEGER PRIMARY KEY` : 'SQLite numbers the rows anew';
+  const columns = declaredAlias !== undefined ? [declaredAlias] : primaryKeyColumns(declared.withoutRowid ? declared : live);
+  const held = live.withoutRowid ? '' : ': anything that holds the old rowids (an external-content FTS index, an application, a foreign key to the rowid) must be updated';
+  return {
+    copiesRowid: false,
+    key: { kind: 'primary-key', columns },
+    rowids: { kept: false, why: `row identity changes: ${was}, ${becomes}${held}; apply matches old and new rows by ${columns.map(q).join(', ')}` },
+  };
 }
 
 function primaryKeyColumns(table: Table): string[] {

@@ -68,6 +68,9 @@ export function probeValues(db: SqlConnection, rebuild: TableRebuild, declared: 
       if (c.to.notNull || inPrimaryKeyWithoutRowid) find('not-null', `${c.now} IS NULL`, (n) => `${where}: ${rows(n)} hold NULL under the declared ${inPrimaryKeyWithoutRowid ? 'PRIMARY KEY of a WITHOUT ROWID table' : 'NOT NULL'}`, c.name);
       if (declared.rowidAlias && c.to.primaryKey === 1 && !(live.rowidAlias && c.from.primaryKey === 1)) {
         find('rowid', `typeof(${c.now}) <> 'integer'`, (n) => `${where}: ${rows(n)} hold a NULL or non-integer value, which the declared INTEGER PRIMARY KEY would renumber or refuse`, c.name);
+        // The rowid has no index of its own (declared.indexes lists none for it): its duplicates are counted here.
+        const from = `(SELECT k, count(*) OVER (PARTITION BY ${c.now}) AS copies FROM ${PROBE} WHERE typeof(${c.now}) = 'integer')`;
+        find('unique', 'copies > 1', (n) => `"${table}": ${rows(n)} share values under the declared INTEGER PRIMARY KEY (${c.name})`, c.name, from);
       }
     }
     // Every declared CHECK, as the copy's INSERT will test it: on the converted values under the

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createDatabase, tempDir } from '../support/temp-db.js';
-import { backupsIn, contents, driftd, schemaText, shellReadsEverything } from './plan-support.js';
+import { backupsIn, contents, driftd, inDatabase, schemaText, shellReadsEverything } from './plan-support.js';
 
 interface CorpusCase {
   readonly name: string;
@@ -238,12 +238,7 @@ describe('the data-loss corpus: plan + apply keep every row of every table', () 
     expect(schemaText(join(home, '.local/state/driftd/backups', backup!))).toBe(schemaBefore);
     expect(contents(join(home, '.local/state/driftd/backups', backup!), corpusCase.loose, corpusCase.withoutRowids)).toEqual(before);
     expect(shellReadsEverything(dbPath).split('\n')[0]).toBe('ok');
-    const db = new Database(dbPath);
-    try {
-      corpusCase.after?.(db);
-    } finally {
-      db.close();
-    }
+    if (corpusCase.after) inDatabase(dbPath, corpusCase.after);
   });
 });
 
@@ -297,6 +292,30 @@ describe('a conversion that would change stored values is refused at plan time, 
       live: 'CREATE TABLE a (v REAL); INSERT INTO a VALUES (-1.0), (1.0), (2.0);',
       declared: 'CREATE TABLE a (v INTEGER, w INTEGER DEFAULT 0 CHECK (a.w > v));',
       message: /"a": 2 rows violate the declared CHECK \(a\.w > v\) \(rowids 2, 3\)/,
+    },
+    {
+      name: 'duplicate ids under a new INTEGER PRIMARY KEY',
+      live: "CREATE TABLE t (id INTEGER, name TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (1, 'c'), (3, 'd'), (2, 'e'), (1, 'f');",
+      declared: 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);',
+      message: /"t": 5 rows share values under the declared INTEGER PRIMARY KEY \(id\) \(rowids 1, 3, 6, 2, 5\)/,
+    },
+    {
+      name: 'duplicates under an INTEGER PRIMARY KEY moved to another column',
+      live: "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, name TEXT); INSERT INTO t VALUES (4, 7, 'a'), (5, 7, 'b'), (6, 8, 'c');",
+      declared: 'CREATE TABLE t (id INTEGER, n INTEGER PRIMARY KEY, name TEXT);',
+      message: /"t": 2 rows share values under the declared INTEGER PRIMARY KEY \(n\) \(rowids 4, 5\)/,
+    },
+    {
+      name: 'NULL ids under a new INTEGER PRIMARY KEY (SQLite would number them)',
+      live: "CREATE TABLE t (id INTEGER, name TEXT); INSERT INTO t VALUES (1, 'a'), (NULL, 'b'), (NULL, 'c');",
+      declared: 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);',
+      message: /"t"\."id": 2 rows hold a NULL or non-integer value, which the declared INTEGER PRIMARY KEY would renumber or refuse \(rowids 2, 3\)/,
+    },
+    {
+      name: 'a text id under a new INTEGER PRIMARY KEY',
+      live: "CREATE TABLE t (id, name TEXT); INSERT INTO t VALUES (1, 'a'), ('x', 'b');",
+      declared: 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);',
+      message: /"t"\."id": 1 row hold a NULL or non-integer value/,
     },
     {
       name: 'a column the declaration lacks (the rebuild would drop it)',

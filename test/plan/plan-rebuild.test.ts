@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/open-sqlite.js';
 import { declaredSchemaFromSql } from '../../src/declared/declared-schema-from-sql.js';
 import { diff } from '../../src/diff/diff.js';
-import { carriedEqual, identical, insertsWithoutColumnList, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
+import { carriedEqual, identical, insertsWithoutColumnList, numericallyEqual, planRebuilds, renameInCreate } from '../../src/plan/plan-rebuild.js';
 import { PLAN_ROLE } from '../../src/plan/rebuild-kinds.js';
 
 /** Plans from two declarations (both read by the same introspection): plain data in, plain data out. */
@@ -56,6 +56,17 @@ describe('planRebuilds', () => {
     expect(implicit!.key).toEqual({ kind: 'rowid' });
     const [alias] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL)', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)').rebuilds;
     expect(alias!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" ("id", "a") SELECT "id", "a" FROM "t";');
+    // An INTEGER PRIMARY KEY the declaration drops: the rowid is still copied, so each row's stays its id.
+    const [lost] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL)', 'CREATE TABLE t (id INTEGER, a INTEGER)').rebuilds;
+    expect(lost!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" (rowid, "id", "a") SELECT rowid, "id", "a" FROM "t";');
+    expect(lost!.rowids.kept).toBe(true);
+    // One the declaration moves to another column: its values become the rowids, and rows are matched by them.
+    const [moved] = planFor('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER)', 'CREATE TABLE t (id INTEGER, n INTEGER PRIMARY KEY AUTOINCREMENT)').rebuilds;
+    expect(moved!.steps[1]!.sql).toBe('INSERT INTO "driftd_new_t" ("id", "n") SELECT "id", "n" FROM "t";');
+    expect(moved!.key).toEqual({ kind: 'primary-key', columns: ['n'] });
+    expect(moved!.valueCheckSql).toContain('LEFT JOIN "driftd_new_t" AS n ON n."n" = o."n"');
+    expect(moved!.rowids).toEqual({ kept: false, why: expect.stringMatching(/^row identity changes: the rowid was "id", it becomes "n"/) });
+    expect(moved!.keepsSequence).toBe(false);
     const [withoutRowid] = planFor('CREATE TABLE t (k TEXT PRIMARY KEY, v)', 'CREATE TABLE t (k TEXT PRIMARY KEY, v) WITHOUT ROWID').rebuilds;
     expect(withoutRowid!.key).toEqual({ kind: 'primary-key', columns: ['k'] });
     expect(withoutRowid!.steps.map((s) => s.role)).toEqual(['create', 'copy', 'drop', 'rename']);
@@ -136,6 +147,36 @@ describe('carriedEqual and identical: when a carried value counts as equal (eval
       const { full, short } = typed.prepare(`SELECT ${identical('o', 'n')} AS full, ${identical('o', 'n', affinity)} AS short FROM pair`).get() as { full: number; short: number };
       expect(short, affinity).toBe(full);
       typed.close();
+    }
+  });
+});
+
+describe('numericallyEqual: the value check of a conversion between numeric affinities (evaluated by SQLite)', () => {
+  // Values as an application may write them; each is stored under the old column's affinity first.
+  const VALUES: readonly unknown[] = [3n, 3.5 - 0.5, 2.5, -0, 0n, 9007199254740993n, 9007199254740992, 1e20, -7n, '12', '012', ' 12 ', '1e3', '3.0', 'abc', '', 'inf', null, Buffer.from([0, 1]), Buffer.from('12')];
+  const AFFINITIES = ['INTEGER', 'REAL', 'NUMERIC'] as const;
+  const pairs = AFFINITIES.flatMap((from) => AFFINITIES.filter((to) => to !== from).map((to) => [from, to] as const));
+
+  it.each(pairs)('%s → %s: as carriedEqual on every converted value, and never equal where carriedEqual is not', (from, to) => {
+    const db = openSqlite(':memory:');
+    try {
+      db.exec(`CREATE TABLE o (v ${from} COLLATE NOCASE); CREATE TABLE n (k INTEGER PRIMARY KEY, v ${to})`);
+      const insert = db.prepare('INSERT INTO o (rowid, v) VALUES (?, ?)');
+      VALUES.forEach((value, i) => insert.run(i + 1, value));
+      // The copy: each new value is the old one converted by the declared affinity.
+      db.exec('INSERT INTO n (k, v) SELECT rowid, v FROM o');
+      const copied = db.prepare(`SELECT ${carriedEqual('o.v', 'n.v')} AS full, ${numericallyEqual('o.v', 'n.v')} AS short FROM o JOIN n ON n.k = o.rowid`).all() as { full: number; short: number }[];
+      expect(copied.length).toBe(VALUES.length);
+      for (const [i, row] of copied.entries()) expect(row.short, `value ${String(VALUES[i])}`).toBe(row.full);
+      // Carried unchanged but for the lossy INTEGER 2^53 + 1 → REAL (which the plan's probe refuses).
+      expect(copied.filter((row) => row.full !== 1).length).toBe(to === 'REAL' && from !== 'REAL' ? 1 : 0);
+      // Every old value against every new one: numericallyEqual is never looser than carriedEqual.
+      const all = db.prepare(`SELECT o.rowid AS a, n.k AS b, ${carriedEqual('o.v', 'n.v')} AS full, ${numericallyEqual('o.v', 'n.v')} AS short FROM o, n`).all() as { a: number; b: number; full: number; short: number }[];
+      expect(all.length).toBe(VALUES.length ** 2);
+      expect(all.filter((row) => row.short === 1 && row.full !== 1)).toEqual([]);
+      expect(all.filter((row) => row.short === 1).length).toBeGreaterThanOrEqual(VALUES.length);
+    } finally {
+      db.close();
     }
   });
 });

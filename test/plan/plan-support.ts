@@ -66,6 +66,16 @@ export function shellReadsEverything(path: string): string {
   return runShell(path, statements.join('\n'));
 }
 
+/** Opens the database, hands it to `use` (what an application then sees), closes it. */
+export function inDatabase(path: string, use: (db: Database.Database) => void): void {
+  const db = new Database(path);
+  try {
+    use(db);
+  } finally {
+    db.close();
+  }
+}
+
 export function backupsIn(home: string): string[] {
   const dir = join(home, '.local/state/driftd/backups');
   return existsSync(dir) ? readdirSync(dir) : [];
