@@ -1,6 +1,6 @@
 import { checkDatabase } from '../check/check-database.js';
 import { reportJson, type DriftReport } from '../check/report-json.js';
-import { busyTimeoutOf, requirePath } from './library-options.js';
+import { busyTimeoutOf, columnOrderOf, requirePath } from './library-options.js';
 import { declaredSchemaOf, type SchemaSource } from './schema-source.js';
 
 export interface CheckOptions {
@@ -11,6 +11,8 @@ export interface CheckOptions {
   readonly busyTimeoutMs?: number;
   /** LIKE patterns of objects left out of the extras (a target's `ignoreTables`). */
   readonly ignoreTables?: readonly string[];
+  /** "ignore" leaves out `column_order` drift, for applications that name their columns (a target's `columnOrder`); default "report". */
+  readonly columnOrder?: 'report' | 'ignore';
   /** Whether the application enforces foreign keys (decides some safety verdicts); default true. */
   readonly foreignKeysEnforced?: boolean;
 }
@@ -25,7 +27,7 @@ export async function check(options: CheckOptions): Promise<DriftReport> {
     declared: await declaredSchemaOf(options.schema),
     mode: 'check',
     busyTimeoutMs: busyTimeoutOf(options.busyTimeoutMs),
-    diff: { ignoreTables: options.ignoreTables ?? [] },
+    diff: { ignoreTables: options.ignoreTables ?? [], columnOrder: columnOrderOf(options.columnOrder) },
     safety: { foreignKeysEnforced: options.foreignKeysEnforced ?? true },
   });
   return reportJson(report, 'check');

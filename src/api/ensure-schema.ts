@@ -3,7 +3,7 @@ import { backupDatabase, checkDatabase } from '../check/check-database.js';
 import { reportJson, type DriftReport } from '../check/report-json.js';
 import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { assertUsable, connectionLabel, isApplicationConnection, isDqsRefusal, type ApplicationConnection } from './application-connection.js';
-import { auditSinkFor, busyTimeoutOf, LIBRARY_DEFAULTS, requirePath, type AuditOptions, type BackupOptions, type DriftdLogger } from './library-options.js';
+import { auditSinkFor, busyTimeoutOf, columnOrderOf, LIBRARY_DEFAULTS, requirePath, type AuditOptions, type BackupOptions, type DriftdLogger } from './library-options.js';
 import { declaredSchemaOf, type SchemaSource } from './schema-source.js';
 import type { CheckReport } from '../report/report-vocabulary.js';
 
@@ -37,6 +37,8 @@ export interface EnsureSchemaOptions {
   /** A path only: how long driftd's own connections wait for a lock; default 5000. On a connection its own busy timeout applies. */
   readonly busyTimeoutMs?: number;
   readonly ignoreTables?: readonly string[];
+  /** "ignore" leaves out `column_order` drift, for applications that name their columns (a target's `columnOrder`); default "report". */
+  readonly columnOrder?: 'report' | 'ignore';
   /** Whether the application enforces foreign keys (decides some safety verdicts); default true. */
   readonly foreignKeysEnforced?: boolean;
   /** Take a backup before the first change; none by default. */
@@ -70,7 +72,7 @@ export async function ensureSchema(options: EnsureSchemaOptions): Promise<DriftR
   const unsafeDrift = options.policy?.unsafeDrift ?? 'throw';
   const migrationTool = options.policy?.migrationTool ?? 'throw';
   const declared = await declaredSchemaOf(options.schema);
-  const diff = { ignoreTables: options.ignoreTables ?? [] };
+  const diff = { ignoreTables: options.ignoreTables ?? [], columnOrder: columnOrderOf(options.columnOrder) };
   const safety = { foreignKeysEnforced: options.foreignKeysEnforced ?? true };
   const repairUnderMigrationTool = migrationTool === 'repair';
   let report: CheckReport;

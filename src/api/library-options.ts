@@ -1,4 +1,5 @@
 import type { AuditSink } from '../audit/audit-sink.js';
+import type { ColumnOrderPolicy } from '../diff/diff.js';
 import { DriftdError } from '../errors/driftd-error.js';
 
 /** Where the library records what it changes; none unless given (docs/library.md, "Audit journal"). */
@@ -41,6 +42,12 @@ export function busyTimeoutOf(value: number | undefined): number {
     throw new DriftdError('OPTIONS_INVALID', `busyTimeoutMs must be a whole number of milliseconds, got ${String(value)}`, { where: { option: 'busyTimeoutMs' } });
   }
   return value;
+}
+
+/** The `columnOrder` option: whether column order is compared (docs/library.md); default "report". */
+export function columnOrderOf(value: unknown): ColumnOrderPolicy {
+  if (value === undefined || value === 'report' || value === 'ignore') return value ?? 'report';
+  throw new DriftdError('OPTIONS_INVALID', `columnOrder must be "report" or "ignore", got ${JSON.stringify(value)}`, { where: { option: 'columnOrder' } });
 }
 
 export function requirePath(value: unknown, option: string): string {

@@ -1,7 +1,7 @@
 import { checkDatabase } from '../check/check-database.js';
 import { reportJson, type DriftReport } from '../check/report-json.js';
 import type { CheckOptions } from './check.js';
-import { auditSinkFor, busyTimeoutOf, LIBRARY_DEFAULTS, requirePath, type AuditOptions, type BackupOptions } from './library-options.js';
+import { auditSinkFor, busyTimeoutOf, columnOrderOf, LIBRARY_DEFAULTS, requirePath, type AuditOptions, type BackupOptions } from './library-options.js';
 import { declaredSchemaOf } from './schema-source.js';
 
 export interface RepairOptions extends CheckOptions {
@@ -30,7 +30,7 @@ export async function repair(options: RepairOptions): Promise<DriftReport> {
     declared: await declaredSchemaOf(options.schema),
     mode,
     busyTimeoutMs: busyTimeoutOf(options.busyTimeoutMs),
-    diff: { ignoreTables: options.ignoreTables ?? [] },
+    diff: { ignoreTables: options.ignoreTables ?? [], columnOrder: columnOrderOf(options.columnOrder) },
     safety: { foreignKeysEnforced: options.foreignKeysEnforced ?? true },
     repairUnderMigrationTool: options.underMigrationTool === true,
     backup: options.backup ? { dir: requirePath(options.backup.dir, 'backup.dir'), keep: options.backup.keep ?? LIBRARY_DEFAULTS.backupKeep } : null,

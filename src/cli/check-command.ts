@@ -3,6 +3,7 @@ import { printable } from './printable.js';
 import type { AuditJournal } from '../audit/audit-journal.js';
 import { checkDatabase, type BackupSettings, type CheckMode } from '../check/check-database.js';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import { DriftdError, withContext, type ErrorCode } from '../errors/driftd-error.js';
 import type { TargetKind } from '../pipeline/target-kind.js';
 import type { Schema } from '../schema/schema-model.js';
@@ -21,6 +22,7 @@ export const OPTIONS = {
   json: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
+  'column-order': { type: 'string' },
   backup: { type: 'string' },
   'under-migration-tool': { type: 'boolean', default: false },
 } as const;
@@ -136,7 +138,7 @@ const CHECK_BY_KIND = {
       declared,
       mode: run.mode,
       busyTimeoutMs: run.busyTimeoutMs,
-      diff: { ignoreTables: target.ignoreTables },
+      diff: targetDiffOptions(target),
       safety: { foreignKeysEnforced: target.foreignKeysEnforced },
       repairUnderMigrationTool: target.repairUnderMigrationTool || run.underMigrationTool,
       allowHardLinks: target.allowHardLinks === true,

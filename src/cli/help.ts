@@ -26,20 +26,24 @@ const BUSY_OPTION: readonly [string, string] = [
   '--busy-timeout MS',
   'how long to wait for a database another process holds locked before DB_BUSY (default: the config\'s "busyTimeoutMs", else 5000)',
 ];
+const COLUMN_ORDER_OPTION: readonly [string, string] = [
+  '--column-order report|ignore',
+  'with --db/--schema: "ignore" leaves out column_order drift, for applications that name their columns in every INSERT and SELECT (as a target\'s "columnOrder"; default report; docs/drift-kinds.md#column-order)',
+];
 const HELP_OPTION: readonly [string, string] = ['-h, --help', 'show this help and exit 0'];
 
 export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   check: {
-    usage: 'driftd check (--db FILE --schema FILE | --config FILE [--target NAME]) [--json] [--busy-timeout MS]',
+    usage: 'driftd check (--db FILE --schema FILE [--column-order report|ignore] | --config FILE [--target NAME]) [--json] [--busy-timeout MS]',
     summary:
       'Compares a database with its declared schema and lists every drift item with its safety verdict: for a safe item the SQL that would repair it, for an unsafe one the statements to run by hand (or `driftd plan`). Opens the database read-only; changes nothing.',
-    options: [...TARGET_OPTIONS, JSON_OPTION, BUSY_OPTION, HELP_OPTION],
+    options: [...TARGET_OPTIONS, COLUMN_ORDER_OPTION, JSON_OPTION, BUSY_OPTION, HELP_OPTION],
     exitCodes: '0 in sync, 1 drift found, 2 error (one line on stderr: CODE: message (hint: …))',
     examples: ['driftd check --db ~/.local/share/ModelForge/database/modelforge.sqlite --schema schemas/modelforge.sql', 'driftd check --config /etc/driftd/config.json --target modelforge --json'],
     docs: 'docs/cli.md',
   },
   repair: {
-    usage: 'driftd repair (--db FILE --schema FILE | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json] [--busy-timeout MS]',
+    usage: 'driftd repair (--db FILE --schema FILE [--column-order report|ignore] | --config FILE [--target NAME]) [--dry-run] [--backup DIR] [--under-migration-tool] [--json] [--busy-timeout MS]',
     summary:
       'Applies the safe, additive repairs (missing tables, columns ADD COLUMN can add, indexes, views, triggers) in one BEGIN IMMEDIATE transaction and reports what is left. Never drops or rewrites data.',
     options: [
@@ -47,6 +51,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--dry-run', 'print exactly the statements that would run; change nothing'],
       ['--backup DIR', 'first copy the database into DIR with SQLite\'s online backup API'],
       ['--under-migration-tool', 'repair even though a migration tool\'s history table is present (as "repairUnderMigrationTool": true)'],
+      COLUMN_ORDER_OPTION,
       JSON_OPTION,
       BUSY_OPTION,
       HELP_OPTION,
@@ -56,7 +61,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     docs: 'docs/cli.md',
   },
   plan: {
-    usage: 'driftd plan (--db FILE --schema FILE | --config FILE [--target NAME]) --out PLAN [--json] [--busy-timeout MS]',
+    usage: 'driftd plan (--db FILE --schema FILE [--column-order report|ignore] | --config FILE [--target NAME]) --out PLAN [--json] [--busy-timeout MS]',
     summary:
       'Plans the table rebuilds for what SQLite cannot change in place (a column type, NOT NULL, default, collation, primary key, generated column, UNIQUE, foreign key, STRICT, WITHOUT ROWID) and writes them to PLAN: every statement of SQLite\'s 12 steps, readable, with a fingerprint of the live schema. Reads the database only; refuses (nothing written) when a conversion would change a stored value, naming the rows.',
     options: [
@@ -65,6 +70,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--config FILE', 'a driftd config: one of its targets (not a fleet: plan one of its files with --db)'],
       ['--target NAME', 'with --config: the target to plan (needed when the config has several)'],
       ['--out PLAN', 'the plan file to write (JSON; review it, then driftd apply PLAN)'],
+      COLUMN_ORDER_OPTION,
       JSON_OPTION,
       BUSY_OPTION,
       HELP_OPTION,

@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDeclaredSchemaOnDemand } from '../declared/load-declared-schema-on-demand.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import { makePlan } from '../plan/make-plan.js';
 import { EXIT, usageError, type CliIo, type ExitCode } from './cli-io.js';
 import { resolveTargets, WITHOUT_CONFIG } from './resolve-target.js';
@@ -14,6 +15,7 @@ const OPTIONS = {
   out: { type: 'string' },
   json: { type: 'boolean', default: false },
   'busy-timeout': { type: 'string' },
+  'column-order': { type: 'string' },
 } as const;
 
 /**
@@ -37,7 +39,7 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<E
   const busyTimeoutMs = values['busy-timeout'] !== undefined ? Number(values['busy-timeout']) : (selection.config?.busyTimeoutMs ?? WITHOUT_CONFIG.busyTimeoutMs);
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw usageError(`--busy-timeout takes milliseconds, got "${values['busy-timeout']}"`);
   const declared = await loadDeclaredSchemaOnDemand(target.schema);
-  const result = makePlan({ dbPath: target.database, schemaPath: resolve(target.schema), declared: declared.schema, busyTimeoutMs, diff: { ignoreTables: target.ignoreTables } });
+  const result = makePlan({ dbPath: target.database, schemaPath: resolve(target.schema), declared: declared.schema, busyTimeoutMs, diff: targetDiffOptions(target) });
   const out = resolve(values.out);
   if (result.kind === 'nothing') {
     if (values.json) io.stdout(`${JSON.stringify({ database: target.database, plan: null, left: result.left })}\n`);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Config, TargetConfig } from '../config/parse-config.js';
+import type { ColumnOrderPolicy } from '../diff/diff.js';
 import type { TargetKind } from '../pipeline/target-kind.js';
 import { DriftdError } from '../errors/driftd-error.js';
 import { usageError } from './cli-io.js';
@@ -26,11 +27,12 @@ export interface TargetSelection {
  * form starts without it.
  */
 export async function resolveTargets(
-  values: { db?: string | undefined; schema?: string | undefined; config?: string | undefined; target?: string | undefined },
+  values: { db?: string | undefined; schema?: string | undefined; config?: string | undefined; target?: string | undefined; 'column-order'?: string | undefined },
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<TargetSelection> {
   if (values.config !== undefined) {
     if (values.db !== undefined || values.schema !== undefined) throw usageError('use either --config [--target] or --db with --schema, not both');
+    if (values['column-order'] !== undefined) throw usageError('--column-order goes with --db/--schema; a config target says it with its "columnOrder" key');
     const [{ loadConfig }, { configProblemsError }, { targetKind }] = await Promise.all([import('../config/load-config.js'), import('../config/parse-config.js'), import('../pipeline/target-kind.js')]);
     const loaded = loadConfig(values.config, env);
     if (!loaded.ok) throw configProblemsError(resolve(values.config), loaded.problems);
@@ -44,9 +46,16 @@ export async function resolveTargets(
   }
   if (values.target !== undefined) throw usageError('--target needs --config');
   if (values.db === undefined || values.schema === undefined) throw usageError('name the database and the schema: --db FILE --schema FILE (or --config FILE)');
+  const columnOrder = columnOrderFlag(values['column-order']);
   // The ad-hoc target is one file (and `check --db` loads no more than it needs: its kind is written here).
   return {
     config: null,
-    targets: [{ kind: 'file', name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] }],
+    targets: [{ kind: 'file', name: 'cli', database: resolve(values.db), schema: resolve(values.schema), repair: 'auto', ignoreTables: [], columnOrder, foreignKeysEnforced: true, repairUnderMigrationTool: false, reconcile: [] }],
   };
+}
+
+/** `--column-order report|ignore` (docs/cli.md): whether the ad-hoc target compares column order; default report. */
+function columnOrderFlag(value: string | undefined): ColumnOrderPolicy {
+  if (value === undefined || value === 'report' || value === 'ignore') return value ?? 'report';
+  throw usageError(`--column-order takes "report" or "ignore", got "${value}"`);
 }

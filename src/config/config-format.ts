@@ -22,6 +22,10 @@ const targetFormat = z.strictObject({
   schema: z.string().min(1),
   repair: z.enum(['auto', 'report']).default('report'),
   ignoreTables: z.array(z.string().min(1)).default([]),
+  columnOrder: z
+    .enum(['report', 'ignore'])
+    .default('report')
+    .describe('"report": columns in another order than declared are column_order drift (unsafe, for applications that INSERT without a column list or SELECT *); "ignore": the order is not compared, for applications that name their columns (docs/drift-kinds.md "Column order")'),
   foreignKeysEnforced: z.boolean().default(true).describe('whether the application enforces foreign keys; decides if REFERENCES columns with defaults can be added'),
   repairUnderMigrationTool: z
     .boolean()

@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import { DriftdError, type ErrorCode } from '../errors/driftd-error.js';
 import { resolveRule, type ReconcileRule } from '../reconcile/rule/reconcile-rule-format.js';
 import { validateReconcileRules } from '../reconcile/rule/validate-reconcile-rules.js';
+import type { ColumnOrderPolicy } from '../diff/diff.js';
 import type { Schema } from '../schema/schema-model.js';
 import { DATABASE_DIR, isDatabaseDirPath } from '../fleet/bind-rules.js';
 import { escapeGlob, parseFleetPattern } from '../fleet/fleet-pattern.js';
@@ -27,6 +28,8 @@ export interface TargetConfig {
   readonly schema: string;
   readonly repair: 'auto' | 'report';
   readonly ignoreTables: readonly string[];
+  /** Whether a table's column order is compared (`column_order` drift); absent means "report". */
+  readonly columnOrder?: ColumnOrderPolicy;
   readonly foreignKeysEnforced: boolean;
   /** Repair even under a migration tool (its history table in the database); false by default. */
   readonly repairUnderMigrationTool: boolean;
@@ -214,6 +217,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): ConfigPa
         schema: at(target.schema),
         repair: target.repair,
         ignoreTables: target.ignoreTables,
+        columnOrder: target.columnOrder,
         foreignKeysEnforced: target.foreignKeysEnforced,
         repairUnderMigrationTool: target.repairUnderMigrationTool,
         reconcile: rulesOf[index]!,

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { checkDatabase } from '../check/check-database.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { SETTING_DEFAULTS } from '../config/config-format.js';
 import { readDatabaseHeader } from '../db/database-header.js';
@@ -197,7 +198,7 @@ export class TargetRunner {
               declared: declared.schema,
               mode: repairs ? 'repair' : 'check',
               busyTimeoutMs,
-              diff: { ignoreTables: target.ignoreTables },
+              diff: targetDiffOptions(target),
               safety: { foreignKeysEnforced: target.foreignKeysEnforced },
               repairUnderMigrationTool: target.repairUnderMigrationTool,
               allowHardLinks: target.allowHardLinks === true,
@@ -361,5 +362,5 @@ function changeCounterKey(database: string): string {
 }
 
 function settingsKey(target: TargetConfig, settings: TargetRunSettings): string {
-  return JSON.stringify([target.repair, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool, settings.backup !== null]);
+  return JSON.stringify([target.repair, targetDiffOptions(target), target.foreignKeysEnforced, target.repairUnderMigrationTool, settings.backup !== null]);
 }

@@ -21,6 +21,24 @@ export interface DiffOptions {
    * to every kind of object — tables, indexes, views, triggers (and the triggers of an ignored table).
    */
   readonly ignoreTables?: readonly string[];
+  /**
+   * `report` (the default): a table whose columns are in another order than declared is
+   * `column_order` drift. `ignore`: the order is not compared — for applications that name their
+   * columns in every INSERT and SELECT (docs/drift-kinds.md#column-order).
+   */
+  readonly columnOrder?: ColumnOrderPolicy;
+}
+
+/** Whether the order of a table's columns is compared (a target's `columnOrder`). */
+export type ColumnOrderPolicy = 'report' | 'ignore';
+
+/**
+ * The diff options a config target's keys set (`ignoreTables`, `columnOrder`), built in one place
+ * for every runner (daemon, fleet, CLI). The runners' settings keys include this object, so a
+ * reload that changes any of them re-checks the target fully.
+ */
+export function targetDiffOptions(target: { readonly ignoreTables: readonly string[]; readonly columnOrder?: ColumnOrderPolicy | undefined }): DiffOptions {
+  return { ignoreTables: target.ignoreTables, columnOrder: target.columnOrder ?? 'report' };
 }
 
 export interface DiffResult {
@@ -36,6 +54,7 @@ export interface DiffResult {
  */
 export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}): DiffResult {
   const ignore = options.ignoreTables ?? [];
+  const comparesOrder = options.columnOrder !== 'ignore';
   const drift: Drift[] = [];
   const extras: Extra[] = [];
   const liveTables = byNameKey(actual.tables);
@@ -55,7 +74,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
       const oldTable = liveTables.get(nameKey(from));
       if (oldTable !== undefined && liveTable === undefined) {
         drift.push({ kind: 'renamed_table', table: declaredTable.name, from: oldTable.name, detail: `table "${declaredTable.name}" is declared renamed from "${oldTable.name}", which the database still has` });
-        diffTable(declaredTable, oldTable, drift, extras, ignore, pending, annotated);
+        diffTable(declaredTable, oldTable, drift, extras, ignore, pending, annotated, comparesOrder);
         continue;
       }
       if (oldTable !== undefined || liveTable === undefined) {
@@ -92,7 +111,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
     }
     const virtualTable = diffVirtualTable(declaredTable, liveTable);
     if (virtualTable !== null) drift.push(...virtualTable);
-    else diffTable(declaredTable, liveTable, drift, extras, ignore, pending, annotated);
+    else diffTable(declaredTable, liveTable, drift, extras, ignore, pending, annotated, comparesOrder);
   }
   for (const liveTable of actual.tables) {
     if (declaredTables.has(nameKey(liveTable.name)) || claimed.has(nameKey(liveTable.name)) || matchesAnyPattern(liveTable.name, ignore)) continue;
@@ -103,7 +122,7 @@ export function diff(declared: Schema, actual: Schema, options: DiffOptions = {}
   return { drift, extras };
 }
 
-function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], pending: PendingRenames, annotated: boolean): void {
+function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[], ignore: readonly string[], pending: PendingRenames, annotated: boolean, comparesOrder: boolean): void {
   const table = declared.name;
   const pairs = pairColumns(declared.columns, live.columns);
   const renames = pending.columns.size === 0 ? NO_COLUMN_RENAMES : (pending.columns.get(nameKey(table)) ?? NO_COLUMN_RENAMES);
@@ -134,7 +153,7 @@ function diffTable(declared: Table, live: Table, drift: Drift[], extras: Extra[]
       drift.push(...diffColumn(declared, live, column, liveColumn));
     }
   }
-  const order = pairs.inOrder ? null : columnOrderMismatch(table, pairs, live, appended);
+  const order = pairs.inOrder || !comparesOrder ? null : columnOrderMismatch(table, pairs, live, appended);
   if (order !== null) drift.push(order);
   for (const liveColumn of pairs.unmatchedLive) {
     extras.push({ kind: 'extra_column', table, column: liveColumn.name, detail: `column "${table}"."${liveColumn.name}" is not declared (left alone)` });

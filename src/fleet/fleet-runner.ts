@@ -2,6 +2,7 @@ import type { AuditSink } from '../audit/audit-sink.js';
 import { closeSync, constants, lstatSync, openSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackupSettings } from '../check/check-database.js';
+import { targetDiffOptions } from '../diff/diff.js';
 import type { TargetConfig } from '../config/parse-config.js';
 import { readDatabaseHeaderFrom, type DatabaseHeaderRead } from '../db/database-header.js';
 import { BeneathRoot, beneathOpenError, hardLinkedError, type BeneathParent } from '../db/open-beneath.js';
@@ -126,7 +127,7 @@ export class FleetRunner {
   async sweep(target: TargetConfig, declared: FleetDeclaration, settings: FleetSweepSettings): Promise<FleetSweepReport> {
     const startedAt = this.deps.now();
     const t0 = this.deps.clock();
-    const scope = JSON.stringify([declared.contentHash, target.ignoreTables, target.foreignKeysEnforced, target.repairUnderMigrationTool === true, settings.mode, settings.backup !== null]);
+    const scope = JSON.stringify([declared.contentHash, targetDiffOptions(target), target.foreignKeysEnforced, target.repairUnderMigrationTool === true, settings.mode, settings.backup !== null]);
     this.memo.useScope(scope);
     const finish = (fields: Pick<FleetSweepReport, 'error' | 'unlisted' | 'checked' | 'unchanged' | 'appeared' | 'dropped' | 'fresh'> & Partial<Pick<FleetSweepReport, 'repairs' | 'reconcile' | 'repairFailures'>>): FleetSweepReport => {
       this.last = {
@@ -318,7 +319,7 @@ export class FleetRunner {
             },
             // better-sqlite3 takes whole milliseconds; a retry's remaining budget may be fractional.
             busyTimeoutMs: Math.floor(busyTimeoutMs),
-            diff: { ignoreTables: context.target.ignoreTables },
+            diff: targetDiffOptions(context.target),
             safety: { foreignKeysEnforced: context.target.foreignKeysEnforced },
             backup: settings.backup,
             repairUnderMigrationTool: context.target.repairUnderMigrationTool === true,

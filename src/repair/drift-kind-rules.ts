@@ -280,10 +280,10 @@ export const DRIFT_KIND_RULES = {
     label: 'column order differs',
     doc: {
       meaning: 'the declared columns the table has (and those ADD COLUMN will append) are in another order than declared — the order `INSERT INTO t VALUES (…)` and `SELECT *` use (see [Column order](#column-order))',
-      repaired: 'no: needs a table rebuild: driftd plan (or declare the table\'s order)',
+      repaired: 'no: needs a table rebuild: driftd plan (or declare the table\'s order, or `columnOrder: "ignore"` when the application names its columns)',
     },
     repair: 'never',
-    reason: `an INSERT without a column list (or a reader of SELECT * by position) would put values in the wrong columns; ADD COLUMN only appends, and reordering columns: ${REBUILD}. If the application names its columns everywhere, declare them in the table's order instead`,
+    reason: `an INSERT without a column list (or a reader of SELECT * by position) would put values in the wrong columns; ADD COLUMN only appends, and reordering columns: ${REBUILD}. If the application names its columns everywhere, declare them in the table's order instead, or set the target's columnOrder to "ignore" (--column-order ignore)`,
   },
   unique_constraint: { label: 'UNIQUE constraint differs', doc: { meaning: 'a table UNIQUE constraint differs', repaired: 'no: needs a table rebuild: driftd plan' }, repair: 'never', reason: `changing a UNIQUE constraint: ${REBUILD}; existing rows may hold duplicates` },
   index_definition: {

@@ -273,6 +273,48 @@ describe("ensureSchema on the application's own connection", () => {
   });
 });
 
+describe('columnOrder: "ignore" for an application that names its columns', () => {
+  // ModelForge's INSERT has a column list; this database got `description` by ALTER TABLE after `model_path`.
+  const REORDERED = LEGACY.replace('    description TEXT,\n', '').replace('    model_path TEXT NOT NULL\n', '    model_path TEXT NOT NULL,\n    description TEXT\n');
+
+  it('check and repair: the default reports column_order (unsafe), "ignore" leaves it out and nothing else', async () => {
+    const path = createDatabase(dir, REORDERED);
+    expect(columnsOf(path)).toEqual(['id', 'model_name', 'base_model', 'task', 'creation_date', 'model_path', 'description']);
+    expect((await check({ database: path, schema: MODELFORGE_SQL })).drift.map((item) => item.kind)).toEqual(['missing_column', 'column_order']);
+    expect((await check({ database: path, schema: MODELFORGE_SQL, columnOrder: 'report' })).drift.map((item) => item.kind)).toEqual(['missing_column', 'column_order']);
+    expect((await check({ database: path, schema: MODELFORGE_SQL, columnOrder: 'ignore' })).drift.map((item) => item.kind)).toEqual(['missing_column']);
+    const repaired = await repair({ database: path, schema: MODELFORGE_SQL, columnOrder: 'ignore' });
+    expect(repaired.applied?.map((step) => step.kind)).toEqual(['missing_column']);
+    expect(repaired.remaining).toEqual([]);
+    expect((await check({ database: path, schema: MODELFORGE_SQL, columnOrder: 'ignore' })).inSync).toBe(true);
+    expect((await check({ database: path, schema: MODELFORGE_SQL })).drift.map((item) => item.kind)).toEqual(['column_order']);
+  });
+
+  it('ensureSchema: the default policy throws SCHEMA_UNSAFE_DRIFT for the order; "ignore" repairs and returns in sync', async () => {
+    const path = createDatabase(dir, REORDERED);
+    const db = new Database(path);
+    try {
+      const error = await rejection(ensureSchema({ database: db, schema: MODELFORGE_SQL }));
+      expect(error.code).toBe('SCHEMA_UNSAFE_DRIFT');
+      expect((error as SchemaPolicyError).report.remaining?.map((item) => item.kind)).toEqual(['column_order']);
+      const report = await ensureSchema({ database: db, schema: MODELFORGE_SQL, columnOrder: 'ignore' });
+      expect(report.remaining).toEqual([]);
+      expect(report.drift).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it.each([['off'], ['IGNORE'], [false]])('columnOrder %j is OPTIONS_INVALID, naming the option', async (value) => {
+    const path = createDatabase(dir, REORDERED);
+    for (const call of [check, repair, ensureSchema]) {
+      const error = await rejection(call({ database: path, schema: MODELFORGE_SQL, columnOrder: value as never }));
+      expect(error.code).toBe('OPTIONS_INVALID');
+      expect(error.message).toBe(`columnOrder must be "report" or "ignore", got ${JSON.stringify(value)}`);
+    }
+  });
+});
+
 describe('what the library does not do unless told', () => {
   /** Runs `script` (an ES module importing 'driftd') in a fresh process with HOME and the XDG directories in `home`. */
   function inChild(script: string, home: string): { status: number | null; stdout: string; stderr: string } {

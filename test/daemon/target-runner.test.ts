@@ -165,4 +165,24 @@ describe('TargetRunner under a migration tool', () => {
     expect(allowed.applied.map((step) => step.kind)).toEqual(['missing_index']);
     runner.close();
   });
+
+  it('re-checks fully when a reload changes columnOrder: "ignore" drops column_order at once, "report" brings it back', async () => {
+    const db = join(tempDir(), 'app.db');
+    // The table's columns in another order than SCHEMA_SQL's (the application names its columns).
+    const swapped = SCHEMA_SQL.replace('  model_name TEXT NOT NULL,\n  is_custom_base_model BOOLEAN DEFAULT 0\n', '  is_custom_base_model BOOLEAN DEFAULT 0,\n  model_name TEXT NOT NULL\n');
+    expect(swapped).not.toBe(SCHEMA_SQL);
+    sqlInChild(db, swapped);
+    const runner = new TargetRunner('app', deps);
+    const reported = await runner.run(target(db, 'report'), declared, settings);
+    expect(reported.check?.drift.map((item) => item.kind)).toEqual(['column_order']);
+    expect((await runner.run(target(db, 'report'), declared, settings)).fastPath).toBe(true);
+    const ignored = await runner.run({ ...target(db, 'report'), columnOrder: 'ignore' }, declared, settings);
+    expect(ignored.fastPath).toBe(false);
+    expect(ignored.check?.inSync).toBe(true);
+    expect((await runner.run({ ...target(db, 'report'), columnOrder: 'ignore' }, declared, settings)).fastPath).toBe(true);
+    const back = await runner.run({ ...target(db, 'report'), columnOrder: 'report' }, declared, settings);
+    expect(back.fastPath).toBe(false);
+    expect(back.check?.drift.map((item) => item.kind)).toEqual(['column_order']);
+    runner.close();
+  });
 });

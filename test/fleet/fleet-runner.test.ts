@@ -113,6 +113,28 @@ describe('a fleet of a few hundred files in mixed states', () => {
 });
 
 describe('unchanged check', () => {
+  it('a target whose columnOrder changes is swept fully again: "ignore" leaves column_order out of every file', async () => {
+    const dir = tempDir('driftd-fleet-');
+    const root = join(dir, 'tenants');
+    const paths = ['a', 'b'].map((tenant) => {
+      mkdirSync(join(root, tenant), { recursive: true });
+      const db = new Database(join(root, tenant, 'app.sqlite'));
+      db.exec(FLEET_SCHEMA_SQL.replace("name TEXT NOT NULL, plan TEXT DEFAULT 'free'", "plan TEXT DEFAULT 'free', name TEXT NOT NULL"));
+      db.close();
+      return join(root, tenant, 'app.sqlite');
+    });
+    const fleet = runner();
+    const reported = await fleet.sweep(fleetTarget(root), declared, check);
+    expect(reported.totals).toMatchObject({ in_sync: 0, drifted: 2 });
+    expect(fleet.results('drifted').map((result) => result.drift.map((item) => item.kind))).toEqual([['column_order'], ['column_order']]);
+    expect((await fleet.sweep(fleetTarget(root), declared, check)).checked).toBe(0);
+    const ignoring = { ...fleetTarget(root), columnOrder: 'ignore' } as const;
+    const ignored = await fleet.sweep(ignoring, declared, check);
+    expect(ignored.checked).toBe(paths.length);
+    expect(ignored.totals).toMatchObject({ in_sync: 2, drifted: 0 });
+    expect((await fleet.sweep(ignoring, declared, check)).checked).toBe(0);
+  });
+
   it('sees a schema change in rollback-journal mode from the header alone, and a data write too', async () => {
     const dir = tempDir('driftd-fleet-');
     const templates = buildTemplates(dir);

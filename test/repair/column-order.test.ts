@@ -16,8 +16,8 @@ import { driftd } from '../plan/plan-support.js';
  */
 const dir = tempDir('driftd-column-order-');
 
-async function check(path: string, declaredSql: string, mode: 'check' | 'repair') {
-  return await checkDatabase({ dbPath: path, declared: declaredSchemaFromSql(declaredSql, 'declared.sql'), mode, busyTimeoutMs: 1000 });
+async function check(path: string, declaredSql: string, mode: 'check' | 'repair', columnOrder?: 'report' | 'ignore') {
+  return await checkDatabase({ dbPath: path, declared: declaredSchemaFromSql(declaredSql, 'declared.sql'), mode, busyTimeoutMs: 1000, ...(columnOrder ? { diff: { columnOrder } } : {}) });
 }
 
 function columns(path: string, table: string): string[] {
@@ -114,6 +114,11 @@ describe('column order: reported where INSERT without a column list and SELECT *
       expect(order.safe).toBe(false);
       expect(order.reason).toContain('driftd plan');
     }
+    // A target's `columnOrder: "ignore"` leaves out column_order and nothing else; "report" is the default.
+    expect((await check(path, c.declared, 'check', 'report')).drift).toEqual(checked.drift);
+    const ignoring = await check(path, c.declared, 'check', 'ignore');
+    expect(ignoring.drift).toEqual(checked.drift.filter((item) => item.kind !== 'column_order'));
+    expect(ignoring.extras).toEqual(checked.extras);
     const repaired = await check(path, c.declared, 'repair');
     const left = await check(path, c.declared, 'check');
     expect(left.drift.map((item) => item.kind)).toEqual(c.afterRepair);
