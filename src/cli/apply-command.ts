@@ -104,6 +104,7 @@ async function applyToFleet(
     plan,
     planPath,
     declared,
+    root: parsed.pattern.root,
     files: listing.files,
     busyTimeoutMs: options.busyTimeoutMs,
     backupDir: options.backupDir,

@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
 import type { Schema } from '../schema/schema-model.js';
+import { BeneathRoot } from '../db/open-beneath.js';
 import { applyPlan, type ApplyOutcome } from './apply-plan.js';
 import type { CheckDepth } from './check-structure.js';
 import type { PlanDocument } from './plan-document.js';
@@ -9,6 +10,8 @@ export interface FleetApplyRequest {
   readonly plan: PlanDocument;
   readonly planPath: string;
   readonly declared: Schema;
+  /** The fleet's root directory: every file is opened beneath it, never through a link below it. */
+  readonly root: string;
   /** The fleet's files, sorted (listFleet). */
   readonly files: readonly string[];
   readonly busyTimeoutMs: number;
@@ -39,32 +42,45 @@ export async function applyPlanToFleet(request: FleetApplyRequest): Promise<Flee
   const order = canary === undefined ? [] : [canary, ...request.files.filter((file) => file !== canary)];
   const results: FleetFileResult[] = [];
   let stopped = false;
-  for (const database of order) {
-    const isCanary = database === canary;
-    if (stopped) {
-      results.push({ database, status: 'not-run', canary: isCanary });
-      continue;
+  // One descriptor of the root for the whole run: a tenant that swaps its directory for a symlink
+  // after the listing meets DB_OUTSIDE_ROOT, not a file outside the root.
+  let root: BeneathRoot;
+  try {
+    root = BeneathRoot.open(request.root);
+  } catch (error) {
+    throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${request.root}" cannot be opened: ${(error as Error).message}`, { where: { directory: request.root }, cause: error });
+  }
+  try {
+    for (const database of order) {
+      const isCanary = database === canary;
+      if (stopped) {
+        results.push({ database, status: 'not-run', canary: isCanary });
+        continue;
+      }
+      let result: FleetFileResult;
+      try {
+        const outcome = await applyPlan({
+          plan: request.plan,
+          planPath: request.planPath,
+          declared: request.declared,
+          busyTimeoutMs: request.busyTimeoutMs,
+          backupDir: request.backupDir,
+          depth: request.depth,
+          dbPath: database,
+          root,
+          ...(request.audit ? { audit: request.audit(database) } : {}),
+        });
+        result = { database, status: outcome.status, outcome, canary: isCanary };
+      } catch (error) {
+        const failure = error instanceof DriftdError ? error : new DriftdError('INTERNAL', (error as Error).message, { cause: error });
+        result = { database, status: 'failed', error: summarizeError(failure), canary: isCanary };
+        stopped = true;
+      }
+      results.push(result);
+      request.onFile?.(result);
     }
-    let result: FleetFileResult;
-    try {
-      const outcome = await applyPlan({
-        plan: request.plan,
-        planPath: request.planPath,
-        declared: request.declared,
-        busyTimeoutMs: request.busyTimeoutMs,
-        backupDir: request.backupDir,
-        depth: request.depth,
-        dbPath: database,
-        ...(request.audit ? { audit: request.audit(database) } : {}),
-      });
-      result = { database, status: outcome.status, outcome, canary: isCanary };
-    } catch (error) {
-      const failure = error instanceof DriftdError ? error : new DriftdError('INTERNAL', (error as Error).message, { cause: error });
-      result = { database, status: 'failed', error: summarizeError(failure), canary: isCanary };
-      stopped = true;
-    }
-    results.push(result);
-    request.onFile?.(result);
+  } finally {
+    root.release();
   }
   return results;
 }

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AuditSink, AuditTicket } from '../audit/audit-sink.js';
+import type { BeneathRoot } from '../db/open-beneath.js';
 import { openConnectionFile, openConnectionReader, openReadWrite, sqliteError, type DatabaseHandle } from '../db/open-database.js';
 import { openSqlite } from '../db/open-sqlite.js';
 import { DriftdError } from '../errors/driftd-error.js';
@@ -27,6 +28,8 @@ export interface ApplyPlanRequest {
   readonly now?: () => Date;
   /** The database to apply to; `plan.database` when absent (a fleet applies one plan file by file). */
   readonly dbPath?: string;
+  /** A fleet's root: `dbPath` is opened beneath it, never through a link below it (issue 14). */
+  readonly root?: BeneathRoot;
   /** Monotonic milliseconds, for timings. */
   readonly clock?: () => number;
   /** `full`: PRAGMA integrity_check of the backup and of each rebuilt table instead of quick_check and the index entry counts (check-structure.ts). */
@@ -59,7 +62,7 @@ export async function applyPlan(request: ApplyPlanRequest): Promise<ApplyOutcome
   const dbPath = request.dbPath ?? plan.database;
   const depth = request.depth ?? 'quick';
   assertDeclarationUnchanged(plan, request.declared, request.planPath);
-  const db = openReadWrite(dbPath, { busyTimeoutMs: request.busyTimeoutMs });
+  const db = openReadWrite(dbPath, { busyTimeoutMs: request.busyTimeoutMs, ...(request.root ? { root: request.root } : {}) });
   let saved: ReturnType<typeof prepareConnection> | null = null;
   let ticket: AuditTicket | null = null;
   let backup: Awaited<ReturnType<typeof startBackup>> | null = null;

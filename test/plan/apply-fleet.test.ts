@@ -1,8 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { AuditJournal } from '../../src/audit/audit-journal.js';
+import { declaredSchemaFromSql } from '../../src/declared/load-declared-schema.js';
+import { applyPlanToFleet } from '../../src/plan/apply-fleet.js';
+import { parsePlanDocument, type PlanDocument } from '../../src/plan/plan-document.js';
 import { tempDir } from '../support/temp-db.js';
 import { contents, driftd, schemaText } from './plan-support.js';
 
@@ -100,5 +103,38 @@ describe('driftd apply over a fleet: file by file, canary first, stop at the fir
     ]);
     expect(readFileSync(b).length).toBeGreaterThan(0);
     expect(schemaText(b)).toContain('balance REAL');
+  });
+
+  it('opens every file beneath the fleet root: a tenant directory swapped for a symlink after the listing is refused, the file it leads to untouched', async () => {
+    const dir = tempDir('driftd-plan-fleet-');
+    const root = join(dir, 'tenants');
+    const [a, b] = [tenant(root, 'a'), tenant(root, 'b')];
+    const outside = tenant(join(dir, 'outside'), 'x');
+    const schemaPath = join(dir, 'schema.sql');
+    writeFileSync(schemaPath, DECLARED);
+    const home = join(dir, 'home');
+    const planPath = join(dir, 'plan.json');
+    expect((await driftd(home, ['plan', '--db', a, '--schema', schemaPath, '--out', planPath])).code).toBe(0);
+    const parsed = parsePlanDocument(readFileSync(planPath, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const plan: PlanDocument = parsed.plan;
+    const outsideSchema = schemaText(outside);
+    // The listing saw a/app.db and b/app.db; then tenant b swaps its directory for a link out of the root.
+    renameSync(join(root, 'b'), join(dir, 'b-moved'));
+    symlinkSync(join(dir, 'outside', 'x'), join(root, 'b'));
+    const results = await applyPlanToFleet({
+      plan,
+      planPath,
+      declared: declaredSchemaFromSql(DECLARED, schemaPath),
+      root,
+      files: [a, b],
+      busyTimeoutMs: 0,
+      backupDir: join(dir, 'backups'),
+    });
+    expect(results.map((r) => [r.database, r.status, r.status === 'failed' ? r.error.code : null])).toEqual([
+      [a, 'applied', null],
+      [b, 'failed', 'DB_OUTSIDE_ROOT'],
+    ]);
+    expect(schemaText(outside), 'the file outside the root was rebuilt through the link').toBe(outsideSchema);
   });
 });
