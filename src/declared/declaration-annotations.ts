@@ -1,6 +1,6 @@
 import { DriftdError } from '../errors/driftd-error.js';
 import { nameKey, type Schema, type Table } from '../schema/schema-model.js';
-import { findAnnotations, type Annotation } from '../sql/annotations.js';
+import { findAnnotations, lineCounter, type Annotation } from '../sql/annotations.js';
 import { identifierText, isWord, matchingParen, splitTopLevel, type Token } from '../sql/tokenize.js';
 import type { Statement, StatementAction } from './declaration-statements.js';
 
@@ -167,19 +167,4 @@ function describe(target: Target): string {
     case 'index':
       return `index "${target.index}"`;
   }
-}
-
-function lineCounter(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  };
 }

@@ -28,18 +28,7 @@ const LOOKS_LIKE = /^(@renamed|@new|atlas:renamed_from)\b/i;
 export function findAnnotations(text: string, tokens: readonly Token[] = tokenize(text)): { annotations: Annotation[]; malformed: MalformedAnnotation[] } {
   const annotations: Annotation[] = [];
   const malformed: MalformedAnnotation[] = [];
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const lineOf = (offset: number): number => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (lineStarts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  };
+  const lineOf = lineCounter(text);
   let from = 0;
   for (let t = 0; t <= tokens.length; t++) {
     const to = t < tokens.length ? tokens[t]!.start : text.length;
@@ -100,4 +89,20 @@ function nameOf(token: Token): string | null {
   if (token.kind !== 'word' && token.kind !== 'quoted' && token.kind !== 'string') return null;
   const name = identifierText(token);
   return name === '' ? null : name;
+}
+
+/** The 1-based line of an offset into `text` (a binary search over the line starts, counted once). */
+export function lineCounter(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
 }
