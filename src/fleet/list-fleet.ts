@@ -21,6 +21,15 @@ export interface ListFleetOptions {
   readonly sliceMs?: number;
 }
 
+/** The fleet's root as the directory every file below it is opened beneath (FLEET_ROOT_UNREADABLE when it cannot be opened). */
+export function openFleetRoot(directory: string): BeneathRoot {
+  try {
+    return BeneathRoot.open(directory);
+  } catch (error) {
+    throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${directory}" cannot be opened: ${(error as Error).message}`, { where: { directory }, cause: error });
+  }
+}
+
 /**
  * Lists the regular files a fleet pattern matches. Never follows a symlink:
  * entries come from `readdir` with their types (lstat semantics), only real
@@ -37,12 +46,7 @@ export interface ListFleetOptions {
  */
 export async function listFleet(pattern: FleetPattern, options: ListFleetOptions = {}): Promise<FleetListing> {
   assertRootDirectory(pattern.root);
-  let root: BeneathRoot;
-  try {
-    root = BeneathRoot.open(pattern.root);
-  } catch (error) {
-    throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${pattern.root}" cannot be opened: ${(error as Error).message}`, { where: { directory: pattern.root }, cause: error });
-  }
+  const root = openFleetRoot(pattern.root);
   try {
     return await walk(pattern, root, options);
   } finally {

@@ -1,7 +1,7 @@
 import type { AuditSink } from '../audit/audit-sink.js';
 import { DriftdError, summarizeError, type ErrorSummary } from '../errors/driftd-error.js';
 import type { Schema } from '../schema/schema-model.js';
-import { BeneathRoot } from '../db/open-beneath.js';
+import { openFleetRoot } from '../fleet/list-fleet.js';
 import { applyPlan, type ApplyOutcome } from './apply-plan.js';
 import type { CheckDepth } from './check-structure.js';
 import type { PlanDocument } from './plan-document.js';
@@ -44,12 +44,7 @@ export async function applyPlanToFleet(request: FleetApplyRequest): Promise<Flee
   let stopped = false;
   // One descriptor of the root for the whole run: a tenant that swaps its directory for a symlink
   // after the listing meets DB_OUTSIDE_ROOT, not a file outside the root.
-  let root: BeneathRoot;
-  try {
-    root = BeneathRoot.open(request.root);
-  } catch (error) {
-    throw new DriftdError('FLEET_ROOT_UNREADABLE', `fleet root "${request.root}" cannot be opened: ${(error as Error).message}`, { where: { directory: request.root }, cause: error });
-  }
+  const root = openFleetRoot(request.root);
   try {
     for (const database of order) {
       const isCanary = database === canary;
